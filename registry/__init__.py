@@ -1,0 +1,20 @@
+"""zoo: a plugin-based model zoo and registry for transfer learning.
+
+This package is the light core (hookspecs, registries, catalog): importing it never imports
+torch, so listing what is available stays fast.
+"""
+
+from .catalog import Backbone, Dataset, FileSpec, SourceSpec, Task
+from .components import Domain, Head, Source, Strategy
+from .errors import (CatalogError, IntegrityError, NotFoundError, PluginError, UsageError,
+                     ZooError)
+from .hookspecs import hookimpl
+from .app import Zoo, get_zoo, reset_zoo
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Backbone", "CatalogError", "Dataset", "Domain", "FileSpec", "Head", "IntegrityError",
+    "NotFoundError", "PluginError", "Source", "SourceSpec", "Strategy", "Task", "UsageError",
+    "Zoo", "ZooError", "__version__", "get_zoo", "hookimpl", "reset_zoo",
+]
