@@ -15,7 +15,7 @@ from typing import Any
 from . import hookspecs
 from .catalog import (ENTRY_TYPES, Backbone, Dataset, Entry, Task, Where, builtin_catalog_path,
                       entry_from_mapping, read_catalog_file)
-from .components import Domain, Head, Source, Strategy
+from .components import Domain, Head, Reader, Source, Strategy
 from .errors import CatalogError, NotFoundError, PluginError
 from .plugin_host import PluginHost, PluginInfo
 from .registry import Registry
@@ -35,6 +35,7 @@ class Zoo:
     def __init__(self, cwd: Path | None = None) -> None:
         self.sources: Registry[Source] = Registry("source", Source)
         self.domains: Registry[Domain] = Registry("domain", Domain)
+        self.readers: Registry[Reader] = Registry("reader", Reader)
         self.heads: Registry[Head] = Registry("head", Head)
         self.strategies: Registry[Strategy] = Registry("strategy", Strategy)
         self.datasets: Registry[Dataset] = Registry("dataset", Dataset)

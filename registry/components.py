@@ -42,3 +42,13 @@ class Source(Component):
     """A place files can come from: the Hugging Face Hub, a local directory, a PyPI artifact."""
 
     kind = "source"
+
+
+class Reader(Component):
+    """Reads one file format (CSV, JSONL, a folder of images, ...) into raw example rows.
+
+    A catalog dataset names its reader (``reader = "csv"``) because zoo.toml is data and
+    cannot carry code; the reader itself comes from a plugin.
+    """
+
+    kind = "reader"

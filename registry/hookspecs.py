@@ -46,6 +46,11 @@ def register_datasets(register: Callable[[Any], None]) -> None:
 
 
 @hookspec
+def register_readers(register: Callable[[Any], None]) -> None:
+    """Register :class:`zoo.Reader` objects: file formats a dataset entry or ``--data`` names."""
+
+
+@hookspec
 def register_sources(register: Callable[[Any], None]) -> None:
     """Register :class:`zoo.Source` objects: places files can be fetched from."""
 
@@ -60,6 +65,7 @@ def register_commands(cli: Any) -> None:
 REGISTRATION_HOOKS = (
     "register_sources",
     "register_domains",
+    "register_readers",
     "register_heads",
     "register_strategies",
     "register_datasets",
