@@ -1,11 +1,13 @@
 """Images to tensors the way each backbone was trained: timm's transforms from its input config.
 
 Evaluation resizes and centre-crops; training adds timm's standard augmentation (random
-resized crop, flip, colour jitter). Both take PIL images of any mode and size.
+resized crop, flip, colour jitter). Both take a PIL image of any mode and size, or the path of
+an image file (what the image-folder reader yields).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable
 
 from .timm_models import InputConfig, import_timm
@@ -13,7 +15,7 @@ from .timm_models import InputConfig, import_timm
 
 def make_transform(config: InputConfig, training: bool = False,
                    image_size: int | None = None) -> Callable[[Any], Any]:
-    """A callable PIL image -> normalised float tensor (C, H, W).
+    """A callable image (PIL or path) -> normalised float tensor (C, H, W).
 
     ``image_size`` overrides the square input side: small images (8x8 digits) need not be
     blown up to 224 pixels for a convolutional backbone, which accepts any size.
@@ -26,8 +28,19 @@ def make_transform(config: InputConfig, training: bool = False,
     return _to_rgb_then(transform)
 
 
+def open_image(image: Any) -> Any:
+    """A loaded PIL image from a row's ``image``: a path is opened (and closed), an image kept."""
+    from PIL import Image
+
+    if isinstance(image, (str, Path)):
+        with Image.open(image) as opened:
+            return opened.copy()
+    return image
+
+
 def _to_rgb_then(transform: Callable[[Any], Any]) -> Callable[[Any], Any]:
     # Grey digits and RGBA PNGs alike must reach a 3-channel backbone as RGB.
     def apply(image: Any) -> Any:
+        image = open_image(image)
         return transform(image.convert("RGB") if image.mode != "RGB" else image)
     return apply

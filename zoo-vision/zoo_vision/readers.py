@@ -1,0 +1,43 @@
+"""The readers zoo-vision registers: image folders and pixel-value CSVs.
+
+The reader method contract is the core's (``zoo.components.Reader``); until it is settled
+these classes expose ``read(path, options)`` over the plain functions that do the work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from zoo.components import Reader
+from zoo.errors import UsageError
+
+from .image_folder import read_image_folder
+from .pixel_csv import read_pixel_csv
+
+
+class ImageFolderReader(Reader):
+    name = "image-folder"
+    description = "A folder with one subfolder of images per class (DIR/<class>/<image>)"
+
+    def read(self, path: Path, options: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        if options:
+            raise UsageError(f"the image-folder reader takes no options, got {sorted(options)}")
+        return read_image_folder(path)
+
+
+class PixelCsvReader(Reader):
+    name = "pixel-csv"
+    description = "Images as CSV rows of side*side pixel values, label last (.csv or .csv.gz)"
+
+    def read(self, path: Path, options: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        options = dict(options or {})
+        unknown = set(options) - {"side", "max_value"}
+        if unknown or "side" not in options:
+            raise UsageError("the pixel-csv reader takes options side (required) and max_value; "
+                             f"got {sorted(options)}")
+        return read_pixel_csv(path, int(options["side"]), float(options.get("max_value", 255)))
+
+
+READERS = (ImageFolderReader(), PixelCsvReader())
