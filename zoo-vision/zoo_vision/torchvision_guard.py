@@ -62,6 +62,7 @@ class _RepairingLoader(importlib.abc.Loader):
         return self.loader.create_module(spec)
 
     def exec_module(self, module: ModuleType) -> None:
+        uninstall()  # one repair attempt per process; later imports find torchvision loaded
         try:
             self.loader.exec_module(module)
         except RuntimeError as exc:
@@ -75,13 +76,16 @@ class _RepairingLoader(importlib.abc.Loader):
 
 
 class _TorchvisionFinder(importlib.abc.MetaPathFinder):
-    """Finds torchvision through the other finders and wraps its loader, once."""
+    """Finds torchvision on sys.path and wraps its loader.
+
+    It stays armed until the module is executed, not merely found: transformers probes with
+    ``importlib.util.find_spec("torchvision")`` before it imports.
+    """
 
     def find_spec(self, fullname: str, path: Sequence[str] | None,
                   target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
         if fullname != "torchvision":
             return None
-        uninstall()  # one repair attempt per process; the normal machinery does the rest
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or spec.loader is None:
             return None
