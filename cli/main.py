@@ -17,7 +17,7 @@ from zoo import __version__
 from zoo.errors import ZooError
 from zoo.plugin_host import PluginWarning
 
-from . import catalog_cmds, plugins_cmd
+from . import catalog_cmds, install_cmd, plugins_cmd
 
 
 def _debug_wanted(ctx: click.Context | None) -> bool:
@@ -86,13 +86,15 @@ def cli(debug: bool) -> None:
 
     \b
     Browse:  zoo list, zoo info NAME, zoo plugins
+    Plugins: zoo install PACKAGE, zoo uninstall PACKAGE
     Examples:
       zoo list --domain text
       zoo info minilm-l6 --json
     """
 
 
-for command in (catalog_cmds.list_cmd, catalog_cmds.info_cmd, plugins_cmd.plugins_cmd):
+for command in (catalog_cmds.list_cmd, catalog_cmds.info_cmd, plugins_cmd.plugins_cmd,
+                install_cmd.install_cmd, install_cmd.uninstall_cmd):
     cli.add_command(command)
 
 
