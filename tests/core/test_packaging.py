@@ -63,3 +63,47 @@ def test_editable_install_maps_the_folders_onto_zoo() -> None:
         found = subprocess.run([sys.executable, "-c", f"import {bare}"], capture_output=True,
                                cwd="/", timeout=30)
         assert found.returncode != 0, f"a bare '{bare}' package is importable"
+
+
+PLUGIN_PYPROJECT = """
+[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "zoo-acme"
+version = "0.3.1"
+
+[project.entry-points.zoo]
+acme = "zoo_acme"
+"""
+
+PLUGIN_MODULE = """
+import zoo
+
+@zoo.hookimpl
+def register_backbones(register):
+    register(zoo.Backbone(name="acme-bert", repo="acme/bert-small", architecture="BertModel",
+                          params=28763648, license="apache-2.0", description="from a pip package"))
+"""
+
+
+@pytest.mark.network
+def test_plugin_built_and_installed_with_pip_shows_in_zoo_list(tmp_path: Path) -> None:
+    project = tmp_path / "zoo-acme"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(PLUGIN_PYPROJECT)
+    (project / "zoo_acme.py").write_text(PLUGIN_MODULE)
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist),
+                    str(project)], check=True, timeout=300)
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site),
+                    *map(str, dist.glob("*.whl"))], check=True, timeout=300)
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    zoo_script = str(Path(sys.executable).parent / "zoo")
+    listed = subprocess.run([zoo_script, "list", "acme-*"], capture_output=True, text=True, env=env, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    assert "acme-bert" in listed.stdout and "28.8M" in listed.stdout
+    plugins = subprocess.run([zoo_script, "plugins"], capture_output=True, text=True, env=env, timeout=60)
+    assert "acme" in plugins.stdout and "0.3.1" in plugins.stdout
