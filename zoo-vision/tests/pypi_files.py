@@ -13,7 +13,18 @@ import sys
 import zipfile
 from pathlib import Path
 
-CACHE = Path(os.environ.get("ZOO_TEST_PYPI_CACHE", "/work/cache"))
+
+
+def _cache() -> Path:
+    """The shared artifact cache zoo's pypi source uses (ZOO_PYPI_DOWNLOADS), else this
+    project's machines' /work/cache, else a per-user one."""
+    if os.environ.get("ZOO_PYPI_DOWNLOADS"):
+        return Path(os.environ["ZOO_PYPI_DOWNLOADS"]).expanduser()
+    shared = Path("/work/cache")
+    return shared if shared.is_dir() else Path.home() / ".cache" / "zoo-tests" / "pypi"
+
+
+CACHE = _cache()
 
 
 def wheel(requirement: str) -> Path:

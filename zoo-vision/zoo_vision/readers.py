@@ -1,7 +1,9 @@
 """The readers zoo-vision registers: image folders and pixel-value CSVs.
 
-The reader method contract is the core's (``zoo.components.Reader``); until it is settled
-these classes expose ``read(path, options)`` over the plain functions that do the work.
+The reader method contract is the core's (``zoo.components.Reader``, settled on the data
+branch: ``accepts(path)`` and ``read(path, options)`` yielding ``Row`` objects); until it is
+merged these classes expose ``accepts`` and a ``read`` returning plain dict rows, over the
+plain functions that do the work.
 """
 
 from __future__ import annotations
@@ -13,13 +15,20 @@ from typing import Any
 from zoo.components import Reader
 from zoo.errors import UsageError
 
-from .image_folder import read_image_folder
+from .image_folder import IMAGE_SUFFIXES, read_image_folder
 from .pixel_csv import read_pixel_csv
 
 
 class ImageFolderReader(Reader):
     name = "image-folder"
     description = "A folder with one subfolder of images per class (DIR/<class>/<image>)"
+
+    def accepts(self, path: Path) -> bool:
+        """``--data DIR`` is an image folder when a class subfolder directly holds an image."""
+        if not path.is_dir():
+            return False
+        return any(f.suffix.lower() in IMAGE_SUFFIXES for d in path.iterdir() if d.is_dir()
+                   for f in d.iterdir())
 
     def read(self, path: Path, options: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         if options:
