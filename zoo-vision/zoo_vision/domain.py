@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable
 
@@ -40,6 +41,11 @@ class ImagePreprocessor:
         from .preprocess import make_transform
 
         return make_transform(self.config, training, self.image_size)
+
+    @cached_property
+    def eval_transform(self) -> Callable[[Any], Any]:
+        """Built once: ``collate`` runs it on every batch."""
+        return self.transform(training=False)
 
     def save(self, path: Path) -> None:
         data = {"architecture": self.architecture, "image_size": self.image_size,
@@ -94,7 +100,7 @@ class VisionDomain(Domain):
                 features: Sequence[dict[str, Any]]) -> dict[str, Any]:
         import torch
 
-        transform = preprocessor.transform(training=False)
+        transform = preprocessor.eval_transform
         return {"pixel_values": torch.stack([transform(f["image"]) for f in features])}
 
     # -- structure -----------------------------------------------------------------------
