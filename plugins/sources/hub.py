@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable
 
@@ -64,6 +66,42 @@ def _reason(exc: Exception, repo: str, revision: str, filename: str, endpoint: s
     return f"{type(exc).__name__} fetching {filename} from {endpoint}: {first}"
 
 
+def _unreachable(endpoint: str) -> str | None:
+    """Why ``endpoint`` cannot be reached at all (no DNS, refused), or None.
+
+    huggingface_hub retries a failed connection with backoff for about 23 s before it gives
+    up; a host that does not resolve or refuses will not recover in that time, so zoo asks
+    once and moves on to the next source. Behind a proxy the check is skipped.
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy",
+                                        "ALL_PROXY", "all_proxy")):
+        return None
+    url = urlsplit(endpoint)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((url.hostname or "", port), timeout=10).close()
+    except OSError as exc:
+        return f"cannot reach {endpoint} ({exc.strerror or exc})"
+    return None
+
+
+@contextmanager
+def _hub_quiet() -> Iterator[None]:
+    """Keep huggingface_hub's retry warnings off the terminal: zoo reports failures itself."""
+    import logging
+
+    logger = logging.getLogger("huggingface_hub")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 class HubSource(Source):
     name = "hub"
     description = "The Hugging Face Hub (HF_ENDPOINT, HF_HOME, HF_HUB_OFFLINE, HF_TOKEN honoured)"
@@ -81,14 +119,23 @@ class HubSource(Source):
 
     def fetch(self, entry: Backbone | Dataset, spec: SourceSpec, *, revision: str,
               files: tuple[str, ...], offline: bool, progress: bool) -> Fetched:
-        from huggingface_hub import hf_hub_download
-
         repo, repo_type = self._target(entry, spec)
         revision = spec.get("revision") or revision or "main"
         endpoint = (spec.get("endpoint") or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
         token = os.environ.get("HF_TOKEN") or None
         offline = offline or env_flag("HF_HUB_OFFLINE")
         cache = hf_hub_cache()
+        if not offline and (why := _unreachable(endpoint)):
+            raise SourceError(why)
+        with _hub_quiet():
+            return self._download(repo, repo_type, revision, endpoint, token, offline, cache,
+                                  files, progress)
+
+    def _download(self, repo: str, repo_type: str, revision: str, endpoint: str,
+                  token: str | None, offline: bool, cache: Path, files: tuple[str, ...],
+                  progress: bool) -> Fetched:
+        from huggingface_hub import hf_hub_download
+
         tqdm_class = None if progress else _quiet_tqdm()
         names = files or self._listing(repo, repo_type, revision, endpoint, token, offline, cache)
         paths: dict[str, Path] = {}
