@@ -130,3 +130,14 @@ def test_two_concurrent_pulls_leave_a_correct_cache(start_hub, isolated, monkeyp
     assert verify.returncode == 0, verify.stderr
     record = read_record("backbone", "tiny", "hub")
     assert record is not None and dict(record.files) == {p: sha(d) for p, d in files.items()}
+
+
+def test_hf_token_is_sent_to_the_endpoint(start_hub, monkeypatch):
+    files = tiny_files()
+    server = start_hub({REPO: {"main": files}})
+    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    monkeypatch.setenv("HF_TOKEN", "hf_test_token")
+    resolve(backbone("main", files))
+    auth = {r.headers.get("Authorization") or r.headers.get("authorization")
+            for r in server.state.requests if "/resolve/" in r.path}
+    assert auth == {"Bearer hf_test_token"}
