@@ -7,10 +7,16 @@ Faults a test can arm: ``cut[path] = n`` makes the next ``n`` GETs of ``path`` s
 the body and drop the connection; ``tamper(repo, path, data)`` serves other bytes (with a
 consistent ETag, as a compromised mirror would).
 
-Use the ``hub_server`` fixture factory from ``tests/hubserver_fixture`` style::
+Use it from any test directory: re-export the fixture in your conftest
+(``tests/`` is on ``sys.path`` because ``tests/conftest.py`` lives there)::
 
-    server = start_hub({"org/tiny": {"main": {"config.json": b"{}"}}})
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    from hubserver import start_hub  # noqa: F401
+
+    def test_x(start_hub, monkeypatch):
+        server = start_hub({"org/tiny": {"main": {"config.json": b"{}"}}})
+        monkeypatch.setenv("HF_ENDPOINT", server.url)
+
+Dataset repos are served under ``/datasets/`` and ``/api/datasets/`` from the same dict.
 """
 
 from __future__ import annotations
@@ -111,10 +117,11 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         with self.state.lock:
             self.state.requests.append(Request(self.command, path, dict(self.headers)))
-        if path.startswith("/api/models/"):
-            return self._api(path[len("/api/models/"):], body)
+        for prefix in ("/api/models/", "/api/datasets/"):
+            if path.startswith(prefix):
+                return self._api(path[len(prefix):], body)
         if "/resolve/" in path:
-            repo, _, rest = path.lstrip("/").partition("/resolve/")
+            repo, _, rest = path.lstrip("/").removeprefix("datasets/").partition("/resolve/")
             revision, _, filename = rest.partition("/")
             return self._file(unquote(repo), unquote(revision), unquote(filename), body)
         self._error(404, "RepoNotFound", "no such route")

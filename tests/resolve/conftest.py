@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hubserver import start_hub  # noqa: F401  (re-exported fixture)
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from hubserver import HubServer, start_hub  # noqa: E402,F401  (re-exported fixture)
-
-from zoo import reset_zoo  # noqa: E402
+from zoo import reset_zoo
 
 
 @pytest.fixture(autouse=True)

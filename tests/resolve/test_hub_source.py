@@ -141,3 +141,17 @@ def test_hf_token_is_sent_to_the_endpoint(start_hub, monkeypatch):
     auth = {r.headers.get("Authorization") or r.headers.get("authorization")
             for r in server.state.requests if "/resolve/" in r.path}
     assert auth == {"Bearer hf_test_token"}
+
+
+def test_a_dataset_resolves_from_a_hub_dataset_repo(start_hub, isolated, monkeypatch):
+    from zoo.catalog import Dataset, FileSpec, SourceSpec
+
+    rows = b"text,label\ngood,1\nbad,0\n"
+    server = start_hub({"org/reviews": {"main": {"train.csv": rows}}})
+    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    entry = Dataset(name="reviews", files=(FileSpec("train.csv", sha(rows)),),
+                    sources=(SourceSpec("hub", {"repo": "org/reviews"}),))
+    snap = resolve(entry)
+    assert (snap.path / "train.csv").read_bytes() == rows
+    assert "datasets--org--reviews" in str(snap.path)
+    assert server.gets("/datasets/org/reviews/resolve/main/train.csv")
