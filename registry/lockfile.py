@@ -94,12 +94,10 @@ def _locked(path: Path) -> Iterator[None]:
 
 def write_record(kind: str, name: str, key: str, record: LockRecord,
                  path: Path | None = None) -> None:
-    """Add or extend one record. Read-modify-write under a file lock, written atomically, so
-    concurrent pulls of different entries both land."""
+    """Set the record for one entry and source. Read-modify-write under a file lock, written
+    atomically, so concurrent pulls of different entries both land."""
     path = path or lock_path()
     with _locked(path):
         data = _read(path)
-        old = data.get(kind, {}).get(name, {}).get(key)
-        files = {**(old.files if old else {}), **record.files}
-        data.setdefault(kind, {}).setdefault(name, {})[key] = LockRecord(record.revision, files)
+        data.setdefault(kind, {}).setdefault(name, {})[key] = record
         write_atomic(path, _render(data))

@@ -84,12 +84,16 @@ def _attempt(entry: Backbone | Dataset, source: Source, spec: SourceSpec, *, off
     key = source.key(spec)
     locked = read_record(entry.kind, entry.name, key)
     revision = _revision(entry, locked)
+    # Hashes recorded for another revision (the catalog's pin moved) say nothing about this one.
+    held = locked if locked and locked.revision in (revision, "") else None
     fetched = source.fetch(entry, spec, revision=revision,
                            files=tuple(f.path for f in entry.files),
                            offline=offline, progress=progress)
-    hashes = _verify(entry, source, key, fetched, expected_hashes(entry, locked))
-    record = LockRecord(fetched.revision, hashes)
-    if locked != LockRecord(fetched.revision, {**(locked.files if locked else {}), **hashes}):
+    if held and fetched.revision != held.revision:
+        held = None
+    hashes = _verify(entry, source, key, fetched, expected_hashes(entry, held))
+    record = LockRecord(fetched.revision, {**(held.files if held else {}), **hashes})
+    if record != locked:
         write_record(entry.kind, entry.name, key, record)
     snapshot = Snapshot(entry.name, fetched.root, hashes, source.name, fetched.revision)
     save_record(CacheRecord.of(entry, snapshot, key))

@@ -155,3 +155,16 @@ def test_a_dataset_resolves_from_a_hub_dataset_repo(start_hub, isolated, monkeyp
     assert (snap.path / "train.csv").read_bytes() == rows
     assert "datasets--org--reviews" in str(snap.path)
     assert server.gets("/datasets/org/reviews/resolve/main/train.csv")
+
+
+def test_moving_the_catalog_pin_records_the_new_commit(start_hub, isolated, monkeypatch):
+    old, new = tiny_files("old"), tiny_files("new")
+    server = start_hub({REPO: {"1" * 40: old, "2" * 40: new}})
+    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    resolve(backbone("1" * 40, old))
+    assert read_record("backbone", "tiny", "hub").revision == "1" * 40
+    snap = resolve(backbone("2" * 40, new))
+    assert (snap.path / "config.json").read_bytes() == new["config.json"]
+    record = read_record("backbone", "tiny", "hub")
+    assert record.revision == "2" * 40
+    assert dict(record.files) == {p: sha(d) for p, d in new.items()}
