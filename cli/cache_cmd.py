@@ -9,7 +9,7 @@ import click
 from zoo.cache import CacheRecord, find_records, forget, load_records, verify_record
 from zoo.errors import UsageError, ZooError
 
-from .output import emit_json, human_bytes, table
+from .output import emit_json, human_bytes, short_revision, table
 
 
 @click.group("cache")
@@ -41,7 +41,7 @@ def ls_cmd(as_json: bool) -> None:
         click.echo("nothing cached yet: zoo pull NAME")
         return
     table(["ENTRY", "REVISION", "SIZE", "VERIFIED", "SOURCE"],
-          [[r["entry"], r["revision"][:12], human_bytes(r["size"]), r["verified"], r["source"]]
+          [[r["entry"], short_revision(r["revision"]), human_bytes(r["size"]), r["verified"], r["source"]]
            for r in rows])
 
 
@@ -57,7 +57,8 @@ def verify_cmd(name: str | None) -> None:
             click.echo(f"{record.entry}: {p.path}: expected {p.expected}, found {actual}")
         bad += bool(problems)
         if not problems:
-            click.echo(f"{record.entry}: {len(record.files)} files ok")
+            count = len(record.files)
+            click.echo(f"{record.entry}: {count} file{'s' if count != 1 else ''} ok")
     if bad:
         raise ZooError(f"{bad} cached entr{'y' if bad == 1 else 'ies'} failed verification; "
                        "zoo cache rm NAME, then zoo pull NAME")

@@ -10,7 +10,7 @@ from zoo import get_zoo
 from zoo.catalog import Backbone, Dataset
 from zoo.errors import UsageError
 
-from .output import emit_json, human_bytes
+from .output import emit_json, human_bytes, short_revision
 
 
 def pullable(name: str) -> Backbone | Dataset:
@@ -38,6 +38,7 @@ def pull_cmd(name: str, source: str | None, as_json: bool) -> None:
     if as_json:
         emit_json(summary)
         return
-    click.echo(f"{snapshot.entry}: {len(snapshot.files)} files, {human_bytes(size)} from "
-               f"{snapshot.source} @ {snapshot.revision[:12]}, sha256 verified")
+    count = len(snapshot.files)
+    click.echo(f"{snapshot.entry}: {count} file{'s' if count != 1 else ''}, {human_bytes(size)} from "
+               f"{snapshot.source} @ {short_revision(snapshot.revision)}, sha256 verified")
     click.echo(f"  {snapshot.path}")
