@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .app import get_zoo
 from .cache import CacheRecord, save_record
-from .catalog import Backbone, Dataset, SourceSpec
+from .catalog import COMMIT_RE, Backbone, Dataset, SourceSpec
 from .components import Fetched, Source
 from .errors import IntegrityError, NotFoundError, SourceError, UsageError, ZooError
 from .integrity import sha256_file
@@ -49,13 +49,15 @@ def expected_hashes(entry: Backbone | Dataset, locked: LockRecord | None) -> dic
     return out
 
 
-def _revision(entry: Backbone | Dataset, locked: LockRecord | None) -> str:
-    """A catalog commit wins; a branch is held to the commit the lock recorded for it."""
-    if isinstance(entry, Backbone) and entry.pinned:
-        return entry.revision
+def _revision(entry: Backbone | Dataset, spec: SourceSpec, locked: LockRecord | None) -> str:
+    """A pinned commit (the source's own ``revision`` or the catalog's) wins; a branch is held
+    to the commit the lock recorded for it; a dataset without either asks for nothing."""
+    asked = str(spec.get("revision") or (entry.revision if isinstance(entry, Backbone) else ""))
+    if COMMIT_RE.match(asked):
+        return asked
     if locked and locked.revision:
         return locked.revision
-    return entry.revision if isinstance(entry, Backbone) else ""
+    return asked
 
 
 def _verify(entry: Backbone | Dataset, source: Source, key: str, fetched: Fetched,
@@ -83,7 +85,7 @@ def _attempt(entry: Backbone | Dataset, source: Source, spec: SourceSpec, *, off
              progress: bool) -> Snapshot:
     key = source.key(spec)
     locked = read_record(entry.kind, entry.name, key)
-    revision = _revision(entry, locked)
+    revision = _revision(entry, spec, locked)
     # Hashes recorded for another revision (the catalog's pin moved) say nothing about this one.
     held = locked if locked and locked.revision in (revision, "") else None
     fetched = source.fetch(entry, spec, revision=revision,

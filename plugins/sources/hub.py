@@ -120,7 +120,7 @@ class HubSource(Source):
     def fetch(self, entry: Backbone | Dataset, spec: SourceSpec, *, revision: str,
               files: tuple[str, ...], offline: bool, progress: bool) -> Fetched:
         repo, repo_type = self._target(entry, spec)
-        revision = spec.get("revision") or revision or "main"
+        revision = revision or "main"  # the resolver already applied spec, catalog and lock
         endpoint = (spec.get("endpoint") or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
         token = os.environ.get("HF_TOKEN") or None
         offline = offline or env_flag("HF_HUB_OFFLINE")
