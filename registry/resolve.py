@@ -136,6 +136,8 @@ def resolve(entry: Backbone | Dataset, *, source: str | None = None,
                     refused.discard(src.key(spec))
                     failures[src.key(spec)] = str(exc)
     tried = "; ".join(f"{key}: {why}" for key, why in failures.items())
-    cls = IntegrityError if refused else ZooError
-    raise cls(f"cannot resolve {entry.kind} {entry.name!r}: {tried}. Nothing usable is cached: "
-              "reconnect, set HF_ENDPOINT to a reachable mirror, or pick a source with --source")
+    if refused:
+        raise IntegrityError(f"cannot resolve {entry.kind} {entry.name!r}: {tried}")
+    raise ZooError(f"cannot resolve {entry.kind} {entry.name!r}: {tried}. Nothing usable is "
+                   "cached: reconnect, set HF_ENDPOINT to a reachable mirror, or pick a source "
+                   "with --source")
