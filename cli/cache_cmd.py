@@ -50,7 +50,10 @@ def ls_cmd(as_json: bool) -> None:
 def verify_cmd(name: str | None) -> None:
     """Re-hash the cached files of NAME (or of everything); exit 1 on any mismatch."""
     bad = 0
-    for record in _records(name):
+    records = _records(name)
+    if not records:
+        click.echo("nothing cached yet: zoo pull NAME")
+    for record in records:
         problems = verify_record(record)
         for p in problems:
             actual = p.actual or "missing"

@@ -18,7 +18,11 @@ from .catalog import COMMIT_RE, Backbone, Dataset, SourceSpec
 from .components import Fetched, Source
 from .errors import IntegrityError, NotFoundError, SourceError, UsageError, ZooError
 from .integrity import sha256_file
+from .locations import env_flag
 from .lockfile import LockRecord, read_record, write_record
+
+#: Set to 1 to use only what is cached, from every source (HF_HUB_OFFLINE covers the Hub only).
+OFFLINE_ENV = "ZOO_OFFLINE"
 
 __all__ = ["Snapshot", "resolve", "source_specs", "expected_hashes"]
 
@@ -119,7 +123,8 @@ def resolve(entry: Backbone | Dataset, *, source: str | None = None,
             raise UsageError(f"{entry.kind} {entry.name!r} has no {source!r} source; its sources: {kinds}")
     failures: dict[str, str] = {}
     refused: set[str] = set()  # sources whose last failure was a hash mismatch
-    for offline in (True, False):
+    passes = (True,) if env_flag(OFFLINE_ENV) else (True, False)
+    for offline in passes:
         for spec in specs:
             try:
                 src = zoo.sources.get(spec.type)
@@ -132,12 +137,15 @@ def resolve(entry: Backbone | Dataset, *, source: str | None = None,
                 refused.add(src.key(spec))
                 failures[src.key(spec)] = str(exc)
             except SourceError as exc:
-                if not offline:
+                if not offline or len(passes) == 1:
                     refused.discard(src.key(spec))
                     failures[src.key(spec)] = str(exc)
     tried = "; ".join(f"{key}: {why}" for key, why in failures.items())
     if refused:
         raise IntegrityError(f"cannot resolve {entry.kind} {entry.name!r}: {tried}")
+    if len(passes) == 1:
+        raise ZooError(f"cannot resolve {entry.kind} {entry.name!r} offline ({OFFLINE_ENV} is "
+                       f"set): {tried}. Unset {OFFLINE_ENV} to download it")
     raise ZooError(f"cannot resolve {entry.kind} {entry.name!r}: {tried}. Nothing usable is "
                    "cached: reconnect, set HF_ENDPOINT to a reachable mirror, or pick a source "
                    "with --source")

@@ -15,7 +15,7 @@ from zoo import reset_zoo
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Every test gets its own HF_HOME, ZOO_HOME and working directory, and no Hub settings."""
     for var in ("HF_ENDPOINT", "HF_HUB_OFFLINE", "HF_TOKEN", "HF_HUB_CACHE", "ZOO_CATALOG",
-                "ZOO_PYPI_DOWNLOADS"):
+                "ZOO_PYPI_DOWNLOADS", "ZOO_OFFLINE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setenv("ZOO_HOME", str(tmp_path / "zoo"))

