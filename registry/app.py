@@ -23,6 +23,8 @@ from .registry import Registry
 #: The builtin plugins, loaded before any entry point and through the same hooks.
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "zoo.plugins.catalog",
+    "zoo.plugins.readers",
+    "zoo.plugins.datasets",
 )
 
 USER_CATALOG_ENV = "ZOO_CATALOG"
