@@ -48,11 +48,12 @@ class Where:
         if fieldname is None:
             return start + 1
         key = re.compile(rf"^\s*\"?{re.escape(fieldname)}\"?\s*=")
+        sub = re.compile(rf"^\s*\[\[?\s*{re.escape(kind)}\.\"?{re.escape(name)}\"?\.{re.escape(fieldname)}\s*\]")
         for i in range(start + 1, len(lines)):
+            if key.match(lines[i]) or sub.match(lines[i]):
+                return i + 1
             if lines[i].lstrip().startswith("[") and not lines[i].lstrip().startswith(f"[[{kind}.{name}."):
                 break
-            if key.match(lines[i]):
-                return i + 1
         return start + 1
 
     def error(self, kind: str, name: str, fieldname: str | None, problem: str) -> CatalogError:
