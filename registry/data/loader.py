@@ -23,7 +23,7 @@ from . import labels as lab
 from .examples import LABEL_KINDS, Example, TaskData
 from .fetch import dataset_path
 from .formats import reader_for
-from .splits import SPLIT_ALIASES, SPLITS, assign, check_fractions, complete
+from .splits import DEFAULT_FRACTIONS, SPLIT_ALIASES, SPLITS, assign, check_fractions, complete
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def _read(task: Task, data: Path | None, seed: int) -> RawData:
         path = Path(data).expanduser()
         reader = reader_for(path, zoo.readers.list())
         rows = list(reader.read(path, {}))
-        return RawData(rows, reader, {}, f"{path} ({reader.name})", {}, seed)
+        return RawData(rows, reader, {}, f"{path} ({reader.name})", DEFAULT_FRACTIONS, seed)
     if not task.dataset:
         raise UsageError(f"task {task.name!r} has no default dataset: give your own with --data PATH "
                          "(CSV, TSV, JSONL, Parquet, a `datasets` directory or text folders)")
