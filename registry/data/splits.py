@@ -10,6 +10,7 @@ is cut at the fractions, so split sizes are exact.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Mapping, Sequence
 
 from zoo.errors import UsageError
@@ -40,8 +41,9 @@ def assign(keys: Sequence[str], fractions: Mapping[str, float], seed: int) -> li
     if n < len(names):
         raise UsageError(f"only {n} usable example(s); at least {len(names)} are needed, "
                          f"one for each of the {', '.join(names)} splits")
-    sizes = {name: max(1, round(n * fractions[name] / sum(fractions[s] for s in names)))
-             for name in names[1:]}
+    total = sum(fractions[s] for s in names)
+    # Rounded half up (not Python's half-to-even), the rule docs/datasets.md states.
+    sizes = {name: max(1, math.floor(n * fractions[name] / total + 0.5)) for name in names[1:]}
     sizes[names[0]] = n - sum(sizes.values())
     if sizes[names[0]] < 1:
         raise UsageError(f"only {n} usable example(s): too few to split into {', '.join(names)}")
