@@ -50,7 +50,8 @@ def test_bad_rows_exit_2_and_skip_bad_rows_counts_them(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "d.csv", ["text", "label"], rows)
     out = one_line_error(run("data", "classify", "--data", str(path), "--label-kind", "single"))
     assert "1 row(s) of" in out and "line 5 (empty label)" in out
-    result = run("data", "classify", "--data", str(path), "--label-kind", "single", "--skip-bad-rows", "--json")
+    result = run("data", "classify", "--data", str(path), "--label-kind", "single",
+                 "--skip-bad-rows", "--json")
     assert result.exit_code == 0 and json.loads(result.output)["skipped_rows"] == 1
 
 

@@ -43,7 +43,8 @@ def test_a_task_with_labels_keeps_its_order_and_refuses_unknown_ones(tmp_path: P
     path = write_csv(tmp_path / "d.csv", ["text", "label"], rows)
     with pytest.raises(UsageError, match=r"knows the labels negative, positive; the data also has 'neutral'"):
         load_task_data(sentiment, data=path)
-    td = load_task_data(sentiment, data=write_csv(tmp_path / "ok.csv", ["text", "label"], rows[:2] + rows[3:]))
+    ok = write_csv(tmp_path / "ok.csv", ["text", "label"], rows[:2] + rows[3:])
+    td = load_task_data(sentiment, data=ok)
     assert td.labels == ("negative", "positive")
 
 
@@ -62,7 +63,8 @@ def test_bad_rows_are_reported_with_their_lines_and_stop_the_run(tmp_path: Path,
 
 
 def test_only_the_first_ten_bad_rows_are_named(tmp_path: Path, classify: Task) -> None:
-    records = [{"text": "", "label": "a"} for _ in range(13)] + [{"text": f"t{i}", "label": "a"} for i in range(5)]
+    records = ([{"text": "", "label": "a"} for _ in range(13)]
+               + [{"text": f"t{i}", "label": "a"} for i in range(5)])
     with pytest.raises(UsageError) as err:
         load_task_data(classify, data=write_jsonl(tmp_path / "d.jsonl", records))
     message = str(err.value)
@@ -112,7 +114,7 @@ def test_unknown_task_is_a_not_found_error_with_a_suggestion() -> None:
 
 
 def test_a_task_without_a_dataset_needs_data(classify: Task) -> None:
-    with pytest.raises(UsageError, match=r"task 'classify' has no default dataset: give your own with --data"):
+    with pytest.raises(UsageError, match=r"task 'classify' has no default dataset: give your own"):
         load_task_data(classify)
 
 
@@ -125,8 +127,8 @@ def test_unknown_label_kind_is_refused(tmp_path: Path, classify: Task) -> None:
 def test_multi_label_rows_become_multi_hot_over_sorted_labels(tmp_path: Path) -> None:
     records = [{"text": "a", "labels": ["sport", "money"]}, {"text": "b", "labels": "tech"},
                {"text": "c", "labels": []}, {"text": "d", "labels": "money, tech"}]
-    td = load_task_data(zoo.get_zoo().tasks.get("multilabel"), data=write_jsonl(tmp_path / "d.jsonl", records),
-                        label_kind="multi")
+    td = load_task_data(zoo.get_zoo().tasks.get("multilabel"),
+                        data=write_jsonl(tmp_path / "d.jsonl", records), label_kind="multi")
     assert td.labels == ("money", "sport", "tech")
     assert {ex.input: ex.label for ex in all_examples(td)} == {
         "a": (1, 1, 0), "b": (0, 0, 1), "c": (0, 0, 0), "d": (1, 0, 1)}
