@@ -26,6 +26,8 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zoo.plugins.sources.hub",
     "zoo.plugins.sources.local",
     "zoo.plugins.sources.pypi",
+    "zoo.plugins.readers",
+    "zoo.plugins.datasets",
 )
 
 USER_CATALOG_ENV = "ZOO_CATALOG"

@@ -6,9 +6,10 @@ nothing; the methods that need torch import it when they are called.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from .catalog import Backbone, Dataset, SourceSpec
@@ -91,11 +92,38 @@ class Source(Component):
         """Delete what this source cached for ``entry`` at ``revision`` (``zoo cache rm``)."""
 
 
+@dataclass(frozen=True)
+class Row:
+    """One raw record as a reader found it, before any column is interpreted.
+
+    ``where`` locates it for error messages in the unit the format has ("line 12",
+    "row 7", "sports/199.txt"); ``problem`` is set when the reader could not parse the
+    record at all, so that it is reported with the other bad rows instead of aborting.
+    """
+
+    where: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    problem: str | None = None
+
+
 class Reader(Component):
     """Reads one file format (CSV, JSONL, a folder of images, ...) into raw example rows.
 
     A catalog dataset names its reader (``reader = "csv"``) because zoo.toml is data and
-    cannot carry code; the reader itself comes from a plugin.
+    cannot carry code; the reader itself comes from a plugin. For ``--data PATH`` the
+    reader is chosen by :meth:`accepts`, so a plugin can add a format without touching
+    the core.
     """
 
     kind = "reader"
+    #: Columns the rows carry when the user names none (the first present one is used).
+    text_columns: ClassVar[tuple[str, ...]] = ("text", "sentence", "tokens", "words")
+    label_columns: ClassVar[tuple[str, ...]] = ("label", "labels", "tags", "ner_tags")
+
+    def accepts(self, path: Path) -> bool:
+        """Whether ``--data path`` is in this reader's format; False lets other readers try."""
+        return False
+
+    def read(self, path: Path, options: Mapping[str, Any]) -> Iterator[Row]:
+        """Yield every record of ``path`` (a file or a directory) in a stable order."""
+        raise NotImplementedError(f"reader {self.name!r} does not implement read()")
