@@ -38,6 +38,8 @@ def install_cmd(packages: tuple[str, ...], upgrade: bool, editable: bool) -> Non
       zoo install zoo-vision
       zoo install -e ./zoo-vision
     """
+    held = ", ".join(f"{n}=={v}" for n, v in installer.held_versions().items())
+    click.echo(f"pip install {' '.join(packages)}" + (f" (holding {held})" if held else ""), err=True)
     _report(installer.install(packages, upgrade=upgrade, editable=editable))
 
 
