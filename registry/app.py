@@ -23,6 +23,9 @@ from .registry import Registry
 #: The builtin plugins, loaded before any entry point and through the same hooks.
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "zoo.plugins.catalog",
+    "zoo.plugins.text",
+    "zoo.plugins.heads",
+    "zoo.plugins.strategies",
 )
 
 USER_CATALOG_ENV = "ZOO_CATALOG"
