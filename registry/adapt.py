@@ -58,6 +58,16 @@ def _auto_class_names(head: Any) -> tuple[str, str]:
     return f"AutoModelFor{suffix}", f"AutoPeftModelFor{suffix}"
 
 
+def _metric(task: Task, head: Any) -> str:
+    """The metric that picks the best epoch: the task's, if its head reports it."""
+    if task.metric in head.metric_names:
+        return task.metric
+    if task.metric == Task.metric:  # the catalog default, not a choice the task made
+        return head.default_metric
+    raise UsageError(f"task {task.name!r} names metric {task.metric!r}, which head "
+                     f"{head.name!r} does not report; use one of {', '.join(head.metric_names)}")
+
+
 def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: AdaptData, *, strategy: str,
                    strategy_options: dict[str, Any] | None = None,
                    config: TrainConfig = TrainConfig(), output: Path, resume: bool = False,
@@ -73,7 +83,7 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: AdaptData, *, strat
     if not data.train:
         raise UsageError(f"task {task.name!r} has no training examples")
     labels = data.labels or task.labels
-    metric = task.metric if task.metric else head.default_metric
+    metric = _metric(task, head)
     staging = RunStaging(Path(output))
     staging.begin(resume)
     # The head's initial weights come from the same seed as everything else.

@@ -101,6 +101,8 @@ class Head(Component):
     problem_type: ClassVar[str | None] = None
     #: The metric best checkpoints and early stopping follow unless the task names another.
     default_metric: ClassVar[str] = "accuracy"
+    #: Every metric :meth:`metrics` reports.
+    metric_names: ClassVar[tuple[str, ...]] = ("accuracy",)
     #: Metrics for which smaller is better.
     lower_is_better: ClassVar[frozenset[str]] = frozenset({"loss"})
 

@@ -27,6 +27,7 @@ class ClassificationHead(Head):
     output_kind = "sequence"
     problem_type = "single_label_classification"
     default_metric = "accuracy"
+    metric_names = ("accuracy", "f1_macro")
 
     def label_tensor(self, labels: Sequence[Any]) -> Any:
         import torch

@@ -15,6 +15,7 @@ class MultiLabelHead(Head):
     output_kind = "sequence"
     problem_type = "multi_label_classification"
     default_metric = "f1_micro"
+    metric_names = ("f1_micro", "exact_match")
     threshold = 0.5
 
     def label_tensor(self, labels: Sequence[Any]) -> Any:

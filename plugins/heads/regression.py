@@ -15,6 +15,7 @@ class RegressionHead(Head):
     output_kind = "sequence"
     problem_type = "regression"
     default_metric = "mse"
+    metric_names = ("mse", "mae", "pearson")
     lower_is_better = frozenset({"loss", "mse", "mae"})
 
     def num_outputs(self, labels: Sequence[str]) -> int:

@@ -20,6 +20,7 @@ class TokenClassificationHead(Head):
     output_kind = "token"
     problem_type = None
     default_metric = "accuracy"
+    metric_names = ("accuracy", "f1_macro")
 
     def label_tensor(self, labels: Sequence[Any]) -> Any:
         import torch
