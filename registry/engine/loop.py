@@ -185,7 +185,10 @@ class _Engine:
         total = per_epoch * cfg.epochs
         if cfg.max_steps:
             total = min(total, cfg.max_steps)
-        optimizer = torch.optim.AdamW(param_groups(self.model, cfg.weight_decay), lr=self.lr)
+        # The fused kernel updates all parameters in one pass: a full step over 22M weights
+        # otherwise costs a noticeable share of a CPU step.
+        optimizer = torch.optim.AdamW(param_groups(self.model, cfg.weight_decay), lr=self.lr,
+                                      fused=True)
         scheduler = linear_schedule(optimizer, total, cfg.warmup)
         state = (load_checkpoint(workdir, self.model, optimizer, scheduler) if resume else None)
         state = state or LoopState()
