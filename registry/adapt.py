@@ -84,8 +84,15 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: AdaptData, *, strat
         raise UsageError(f"task {task.name!r} has no training examples")
     labels = data.labels or task.labels
     metric = _metric(task, head)
+    from accelerate import PartialState
+
+    state = PartialState(cpu=True)
     staging = RunStaging(Path(output))
-    staging.begin(resume)
+    staging.check(resume)
+    state.wait_for_everyone()  # every process has looked before the main one creates
+    if state.is_main_process:
+        staging.prepare()
+    state.wait_for_everyone()
     # The head's initial weights come from the same seed as everything else.
     torch.manual_seed(config.seed)
     preprocessor = domain.load_preprocessor(snapshot.path)
@@ -95,9 +102,6 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: AdaptData, *, strat
                    workdir=staging.workdir, lr=config.lr or plugin.default_lr(strategy_config),
                    metric=metric, cache_features=plugin.caches_features(strategy_config),
                    resume=resume, on_step=on_step)
-    from accelerate import PartialState
-
-    state = PartialState()
     if state.is_main_process:
         fmt = plugin.save(result.model, domain, preprocessor, staging.artifacts, strategy_config,
                           snapshot.path, staging.output)

@@ -114,6 +114,7 @@ class _Engine:
     def backbone_features(self, features: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The frozen backbone's outputs for every example, computed once (sharded)."""
         import torch
+        from accelerate.utils import gather_object
 
         self.model.eval()
         mine: list[tuple[int, dict[str, Any]]] = []
@@ -124,16 +125,21 @@ class _Engine:
                 inputs = self.domain.collate(self.preprocessor, [features[i] for i in batch])
                 outs = self.domain.backbone_features(self.model, inputs)
                 mine.extend(zip(batch, outs))
-        allof = self.acc.gather_object(mine) if self.world > 1 else mine
+        allof = gather_object(mine) if self.world > 1 else mine
         out: list[dict[str, Any]] = [{} for _ in features]
         for i, f in allof:
             out[i] = {**f, "label": features[i]["label"], "length": lengths[i]}
         return out
 
     def logits(self, runner: Any, features: list[dict[str, Any]]) -> Any:
-        """Logits for every example, in order; each process computes a share."""
-        import torch
+        """Logits for every example, in order; each process computes a share.
 
+        The unwrapped module runs: processes may hold different numbers of batches, and a
+        DDP forward would wait for the others at its buffer broadcast."""
+        import torch
+        from accelerate.utils import gather_object
+
+        runner = self.acc.unwrap_model(runner)
         runner.eval()
         lengths = [self.length(f) for f in features]
         batches = eval_batches(lengths, self.config.eval_batch_size)
@@ -144,7 +150,7 @@ class _Engine:
                 logits = runner(inputs).float()
                 for j, i in enumerate(batch):
                     mine.append((i, logits[j, :lengths[i]] if logits.ndim == 3 else logits[j]))
-        allof = self.acc.gather_object(mine) if self.world > 1 else mine
+        allof = gather_object(mine) if self.world > 1 else mine
         rows: list[Any] = [None] * len(features)
         for i, row in allof:
             rows[i] = row

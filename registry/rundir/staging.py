@@ -31,8 +31,9 @@ class RunStaging:
     def artifacts(self) -> Path:
         return self.partial / "run"
 
-    def begin(self, resume: bool) -> None:
-        """Check the destination and prepare the partial directory (kept when resuming)."""
+    def check(self, resume: bool) -> None:
+        """Refuse to overwrite a finished run, to restart over an interrupted one silently, or
+        to resume nothing. Changes nothing, so every process of a distributed run may call it."""
         if self.output.exists():
             raise UsageError(f"{self.output} already exists; choose another --output or remove it")
         if self.partial.exists() and not resume:
@@ -40,6 +41,9 @@ class RunStaging:
                              f"continue it, or remove {self.partial}")
         if resume and not self.partial.exists():
             raise UsageError(f"nothing to resume for {self.output}: no {self.partial}")
+
+    def prepare(self) -> None:
+        """Create the partial directory (its work is kept when resuming, its artifacts not)."""
         if self.artifacts.exists():
             shutil.rmtree(self.artifacts)
         self.workdir.mkdir(parents=True, exist_ok=True)
