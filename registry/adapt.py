@@ -131,7 +131,7 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
     zoo = get_zoo()
     backbone, task = zoo.backbones.get(entry_name), zoo.tasks.get(task_name)
     head = zoo.heads.get(task.head)
-    zoo.strategies.get(strategy)
+    zoo.strategies.get(strategy).make_config(**(strategy_options or {}))  # fail before any work
     if backbone.domain != task.domain:
         raise UsageError(f"backbone {entry_name!r} is a {backbone.domain} model but task "
                          f"{task_name!r} is {task.domain}")
