@@ -137,6 +137,8 @@ def main() -> None:
     parser.add_argument("--minilm", type=Path, required=True)
     parser.add_argument("--reviews", type=Path, required=True)
     parser.add_argument("--only", default="defaults,full,freeze,lora")
+    parser.add_argument("--train-rows", type=int, default=0,
+                        help="Train on the first N training rows only (0: all), for a quicker run.")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=128)
     args = parser.parse_args()
@@ -146,6 +148,8 @@ def main() -> None:
     from zoo.plugins.strategies import FreezeStrategy, FullStrategy, LoraStrategy
 
     splits = read_reviews(args.reviews)
+    if args.train_rows:
+        splits = (splits[0][:args.train_rows], splits[1], splits[2])
     print(f"data: train {len(splits[0])} validation {len(splits[1])} test {len(splits[2])}")
     threads = torch.get_num_threads()
     peak = matmul_gflops(threads)
