@@ -17,7 +17,7 @@ from zoo import __version__
 from zoo.errors import ZooError
 from zoo.plugin_host import PluginWarning
 
-from . import adapt_cmd, catalog_cmds, plugins_cmd, run_cmds
+from . import adapt_cmd, cache_cmd, catalog_cmds, data_cmd, plugins_cmd, pull_cmd, run_cmds
 
 
 def _debug_wanted(ctx: click.Context | None) -> bool:
@@ -93,6 +93,7 @@ def cli(debug: bool) -> None:
 
 
 for command in (catalog_cmds.list_cmd, catalog_cmds.info_cmd, plugins_cmd.plugins_cmd,
+                pull_cmd.pull_cmd, cache_cmd.cache_group, data_cmd.data_cmd,
                 adapt_cmd.adapt_cmd, run_cmds.eval_cmd, run_cmds.predict_cmd):
     cli.add_command(command)
 

@@ -25,10 +25,10 @@ def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
 
     loaded = load_run(run_dir)
     task = get_zoo().tasks.get(loaded.run["task"])
-    from zoo import data as data_module  # type: ignore[attr-defined]
+    from zoo import data as data_module
 
     task_data = data_module.load_task_data(
-        task, data=str(data) if data else None, text_column=text_column,
+        task, data=data, text_column=text_column,
         label_column=label_column, label_kind=loaded.head.label_kind,
         seed=loaded.run.get("seed", 0))
     examples = task_data.test if not data else [*task_data.train, *task_data.validation, *task_data.test]

@@ -135,13 +135,15 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
     if backbone.domain != task.domain:
         raise UsageError(f"backbone {entry_name!r} is a {backbone.domain} model but task "
                          f"{task_name!r} is {task.domain}")
-    from . import data as data_module  # type: ignore[attr-defined]
-    from . import resolve as resolve_module  # type: ignore[attr-defined]
+    from . import data as data_module
+    from . import resolve as resolve_module
+    from .weights import check_weights
 
     task_data = data_module.load_task_data(
-        task, data=data, text_column=text_column, label_column=label_column,
+        task, data=Path(data) if data else None, text_column=text_column, label_column=label_column,
         label_kind=head.label_kind, skip_bad_rows=skip_bad_rows, seed=config.seed)
     snap = resolve_module.resolve(backbone, progress=config.progress)
+    check_weights(snap, backbone.allow_pickle)
     output = output or Path("runs") / f"{entry_name}-{task_name}-{strategy}"
     return adapt_snapshot(
         SnapshotInfo(path=Path(snap.path), entry=backbone.name, repo=backbone.repo,

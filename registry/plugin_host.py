@@ -58,7 +58,8 @@ def allowed_plugins() -> set[str] | None:
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    """One line: pluggy's validation errors span several, and a warning must stay one."""
+    text = " ".join(line.strip() for line in str(exc).strip().splitlines() if line.strip())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
@@ -118,14 +119,18 @@ class PluginHost:
 
     def call_each(self, hook_name: str, make_args: Callable[[str], dict[str, Any]],
                   on_fail: Callable[[str], None] = lambda name: None) -> None:
-        """Call every implementation of ``hook_name`` separately, in pluggy's order.
+        """Call every implementation of ``hook_name`` separately, in load order.
+
+        Load order (builtins, then entry points by name), not pluggy's last-registered-first:
+        when two plugins claim one name, the later one is refused, so a third party can never
+        knock a builtin out.
 
         ``make_args(plugin_name)`` builds the keyword arguments for that plugin (its own
         ``register`` callback); ``on_fail`` lets the caller take back what a failing plugin
         registered before ``fail`` reports it.
         """
         caller = getattr(self.pm.hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):
+        for impl in caller.get_hookimpls():
             name = impl.plugin_name
             args = make_args(name)
             try:

@@ -1,0 +1,29 @@
+"""Helpers for testing zoo plugins: real distributions on disk, without pip.
+
+A plugin is found through its distribution's entry points, so a faithful test needs a real
+``*.dist-info`` with ``entry_points.txt``: this writes one (plus the plugin module) into a
+directory that the caller puts on ``sys.path`` or ``PYTHONPATH``.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+
+def write_plugin_distribution(root: Path, name: str, code: str, *, version: str = "1.0",
+                              entry_point: str | None = None) -> Path:
+    """Write distribution ``name`` whose module ``<name>`` (dashes to underscores) holds ``code``.
+
+    Its entry point in group ``zoo`` is called ``entry_point`` (default: ``name``). Returns ``root``.
+    """
+    module = name.replace("-", "_")
+    root.mkdir(parents=True, exist_ok=True)
+    (root / f"{module}.py").write_text(textwrap.dedent(code), encoding="utf-8")
+    info = root / f"{module}-{version}.dist-info"
+    info.mkdir(exist_ok=True)
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(
+        f"[zoo]\n{entry_point or name} = {module}\n", encoding="utf-8")
+    return root

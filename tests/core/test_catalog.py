@@ -1,0 +1,136 @@
+"""The catalog: the builtin zoo.toml, user overlays, and every error path naming file/entry/field."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import zoo
+from zoo import CatalogError
+from zoo.catalog import COMMIT_RE, builtin_catalog_path, parse_catalog_text, entry_from_mapping
+
+REQUIRED_BACKBONES = {
+    "bert-base": "google-bert/bert-base-uncased",
+    "bert-large": "google-bert/bert-large-uncased",
+    "distilbert-base": "distilbert/distilbert-base-uncased",
+    "roberta-base": "FacebookAI/roberta-base",
+    "minilm-l6": "sentence-transformers/all-MiniLM-L6-v2",
+    "minilm-l12": "sentence-transformers/all-MiniLM-L12-v2",
+    "mpnet-base": "sentence-transformers/all-mpnet-base-v2",
+    "electra-small": "google/electra-small-discriminator",
+    "deberta-v3-small": "microsoft/deberta-v3-small",
+}
+
+
+def test_builtin_catalog_has_the_real_entries() -> None:
+    z = zoo.get_zoo()
+    for name, repo in REQUIRED_BACKBONES.items():
+        entry = z.backbones.get(name)
+        assert entry.repo == repo
+        assert entry.license and entry.params > 0 and entry.domain == "text"
+        assert entry.revision == "main" or COMMIT_RE.match(entry.revision)
+        assert any(f.path == "config.json" for f in entry.files)
+    assert z.tasks.get("sentiment").labels == ("negative", "positive")
+    assert z.backbones.get("minilm-l6").pinned
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_cwd_catalog_adds_and_overrides_field_by_field(tmp_path: Path) -> None:
+    write(Path.cwd() / "zoo.toml", '''
+[backbones.bert-base]
+revision = "0123456789abcdef0123456789abcdef01234567"
+
+[backbones.my-bert]
+repo = "me/my-bert"
+params = 5
+''')
+    z = zoo.get_zoo()
+    bert = z.backbones.get("bert-base")
+    assert bert.revision == "0123456789abcdef0123456789abcdef01234567"
+    assert bert.repo == "google-bert/bert-base-uncased"  # untouched fields kept
+    assert bert.origin == str(Path.cwd() / "zoo.toml")
+    assert z.backbones.provider("bert-base").startswith("user catalog")
+    assert z.backbones.get("my-bert").params == 5
+
+
+def test_zoo_catalog_files_apply_in_order_after_cwd(tmp_path: Path, monkeypatch) -> None:
+    write(Path.cwd() / "zoo.toml", '[backbones.x]\nrepo = "a/x"\nlicense = "cwd"\n')
+    a = write(tmp_path / "a.toml", '[backbones.x]\nlicense = "a"\n')
+    b = write(tmp_path / "b.toml", '[backbones.x]\nlicense = "b"\n[tasks.t]\ndataset = "movie-reviews"\n')
+    monkeypatch.setenv("ZOO_CATALOG", f"{a}:{b}")
+    z = zoo.get_zoo()
+    assert z.backbones.get("x").license == "b"
+    assert "t" in z.tasks
+
+
+def test_missing_zoo_catalog_file(monkeypatch) -> None:
+    monkeypatch.setenv("ZOO_CATALOG", "/nonexistent/zoo.toml")
+    with pytest.raises(CatalogError, match="ZOO_CATALOG names '/nonexistent/zoo.toml', which is not a file"):
+        zoo.get_zoo()
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[backbones.x\nrepo = "a/b"', r"user\.toml: not valid TOML: .*line 1"),
+    ('[models.x]\nrepo = "a/b"', r"user\.toml: unknown table \[models\]"),
+    ('backbones = 3', r"user\.toml: \[backbones\] must hold tables"),
+    ('[backbones]\nx = 3', r"user\.toml: backbones\.x: must be a table"),
+    ('[backbones.x]\nrepo = "a/b"\n\nrevison = "main"',
+     r"user\.toml:4: backbones\.x\.revison: unknown field; backbone fields are: repo, revision"),
+    ('[backbones.x]\nrepo = "a/b"\nparams = "110M"', r"user\.toml:3: backbones\.x\.params: must be int, got str '110M'"),
+    ('[backbones.x]\nrepo = "a/b"\nallow_pickle = 1', r"backbones\.x\.allow_pickle: must be bool"),
+    ('[backbones.x]\nparams = 1', r"user\.toml:1: backbones\.x: missing required field\(s\): repo"),
+    ('[backbones.Bad_Name]\nrepo = "a/b"', r"backbones\.Bad_Name: names are lowercase"),
+    ('[backbones.x]\nrepo = "not a repo"', r"backbones\.x\.repo: not a Hub repo id"),
+    ('[backbones.x]\nrepo = "a/b"\nrevision = ""', r"backbones\.x\.revision: must not be empty"),
+    ('[backbones.x]\nrepo = "a/b"\nfiles = "config.json"', r"backbones\.x\.files: must be a list"),
+    ('[backbones.x]\nrepo = "a/b"\nfiles = [{sha256 = "00"}]', r"backbones\.x\.files: each file needs a string 'path'"),
+    ('[backbones.x]\nrepo = "a/b"\nfiles = [{path = "m", sha256 = "abc"}]',
+     r"backbones\.x\.files: sha256 of 'm' must be 64 lowercase hex digits"),
+    ('[backbones.x]\nrepo = "a/b"\nfiles = [{path = "m", md5 = "abc"}]', r"unknown key\(s\) \['md5'\] in file 'm'"),
+    ('[backbones.x]\nrepo = "a/b"\nfiles = [{path = "m", size = "1"}]', r"size of 'm' must be an integer"),
+    ('[backbones.x]\nrepo = "a/b"\n[[backbones.x.sources]]\npath = "/d"',
+     r"user\.toml:3: backbones\.x\.sources: each source needs a string 'type'"),
+    ('[backbones.x]\nrepo = "a/b"\nsources = 1', r"backbones\.x\.sources: must be a list of tables"),
+    ('[backbones.x]\nrepo = "a/b"\ntags = [1]', r"backbones\.x\.tags: must be a list of strings"),
+    ('[backbones.x]\nrepo = "a/b"\nparams = -1', r"backbones\.x\.params: must not be negative"),
+    ('[datasets.d]\nsplits = {train = 0.5, test = 0.4}', r"datasets\.d\.splits: fractions must add up to 1, they add up to 0\.9"),
+    ('[datasets.d]\nsplits = {train = 2}', r"datasets\.d\.splits: must be a table of split name"),
+    ('[datasets.d]\noptions = 1', r"datasets\.d\.options: must be a table"),
+    ('[tasks.t]\nlabels = "a,b"', r"tasks\.t\.labels: must be a list of strings"),
+])
+def test_catalog_errors_name_file_entry_and_field(tmp_path: Path, monkeypatch, text: str, message: str) -> None:
+    path = write(tmp_path / "user.toml", text)
+    monkeypatch.setenv("ZOO_CATALOG", str(path))
+    with pytest.raises(CatalogError, match=message) as info:
+        zoo.get_zoo()
+    assert str(path) in str(info.value)
+    assert info.value.exit_code == 2
+
+
+def test_builtin_catalog_round_trips_through_to_dict() -> None:
+    """to_dict is what overlays merge onto, so it must rebuild the same entry."""
+    rows = parse_catalog_text(builtin_catalog_path().read_text(), "zoo.toml")
+    for table, name, data, where in rows:
+        entry = entry_from_mapping(table, name, data, where)
+        again = entry.to_dict()
+        again.pop("name"), again.pop("origin")
+        assert entry_from_mapping(table, name, again, where) == entry
+
+
+def test_every_builtin_task_names_a_builtin_dataset() -> None:
+    z = zoo.get_zoo()
+    for task in z.tasks:
+        if task.dataset:
+            assert task.dataset in z.datasets, task.name
+
+
+def test_builtin_files_hashes_are_wellformed() -> None:
+    for backbone in zoo.get_zoo().backbones:
+        for f in backbone.files:
+            assert f.sha256 is None or re.fullmatch(r"[0-9a-f]{64}", f.sha256)

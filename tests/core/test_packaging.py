@@ -1,0 +1,109 @@
+"""The distribution: one import package `zoo` (no bare registry/plugins/cli), zoo.toml inside,
+the console script, and a wheel that runs `zoo list` on its own."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
+                    "-c", str(ROOT / "constraints.txt"), str(ROOT)], check=True, timeout=300)
+    (found,) = out.glob("zoo-*.whl")
+    return found
+
+
+@pytest.mark.network
+def test_wheel_holds_one_package_and_the_catalog(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith((".dist-info", ".data"))}
+    assert tops == {"zoo"}
+    for required in ("zoo/__init__.py", "zoo/hookspecs.py", "zoo/plugins/__init__.py",
+                     "zoo/plugins/catalog.py", "zoo/cli/main.py", "zoo/zoo.toml"):
+        assert required in names
+    with zipfile.ZipFile(wheel) as zf:
+        assert zf.read("zoo/zoo.toml") == (ROOT / "zoo.toml").read_bytes()
+        (ep,) = [n for n in names if n.endswith("entry_points.txt")]
+        assert "zoo = zoo.cli.main:main" in zf.read(ep).decode()
+
+
+@pytest.mark.network
+def test_wheel_runs_zoo_list_on_its_own(wheel: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site),
+                    str(wheel)], check=True, timeout=300)
+    code = ("import zoo, sys; from zoo.cli.main import main; print(zoo.__file__)\n"
+            "try:\n    main(['list'])\nexcept SystemExit as e:\n    sys.exit(e.code)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(site)}, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].startswith(str(site))
+    assert "minilm-l6" in done.stdout
+
+
+def test_editable_install_maps_the_folders_onto_zoo() -> None:
+    import zoo
+    import zoo.cli
+    import zoo.plugins
+
+    assert Path(zoo.__file__).parent == ROOT / "registry"
+    assert Path(zoo.plugins.__file__).parent == ROOT / "plugins"
+    assert Path(zoo.cli.__file__).parent == ROOT / "cli"
+    for bare in ("registry", "plugins", "cli"):
+        found = subprocess.run([sys.executable, "-c", f"import {bare}"], capture_output=True,
+                               cwd="/", timeout=30)
+        assert found.returncode != 0, f"a bare '{bare}' package is importable"
+
+
+PLUGIN_PYPROJECT = """
+[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "zoo-acme"
+version = "0.3.1"
+
+[project.entry-points.zoo]
+acme = "zoo_acme"
+"""
+
+PLUGIN_MODULE = """
+import zoo
+
+@zoo.hookimpl
+def register_backbones(register):
+    register(zoo.Backbone(name="acme-bert", repo="acme/bert-small", architecture="BertModel",
+                          params=28763648, license="apache-2.0", description="from a pip package"))
+"""
+
+
+@pytest.mark.network
+def test_plugin_built_and_installed_with_pip_shows_in_zoo_list(tmp_path: Path) -> None:
+    project = tmp_path / "zoo-acme"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(PLUGIN_PYPROJECT)
+    (project / "zoo_acme.py").write_text(PLUGIN_MODULE)
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist),
+                    str(project)], check=True, timeout=300)
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site),
+                    *map(str, dist.glob("*.whl"))], check=True, timeout=300)
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    zoo_script = str(Path(sys.executable).parent / "zoo")
+    listed = subprocess.run([zoo_script, "list", "acme-*"], capture_output=True, text=True, env=env, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    assert "acme-bert" in listed.stdout and "28.8M" in listed.stdout
+    plugins = subprocess.run([zoo_script, "plugins"], capture_output=True, text=True, env=env, timeout=60)
+    assert "acme" in plugins.stdout and "0.3.1" in plugins.stdout
