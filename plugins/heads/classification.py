@@ -22,12 +22,12 @@ def macro_f1(pred: Any, gold: Any, n: int) -> float:
 
 class ClassificationHead(Head):
     name = "classification"
-    description = "Single-label classification (softmax, cross-entropy); accuracy and macro F1"
+    description = "Single-label classification (softmax, cross-entropy); accuracy and macro-averaged F1"
     label_kind = "single"
     output_kind = "sequence"
     problem_type = "single_label_classification"
     default_metric = "accuracy"
-    metric_names = ("accuracy", "f1_macro")
+    metric_names = ("accuracy", "f1")
 
     def label_tensor(self, labels: Sequence[Any]) -> Any:
         import torch
@@ -42,7 +42,7 @@ class ClassificationHead(Head):
     def metrics(self, logits: Any, labels: Any) -> dict[str, float]:
         pred = logits.argmax(-1)
         return {"accuracy": float((pred == labels).float().mean()) if len(labels) else 0.0,
-                "f1_macro": macro_f1(pred, labels, logits.shape[-1])}
+                "f1": macro_f1(pred, labels, logits.shape[-1])}
 
     def describe(self, logits: Any, labels: Sequence[str]) -> list[dict[str, Any]]:
         probs = logits.float().softmax(-1)

@@ -10,12 +10,12 @@ from zoo.components import Head
 
 class MultiLabelHead(Head):
     name = "multilabel"
-    description = "Multi-label classification (sigmoid per label, BCE); micro F1 and exact match"
+    description = "Multi-label classification (sigmoid per label, BCE); F1 (micro-averaged over labels) and exact match"
     label_kind = "multi"
     output_kind = "sequence"
     problem_type = "multi_label_classification"
-    default_metric = "f1_micro"
-    metric_names = ("f1_micro", "exact_match")
+    default_metric = "f1"
+    metric_names = ("f1", "exact_match")
     threshold = 0.5
 
     def label_tensor(self, labels: Sequence[Any]) -> Any:
@@ -35,7 +35,7 @@ class MultiLabelHead(Head):
         fn = float(((1 - pred) * labels).sum())
         f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
         exact = float((pred == labels).all(-1).float().mean()) if len(labels) else 0.0
-        return {"f1_micro": f1, "exact_match": exact}
+        return {"f1": f1, "exact_match": exact}
 
     def describe(self, logits: Any, labels: Sequence[str]) -> list[dict[str, Any]]:
         probs = logits.float().sigmoid()

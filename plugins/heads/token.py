@@ -20,7 +20,7 @@ class TokenClassificationHead(Head):
     output_kind = "token"
     problem_type = None
     default_metric = "accuracy"
-    metric_names = ("accuracy", "f1_macro")
+    metric_names = ("accuracy", "f1")
 
     def label_tensor(self, labels: Sequence[Any]) -> Any:
         import torch
@@ -40,7 +40,7 @@ class TokenClassificationHead(Head):
         keep = labels != IGNORE
         pred, gold = logits.argmax(-1)[keep], labels[keep]
         acc = float((pred == gold).float().mean()) if len(gold) else 0.0
-        return {"accuracy": acc, "f1_macro": macro_f1(pred, gold, logits.shape[-1])}
+        return {"accuracy": acc, "f1": macro_f1(pred, gold, logits.shape[-1])}
 
     def describe(self, logits: Any, labels: Sequence[str]) -> list[dict[str, Any]]:
         probs = logits.float().softmax(-1)

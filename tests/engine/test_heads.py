@@ -14,7 +14,7 @@ from zoo.inference import load_run
 
 CASES = {
     "classification": (sentiment, ("negative", "positive"), "accuracy", 0.8),
-    "multilabel": (multilabel, ("has_positive", "has_negative"), "f1_micro", 0.7),
+    "multilabel": (multilabel, ("has_positive", "has_negative"), "f1", 0.7),
     "token-classification": (tagging, ("other", "positive", "negative"), "accuracy", 0.8),
 }
 
