@@ -118,7 +118,8 @@ def run_trainer(minilm: Path, splits, strategy: str, epochs: int, batch: int, ma
 
     args = TrainingArguments(output_dir=str(workdir / f"trainer-{strategy}"), num_train_epochs=epochs,
                              per_device_train_batch_size=batch, per_device_eval_batch_size=128,
-                             learning_rate=lr, weight_decay=0.01, warmup_ratio=0.06,
+                             learning_rate=lr, weight_decay=0.01,
+                             warmup_steps=int(0.06 * epochs * -(-len(train) // batch)),
                              eval_strategy="epoch", save_strategy="no", report_to=[],
                              logging_strategy="no", use_cpu=True, seed=0, disable_tqdm=True)
     trainer = Trainer(model=model, args=args, train_dataset=DS(train), eval_dataset=DS(val),
@@ -165,18 +166,18 @@ def main() -> None:
     try:
         if "defaults" in only:
             r = run_zoo(args.minilm, splits, "full", 1, args.batch, args.max_length, work, None)
-            print(f"zoo adapt defaults-equivalent (full, 1 epoch): {r}")
+            print(f"zoo adapt defaults-equivalent (full, 1 epoch): {r}", flush=True)
         plans = {"full": (1, FullStrategy.lr), "freeze": (3, FreezeStrategy.lr),
                  "lora": (1, LoraStrategy.lr)}
-        for strategy, (epochs, lr) in plans.items():
-            if strategy not in only:
-                continue
+        for strategy in [s for s in only if s in plans]:
+            epochs, lr = plans[strategy]
             z = run_zoo(args.minilm, splits, strategy, epochs, args.batch, args.max_length, work, None)
+            print(f"{strategy} x{epochs} epochs, zoo: {z}", flush=True)
             t = run_trainer(args.minilm, splits, strategy, epochs, args.batch, args.max_length, work, lr)
             line = (f"{strategy} x{epochs} epochs: zoo acc {z['accuracy']:.4f} in {z['wall_s']:.1f}s "
                     f"({z['ex_per_s']:.0f} ex/s train), Trainer acc {t['accuracy']:.4f} in "
                     f"{t['wall_s']:.1f}s ({t['ex_per_s']:.0f} ex/s); speed-up {t['wall_s'] / z['wall_s']:.2f}x")
-            print(line)
+            print(line, flush=True)
             if strategy == "freeze":
                 first = z["feature_s"] + z["epoch_s"][0]
                 later = statistics.median(z["epoch_s"][1:]) if len(z["epoch_s"]) > 1 else float("nan")
