@@ -50,13 +50,10 @@ class LoadedRun:
         return rows
 
     def predict(self, inputs: Sequence[Any]) -> list[dict[str, Any]]:
-        import torch
-
-        rows = self.logits(inputs)
+        """Label and score per input (per word for token heads)."""
         out = []
-        for row in rows:
-            out.extend(self.head.describe(row.unsqueeze(0) if row.ndim == 1 else torch.unsqueeze(row, 0),
-                                          self.labels))
+        for row in self.logits(inputs):
+            out.extend(self.head.describe(row.unsqueeze(0), self.labels))
         return out
 
 

@@ -7,7 +7,6 @@ code never runs.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from collections.abc import Sequence
 from pathlib import Path
@@ -177,7 +176,7 @@ class TextDomain(Domain):
 
         prefix = model.base_model_prefix
         real = getattr(model, prefix)
-        stub = _CachedBackbone(BaseModelOutputWithPooling(
+        stub = _cached_backbone_class()(BaseModelOutputWithPooling(
             last_hidden_state=batch["hidden"], pooler_output=batch.get("pooled")))
         model._modules[prefix] = stub
         try:
@@ -220,14 +219,3 @@ def _cached_backbone_class() -> Any:
             return self.outputs
 
     return CachedBackbone
-
-
-def _CachedBackbone(outputs: Any) -> Any:
-    return _cached_backbone_class()(outputs)
-
-
-def read_label_names(path: Path) -> list[str]:
-    """The labels a saved model was trained with, in logit order (from its config.json)."""
-    config = json.loads((Path(path) / "config.json").read_text())
-    id2label = config.get("id2label") or {}
-    return [id2label[k] for k in sorted(id2label, key=int)]
