@@ -80,6 +80,10 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: AdaptData, *, strat
     domain, head = zoo.domains.get(task.domain), zoo.heads.get(task.head)
     plugin = zoo.strategies.get(strategy)
     strategy_config = plugin.make_config(**(strategy_options or {}))
+    if not config.epochs:
+        config = dataclasses.replace(config, epochs=plugin.default_epochs(strategy_config))
+    if not config.lr:
+        config = dataclasses.replace(config, lr=plugin.default_lr(strategy_config))
     if not data.train:
         raise UsageError(f"task {task.name!r} has no training examples")
     labels = data.labels or task.labels
@@ -99,7 +103,7 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: AdaptData, *, strat
     model = plugin.prepare(domain.build_model(snapshot.path, head, labels), domain, strategy_config)
     result = train(model, domain=domain, head=head, preprocessor=preprocessor, config=config,
                    train=data.train, validation=data.validation, test=data.test,
-                   workdir=staging.workdir, lr=config.lr or plugin.default_lr(strategy_config),
+                   workdir=staging.workdir,
                    metric=metric, cache_features=plugin.caches_features(strategy_config),
                    resume=resume, on_step=on_step)
     if state.is_main_process:
@@ -114,7 +118,7 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: AdaptData, *, strat
                   "rows": {"train": len(data.train), "validation": len(data.validation),
                            "test": len(data.test)}},
             strategy=plugin.name, strategy_config=dataclasses.asdict(strategy_config),
-            train_config={**dataclasses.asdict(config), "lr": config.lr or plugin.default_lr(strategy_config)},
+            train_config=dataclasses.asdict(config),
             seed=config.seed, format=fmt, auto_class=auto_class, peft_class=peft_class)
         write_run(staging.artifacts, record, result, time.perf_counter() - start)
         staging.finish()

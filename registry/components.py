@@ -144,9 +144,16 @@ class Strategy(Component):
     #: The learning rate that suits this strategy when the user gives none.
     lr: ClassVar[float] = 5e-5
 
+    #: Passes over the data that suit this strategy when the user gives none.
+    epochs: ClassVar[int] = 1
+
     def default_lr(self, config: Any) -> float:
         """The learning rate to use when the user gives none (may depend on the config)."""
         return self.lr
+
+    def default_epochs(self, config: Any) -> int:
+        """The number of epochs to run when the user gives none (may depend on the config)."""
+        return self.epochs
 
     def make_config(self, **options: Any) -> Any:
         """The validated config from options given by name (unset ones keep their default)."""

@@ -34,6 +34,10 @@ class FreezeStrategy(Strategy):
         """A head alone on frozen features wants a far larger step than a partly-frozen model."""
         return self.lr if config.layers == -1 else 1e-4
 
+    def default_epochs(self, config: FreezeConfig) -> int:
+        """On cached features an epoch costs a few percent of the first: afford many."""
+        return 10 if config.layers == -1 else 1
+
     def caches_features(self, config: FreezeConfig) -> bool:
         return config.layers == -1
 

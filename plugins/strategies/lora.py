@@ -50,6 +50,7 @@ class LoraStrategy(Strategy):
     description = "LoRA adapters (peft) on the attention projections; the head trains whole"
     config_class = LoraConfig
     lr = 5e-4
+    epochs = 2
 
     def prepare(self, model: Any, domain: Domain, config: LoraConfig) -> Any:
         import peft

@@ -9,7 +9,7 @@ from ..errors import UsageError
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = field(default=3, metadata={"help": "Passes over the training split."})
+    epochs: int = field(default=0, metadata={"help": "Passes over the training split; 0 takes the strategy's default."})
     batch_size: int = field(default=32, metadata={"help": "Examples per optimizer step (all processes together)."})
     lr: float = field(default=0.0, metadata={"help": "Peak learning rate; 0 takes the strategy's default."})
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay (not on biases and norms)."})
@@ -26,12 +26,12 @@ class TrainConfig:
     progress: bool = field(default=True, metadata={"help": "Show a progress bar."})
 
     def __post_init__(self) -> None:
-        positive = {"epochs": self.epochs, "batch_size": self.batch_size,
+        positive = {"batch_size": self.batch_size,
                     "max_length": self.max_length, "eval_batch_size": self.eval_batch_size}
         for name, value in positive.items():
             if value < 1:
                 raise UsageError(f"--{name.replace('_', '-')} must be at least 1, not {value}")
-        for name in ("lr", "weight_decay", "max_grad_norm", "patience", "checkpoint_every",
+        for name in ("epochs", "lr", "weight_decay", "max_grad_norm", "patience", "checkpoint_every",
                      "max_steps", "threads"):
             if getattr(self, name) < 0:
                 raise UsageError(f"--{name.replace('_', '-')} must not be negative")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..components import Domain, Head
+from ..errors import UsageError
 from .batching import epoch_batches, eval_batches, shard
 from .checkpoint import BEST, LoopState, atomic_save, load_checkpoint, save_checkpoint, trainable_state
 from .config import TrainConfig
@@ -93,11 +94,11 @@ class _Engine:
     """One training run; methods share the accelerator, the data and the model."""
 
     def __init__(self, model: Any, domain: Domain, head: Head, preprocessor: Any,
-                 config: TrainConfig, cached: bool, lr: float, metric: str) -> None:
+                 config: TrainConfig, cached: bool, metric: str) -> None:
         import torch
 
         self.domain, self.head, self.preprocessor = domain, head, preprocessor
-        self.config, self.cached, self.lr, self.metric = config, cached, lr, metric
+        self.config, self.cached, self.metric = config, cached, metric
         self.bf16 = cpu_has_bf16() if config.bf16 is None else config.bf16
         self.acc = _accelerator(self.bf16)
         self.rank, self.world = self.acc.process_index, self.acc.num_processes
@@ -193,7 +194,7 @@ class _Engine:
             total = min(total, cfg.max_steps)
         # The fused kernel updates all parameters in one pass: a full step over 22M weights
         # otherwise costs a noticeable share of a CPU step.
-        optimizer = torch.optim.AdamW(param_groups(self.model, cfg.weight_decay), lr=self.lr,
+        optimizer = torch.optim.AdamW(param_groups(self.model, cfg.weight_decay), lr=cfg.lr,
                                       fused=True)
         scheduler = linear_schedule(optimizer, total, cfg.warmup)
         state = (load_checkpoint(workdir, self.model, optimizer, scheduler) if resume else None)
@@ -287,18 +288,21 @@ class _Engine:
 
 def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: TrainConfig,
           train: Sequence[Any], validation: Sequence[Any], test: Sequence[Any], workdir: Path,
-          lr: float, metric: str | None = None, cache_features: bool = False,
+          metric: str | None = None, cache_features: bool = False,
           resume: bool = False, on_step: Callable[[int], None] | None = None) -> TrainResult:
     """Train ``model`` (already prepared by its strategy) on examples with ``.input`` and
-    ``.label``; checkpoints and the feature cache live in ``workdir``.
+    ``.label``; checkpoints and the feature cache live in ``workdir``. ``config.epochs`` and
+    ``config.lr`` must be set (the adapt glue fills them from the strategy's defaults).
 
     ``on_step(step)`` is called after every optimizer step (progress reporting; tests use it
     to interrupt a run).
     """
     from accelerate.utils import set_seed
 
+    if config.epochs < 1 or config.lr <= 0:
+        raise UsageError("the engine needs epochs and a learning rate: set --epochs and --lr")
     set_seed(config.seed)
-    engine = _Engine(model, domain, head, preprocessor, config, cache_features, lr,
+    engine = _Engine(model, domain, head, preprocessor, config, cache_features,
                      metric or head.default_metric)
     workdir.mkdir(parents=True, exist_ok=True)
 

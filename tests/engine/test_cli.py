@@ -55,7 +55,7 @@ def test_predict_on_a_directory_that_is_not_a_run(tmp_path):
     (["adapt", "minilm-l6", "--task", "sentiment", "--strategy", "loar"], "did you mean 'lora'"),
     (["adapt", "minilm-l6", "--task", "sentiment", "--lora-r", "4"], "--lora-r"),
     (["adapt", "minilm-l6", "--task", "sentiment", "--strategy", "lora", "--lora-r", "0"], "--lora-r must be at least 1"),
-    (["adapt", "minilm-l6", "--task", "sentiment", "--epochs", "0"], "--epochs must be at least 1"),
+    (["adapt", "minilm-l6", "--task", "sentiment", "--epochs", "-1"], "--epochs must not be negative"),
 ])
 def test_adapt_bad_usage_is_one_line_and_exit_2(args, message):
     result = invoke(*args)
