@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from tiny import make_snapshot  # noqa: E402
+from engine_tiny import make_snapshot  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from helpers import run  # noqa: E402
-from tiny import sentiment  # noqa: E402
+from engine_helpers import run  # noqa: E402
+from engine_tiny import sentiment  # noqa: E402
 
 
 def main() -> None:

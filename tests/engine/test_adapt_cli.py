@@ -9,7 +9,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from tiny import sentiment
+from engine_tiny import sentiment
 from zoo import reset_zoo
 from zoo.cli.main import cli
 

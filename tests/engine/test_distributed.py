@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run
-from tiny import sentiment
+from engine_helpers import run
+from engine_tiny import sentiment
 
 
 def _free_port() -> int:

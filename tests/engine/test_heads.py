@@ -8,8 +8,8 @@ import json
 import pytest
 import torch
 
-from helpers import run
-from tiny import multilabel, regression, sentiment, tagging
+from engine_helpers import run
+from engine_tiny import multilabel, regression, sentiment, tagging
 from zoo.inference import load_run
 
 CASES = {

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from real_assets import minilm_dir, reviews_file
-from tiny import Example
+from engine_assets import minilm_dir, reviews_file
+from engine_tiny import Example
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import run
-from tiny import sentiment
+from engine_helpers import run
+from engine_tiny import sentiment
 
 LABELS = ("negative", "positive")
 
@@ -28,8 +28,8 @@ def test_resume_after_interruption_gives_the_same_metrics(tmp_path, strategy):
     from zoo.catalog import Task
     from zoo.engine import TrainConfig
 
-    from helpers import FAST
-    from tiny import make_snapshot
+    from engine_helpers import FAST
+    from engine_tiny import make_snapshot
 
     # With dropout on, equal results also prove the random state is restored.
     snapshot = make_snapshot(tmp_path / "snapshot", dropout=0.1)

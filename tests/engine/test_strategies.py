@@ -9,8 +9,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from helpers import run
-from tiny import sentiment
+from engine_helpers import run
+from engine_tiny import sentiment
 from zoo.inference import load_run
 
 LABELS = ("negative", "positive")

@@ -7,8 +7,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from helpers import run
-from tiny import sentiment, tagging
+from engine_helpers import run
+from engine_tiny import sentiment, tagging
 from zoo.cli.main import cli
 
 
@@ -72,7 +72,7 @@ def test_strategy_options_come_from_config_dataclasses():
 
 
 def test_bad_rows_are_a_usage_error(snapshot, tmp_path):
-    from tiny import Example
+    from engine_tiny import Example
     from zoo.adapt import AdaptData, SnapshotInfo, adapt_snapshot
     from zoo.catalog import Task
     from zoo.errors import UsageError
