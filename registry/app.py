@@ -25,6 +25,9 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zoo.plugins.catalog",
     "zoo.plugins.readers",
     "zoo.plugins.datasets",
+    "zoo.plugins.sources.hub",
+    "zoo.plugins.sources.local",
+    "zoo.plugins.sources.pypi",
 )
 
 USER_CATALOG_ENV = "ZOO_CATALOG"

