@@ -64,6 +64,12 @@ def load_task_data(task: Task, *, data: Path | None = None, text_column: str | N
         raise UsageError(f"unknown label kind {label_kind!r}; expected one of {', '.join(LABEL_KINDS)}")
     raw = _read(task, data, seed)
     columns = _columns(raw.rows)
+    if not columns:  # no row could be parsed: say which, rather than "no text column"
+        if not raw.rows:
+            raise UsageError(f"{raw.origin} holds no rows")
+        raise UsageError(_bad_rows_message(
+            [(row.where, row.problem or "empty record") for row in raw.rows], raw.origin,
+            skip_bad_rows))
     text_col = _column(text_column or raw.options.get("text_column"), raw.reader.text_columns,
                        columns, "text", raw.origin)
     label_col = _column(label_column or raw.options.get("label_column"), raw.reader.label_columns,
@@ -80,12 +86,10 @@ def load_task_data(task: Task, *, data: Path | None = None, text_column: str | N
             parsed.append(_parse(row, text_col, label_col, split_col, label_kind, separator))
         except lab.BadValue as exc:
             bad.append((row.where, str(exc)))
-    if bad and not skip_bad_rows:
-        raise UsageError(_bad_rows_message(bad, raw.origin))
+    if bad and (not skip_bad_rows or not parsed):
+        raise UsageError(_bad_rows_message(bad, raw.origin, skip_bad_rows))
     if bad:
         log.warning("left out %d bad row(s) of %s (first: %s: %s)", len(bad), raw.origin, *bad[0])
-    if not parsed:
-        raise UsageError(f"{raw.origin}: no usable rows")
 
     names = _label_names(parsed, label_kind, task)
     index = {name: i for i, name in enumerate(names)}
@@ -189,11 +193,12 @@ def _encode(label: Any, kind: str, index: Mapping[str, int]) -> Any:
     return label
 
 
-def _bad_rows_message(bad: list[tuple[str, str]], origin: str) -> str:
+def _bad_rows_message(bad: list[tuple[str, str]], origin: str, skipping: bool) -> str:
     shown = ", ".join(f"{where} ({why})" for where, why in bad[:SHOWN_BAD_ROWS])
     more = f" and {len(bad) - SHOWN_BAD_ROWS} more" if len(bad) > SHOWN_BAD_ROWS else ""
-    return (f"{len(bad)} row(s) of {origin} cannot be used: {shown}{more}; fix them, or pass "
-            "--skip-bad-rows to leave them out")
+    advice = ("and no row is left to use once they are skipped" if skipping
+              else "fix them, or pass --skip-bad-rows to leave them out")
+    return f"{len(bad)} row(s) of {origin} cannot be used: {shown}{more}; {advice}"
 
 
 def _digest(splits: Mapping[str, list[Example]], names: tuple[str, ...], kind: str) -> str:
