@@ -93,7 +93,7 @@ def cli(debug: bool) -> None:
 
 
 for command in (catalog_cmds.list_cmd, catalog_cmds.info_cmd, plugins_cmd.plugins_cmd,
-                data_cmd.data_cmd, pull_cmd.pull_cmd, cache_cmd.cache_group):
+                pull_cmd.pull_cmd, cache_cmd.cache_group, data_cmd.data_cmd):
     cli.add_command(command)
 
 
