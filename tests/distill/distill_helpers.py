@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -28,3 +31,59 @@ def random_inputs(batch: int, length: int, seed: int = 0) -> dict[str, Any]:
     g = torch.Generator().manual_seed(seed)
     return {"input_ids": torch.randint(1, 100, (batch, length), generator=g),
             "attention_mask": torch.ones(batch, length, dtype=torch.long)}
+
+
+WORDS = ["good", "great", "fine", "fun", "bad", "awful", "dull", "poor", "the", "a", "movie",
+         "film", "plot", "was", "very", "quite", "acting", "story", "and", "not"]
+
+
+@dataclass(frozen=True)
+class Example:
+    input: str
+    label: int
+
+
+def sentiment_snapshot(path: Path, layers: int = 4) -> Path:
+    """A tiny BERT backbone with a word-level tokenizer, saved like a Hub snapshot."""
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + WORDS
+    BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)}).save_pretrained(str(path))
+    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=layers,
+                        num_attention_heads=2, intermediate_size=37, max_position_embeddings=64,
+                        hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    torch.manual_seed(0)
+    BertModel(config).save_pretrained(str(path))
+    return path
+
+
+def sentiment(n: int, seed: int) -> list[Example]:
+    """Label 1 when the sentence's sentiment words are positive ones."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        label = rng.random() < 0.5
+        words = rng.choices(WORDS[:4] if label else WORDS[4:8], k=rng.randint(1, 3))
+        words += rng.choices(WORDS[8:], k=rng.randint(1, 6))
+        rng.shuffle(words)
+        out.append(Example(" ".join(words), int(label)))
+    return out
+
+
+def engine_run(snapshot: Path, output: Path, strategy: str, options: dict | None = None,
+               **config: Any) -> Any:
+    """``adapt_snapshot`` on the tiny snapshot and tiny sentiment data, test-sized."""
+    from zoo.adapt import AdaptData, SnapshotInfo, adapt_snapshot
+    from zoo.catalog import Task
+    from zoo.engine import TrainConfig
+
+    labels = ("negative", "positive")
+    data = AdaptData(sentiment(160, 1), sentiment(40, 2), sentiment(40, 3), labels, "0" * 64,
+                     name="tiny")
+    settings = {**dict(epochs=2, batch_size=16, lr=2e-3, progress=False, bf16=False,
+                       checkpoint_every=0), **config}
+    return adapt_snapshot(SnapshotInfo(snapshot, "tiny-bert", repo="local/tiny", revision="r0"),
+                          Task(name="tiny", head="classification", labels=labels), data,
+                          strategy=strategy, strategy_options=options or {},
+                          config=TrainConfig(**settings), output=output)

@@ -22,9 +22,11 @@ from zoo.errors import UsageError
 @dataclass(frozen=True)
 class DistillConfig:
     teacher: str = field(default="", metadata={
+        "flag": "--teacher",
         "help": "A finished run directory to distil from; default: adapt the entry with "
                 "'full' first and use that."})
     student_layers: int = field(default=0, metadata={
+        "flag": "--student-layers",
         "help": "Layers of the student; 0 takes half the teacher's (every other layer)."})
     temperature: float = field(default=2.0, metadata={
         "help": "Softmax temperature of the soft targets (DistilBERT: 2.0)."})
