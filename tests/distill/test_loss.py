@@ -104,9 +104,9 @@ def test_gradient_reaches_the_student_only_through_its_logits() -> None:
 
 
 @pytest.mark.parametrize(("options", "message"), [
-    ({"temperature": 0.0}, "--temperature must be positive"),
-    ({"alpha_soft": -1.0}, "--alpha-soft must be a non-negative number"),
-    ({"alpha_cos": float("nan")}, "--alpha-cos must be a non-negative number"),
+    ({"temperature": 0.0}, "--distill-temperature must be positive"),
+    ({"alpha_soft": -1.0}, "--distill-alpha-soft must be a non-negative number"),
+    ({"alpha_cos": float("nan")}, "--distill-alpha-cos must be a non-negative number"),
     ({"student_layers": -2}, "--student-layers must not be negative"),
     ({"alpha_soft": 0.0, "alpha_hard": 0.0}, "at least one of"),
 ])

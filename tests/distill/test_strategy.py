@@ -62,3 +62,19 @@ def test_distill_without_a_teacher_adapts_one_with_full_first(snapshot: Path, tm
 def test_teacher_must_be_a_finished_run(snapshot: Path, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="is not a finished run directory"):
         engine_run(snapshot, tmp_path / "run", "distill", {"teacher": str(tmp_path)})
+
+
+def test_distill_with_the_cosine_term(snapshot: Path, teacher: Path, tmp_path: Path) -> None:
+    out = engine_run(snapshot, tmp_path / "run", "distill",
+                     {"teacher": str(teacher), "alpha_cos": 1.0, "temperature": 4.0}, epochs=1)
+    report = json.loads((out.output / "metrics.json").read_text())["distill"]
+    assert report["loss"] == {"temperature": 4.0, "alpha_soft": 0.5, "alpha_hard": 0.5,
+                              "alpha_cos": 1.0}
+    assert out.result.history[0]["train_loss"] > 0
+
+
+def test_student_layers_beyond_the_teacher_are_refused(snapshot: Path, teacher: Path,
+                                                       tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="between 1 and the teacher's 4 layers, not 5"):
+        engine_run(snapshot, tmp_path / "run", "distill",
+                   {"teacher": str(teacher), "student_layers": 5})

@@ -8,7 +8,7 @@ distillation`` fine-tuning scripts: alpha_ce 0.5, alpha_task 0.5, temperature 2.
 hard losses weighted equally, the T squared factor keeping the soft term's gradients on the
 hard term's scale. The cosine term is off by default: the student starts from the teacher's
 own layers, so its hidden states are already aligned, and caching them for every token costs
-memory in proportion to the data; turn it on with ``--alpha-cos 1.0`` (DistilBERT's weight).
+memory in proportion to the data; turn it on with ``--distill-alpha-cos 1.0`` (DistilBERT's weight).
 """
 
 from __future__ import annotations
@@ -42,15 +42,15 @@ class DistillConfig:
         if self.student_layers < 0:
             raise UsageError(f"--student-layers must not be negative, not {self.student_layers}")
         if not (math.isfinite(self.temperature) and self.temperature > 0):
-            raise UsageError(f"--temperature must be positive, not {self.temperature}")
-        weights = {"alpha-soft": self.alpha_soft, "alpha-hard": self.alpha_hard,
-                   "alpha-cos": self.alpha_cos}
+            raise UsageError(f"--distill-temperature must be positive, not {self.temperature}")
+        weights = {"distill-alpha-soft": self.alpha_soft, "distill-alpha-hard": self.alpha_hard,
+                   "distill-alpha-cos": self.alpha_cos}
         for name, value in weights.items():
             if not (math.isfinite(value) and value >= 0):
                 raise UsageError(f"--{name} must be a non-negative number, not {value}")
         if not any(weights.values()):
-            raise UsageError("at least one of --alpha-soft, --alpha-hard, --alpha-cos must be "
-                             "positive")
+            raise UsageError("at least one of --distill-alpha-soft, --distill-alpha-hard, "
+                             "--distill-alpha-cos must be positive")
 
     @property
     def uses_hidden(self) -> bool:
