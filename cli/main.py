@@ -17,7 +17,7 @@ from zoo import __version__
 from zoo.errors import ZooError
 from zoo.plugin_host import PluginWarning
 
-from . import catalog_cmds, plugins_cmd
+from . import cache_cmd, catalog_cmds, data_cmd, plugins_cmd, pull_cmd
 
 
 def _debug_wanted(ctx: click.Context | None) -> bool:
@@ -92,7 +92,8 @@ def cli(debug: bool) -> None:
     """
 
 
-for command in (catalog_cmds.list_cmd, catalog_cmds.info_cmd, plugins_cmd.plugins_cmd):
+for command in (catalog_cmds.list_cmd, catalog_cmds.info_cmd, plugins_cmd.plugins_cmd,
+                pull_cmd.pull_cmd, cache_cmd.cache_group, data_cmd.data_cmd):
     cli.add_command(command)
 
 

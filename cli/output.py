@@ -44,3 +44,9 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     click.echo(line(list(headers)))
     for row in cells:
         click.echo(line(row))
+
+
+def short_revision(revision: str) -> str:
+    """A commit cut to 12 hex digits as git shows it; anything else (a branch, NAME==V) whole."""
+    return revision[:12] if len(revision) == 40 and all(c in "0123456789abcdef" for c in revision) \
+        else revision

@@ -5,7 +5,7 @@ torch, so listing what is available stays fast.
 """
 
 from .catalog import Backbone, Dataset, FileSpec, SourceSpec, Task
-from .components import Domain, Head, Reader, Source, Strategy
+from .components import Domain, Head, Reader, Row, Source, Strategy
 from .errors import (CatalogError, IntegrityError, NotFoundError, PluginError, UsageError,
                      ZooError)
 from .hookspecs import hookimpl
@@ -15,6 +15,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Backbone", "CatalogError", "Dataset", "Domain", "FileSpec", "Head", "IntegrityError",
-    "NotFoundError", "PluginError", "Reader", "Source", "SourceSpec", "Strategy", "Task", "UsageError",
+    "NotFoundError", "PluginError", "Reader", "Row", "Source", "SourceSpec", "Strategy", "Task", "UsageError",
     "Zoo", "ZooError", "__version__", "get_zoo", "hookimpl", "reset_zoo",
 ]

@@ -23,6 +23,11 @@ from .registry import Registry
 #: The builtin plugins, loaded before any entry point and through the same hooks.
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "zoo.plugins.catalog",
+    "zoo.plugins.sources.hub",
+    "zoo.plugins.sources.local",
+    "zoo.plugins.sources.pypi",
+    "zoo.plugins.readers",
+    "zoo.plugins.datasets",
 )
 
 USER_CATALOG_ENV = "ZOO_CATALOG"

@@ -51,3 +51,7 @@ class PluginError(ZooError):
 
 class IntegrityError(ZooError):
     """A file's content does not match its recorded sha256."""
+
+
+class SourceError(ZooError):
+    """One source could not serve an entry; the resolver collects these and tries the next."""

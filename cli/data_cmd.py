@@ -1,0 +1,81 @@
+"""``zoo data TASK``: what a task would train on, before any training (labels, splits, hash)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from zoo import get_zoo
+from zoo.data import LABEL_KINDS, TaskData, load_task_data
+from zoo.data.splits import SPLITS
+from zoo.errors import UsageError
+
+from .output import emit_json, table
+
+
+def label_counts(data: TaskData, kind: str) -> dict[str, dict[str, int]]:
+    """Examples (words, for tags) per label name and split; empty for regression."""
+    out: dict[str, dict[str, int]] = {}
+    for split in SPLITS:
+        counts: Counter[int] = Counter()
+        for ex in getattr(data, split):
+            if kind == "single":
+                counts[ex.label] += 1
+            elif kind == "multi":
+                counts.update(i for i, hot in enumerate(ex.label) if hot)
+            elif kind == "token":
+                counts.update(ex.label)
+        out[split] = {name: counts[i] for i, name in enumerate(data.labels)}
+    return out
+
+
+def _label_kind(head: str, asked: str | None) -> str:
+    if asked:
+        return asked
+    heads = get_zoo().heads
+    if head not in heads.names():
+        raise UsageError(f"head {head!r} is not installed, so its label kind is unknown: "
+                         f"pass --label-kind ({', '.join(LABEL_KINDS)})")
+    return getattr(heads.get(head), "label_kind")
+
+
+@click.command("data")
+@click.argument("task_name", metavar="TASK")
+@click.option("--data", "data_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="Your own data: CSV, TSV, JSONL, Parquet, a `datasets` directory or text folders.")
+@click.option("--text-column", metavar="C", help="The column holding the text (default: text, ...).")
+@click.option("--label-column", metavar="C", help="The column holding the label (default: label, ...).")
+@click.option("--label-kind", type=click.Choice(LABEL_KINDS),
+              help="How labels are read; by default the task's head decides.")
+@click.option("--skip-bad-rows", is_flag=True, help="Leave out rows that cannot be used, and count them.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Split seed for your own data.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def data_cmd(task_name: str, data_path: Path | None, text_column: str | None,
+             label_column: str | None, label_kind: str | None, skip_bad_rows: bool, seed: int,
+             as_json: bool) -> None:
+    """Show the labels, split sizes and data hash that TASK would train on.
+
+    \b
+    Examples:
+      zoo data sentiment
+      zoo data classify --data reviews.csv --text-column body --label-column stars
+    """
+    task = get_zoo().tasks.get(task_name)
+    kind = _label_kind(task.head, label_kind)
+    data = load_task_data(task, data=data_path, text_column=text_column, label_column=label_column,
+                          label_kind=kind, skip_bad_rows=skip_bad_rows, seed=seed)
+    counts = label_counts(data, kind)
+    if as_json:
+        emit_json({"task": task.name, "label_kind": kind, "labels": list(data.labels),
+                   "splits": {s: len(getattr(data, s)) for s in SPLITS}, "label_counts": counts,
+                   "sha256": data.sha256, "skipped_rows": data.skipped_rows,
+                   "description": data.description})
+        return
+    click.echo(f"task {task.name} ({kind} labels)")
+    click.echo(f"  data: {data.description}")
+    click.echo(f"  sha256: {data.sha256}")
+    if data.labels:
+        table(["INDEX", "LABEL", *(s.upper() for s in SPLITS)],
+              [[i, name, *(counts[s][name] for s in SPLITS)] for i, name in enumerate(data.labels)])

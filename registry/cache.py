@@ -1,0 +1,100 @@
+"""What zoo has resolved: one record per entry, for ``zoo cache ls|verify|rm``.
+
+The files themselves stay where their source keeps them (the Hugging Face cache for the Hub,
+zoo's own cache for PyPI artifacts, the user's folder for a local source); a record says
+where, which source served them, at which revision, and the sha256 each file had.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .integrity import sha256_file, write_atomic
+from .locations import zoo_home
+
+if TYPE_CHECKING:
+    from .catalog import Backbone, Dataset
+    from .resolve import Snapshot
+
+
+@dataclass(frozen=True)
+class CacheRecord:
+    """The last verified resolution of one entry."""
+
+    entry: str
+    kind: str
+    source: str
+    key: str
+    revision: str
+    path: str
+    files: dict[str, str]
+    verified_at: str
+
+    @classmethod
+    def of(cls, entry: Backbone | Dataset, snapshot: Snapshot, key: str) -> CacheRecord:
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        return cls(entry.name, entry.kind, snapshot.source, key, snapshot.revision,
+                   str(snapshot.path), dict(snapshot.files), now)
+
+    @property
+    def size(self) -> int:
+        """Bytes of the recorded files still present (a symlink counts as its target)."""
+        root = Path(self.path)
+        return sum(os.path.getsize(root / rel) for rel in self.files if (root / rel).exists())
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One file of a record that no longer matches: ``actual`` is None when it is missing."""
+
+    path: str
+    expected: str
+    actual: str | None
+
+
+def records_dir() -> Path:
+    return zoo_home() / "records"
+
+
+def _record_path(kind: str, name: str) -> Path:
+    return records_dir() / kind / f"{name}.json"
+
+
+def save_record(record: CacheRecord) -> None:
+    write_atomic(_record_path(record.kind, record.entry), json.dumps(asdict(record), indent=2))
+
+
+def load_records() -> list[CacheRecord]:
+    """Every record, sorted by kind and entry; an unreadable one is skipped."""
+    out = []
+    for path in sorted(records_dir().glob("*/*.json")):
+        try:
+            out.append(CacheRecord(**json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, ValueError, TypeError):
+            continue
+    return out
+
+
+def find_records(name: str) -> list[CacheRecord]:
+    return [r for r in load_records() if r.entry == name]
+
+
+def forget(record: CacheRecord) -> None:
+    _record_path(record.kind, record.entry).unlink(missing_ok=True)
+
+
+def verify_record(record: CacheRecord) -> list[Problem]:
+    """Re-hash every file of ``record``; the files that are missing or changed."""
+    root = Path(record.path)
+    problems = []
+    for rel, want in sorted(record.files.items()):
+        path = root / rel
+        actual = sha256_file(path) if path.is_file() else None
+        if actual != want:
+            problems.append(Problem(rel, want, actual))
+    return problems

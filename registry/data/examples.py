@@ -1,0 +1,40 @@
+"""The data model the engine consumes: labelled examples grouped into fixed splits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+#: How a head wants its labels: an index, a multi-hot tuple, a float, or one index per word.
+LABEL_KINDS = ("single", "multi", "regression", "token")
+
+
+@dataclass(frozen=True)
+class Example:
+    """One input and its label, already encoded for ``label_kind`` (see :class:`TaskData`).
+
+    ``input`` is the raw domain input (a str for text, a list of words for token
+    classification): tokenizing belongs to the domain, which knows the backbone.
+    """
+
+    input: Any
+    label: Any
+
+
+@dataclass(frozen=True)
+class TaskData:
+    """A task's data, split once and for all.
+
+    ``validation`` is for model selection and ``test`` only for the final report, so the
+    reported figure is never the one that was optimised. ``labels`` maps an index to its
+    name (empty for regression). ``sha256`` identifies the examples actually used (after
+    bad rows were dropped), for run provenance; ``skipped_rows`` counts those dropped.
+    """
+
+    train: list[Example]
+    validation: list[Example]
+    test: list[Example]
+    labels: tuple[str, ...]
+    sha256: str
+    description: str
+    skipped_rows: int = 0

@@ -1,0 +1,19 @@
+"""Choosing the reader for ``--data PATH``: the first registered reader that accepts it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zoo.components import Reader
+from zoo.errors import UsageError
+
+
+def reader_for(path: Path, readers: list[Reader]) -> Reader:
+    if not path.exists():
+        raise UsageError(f"--data {path}: no such file or directory")
+    for reader in readers:
+        if reader.accepts(path):
+            return reader
+    raise UsageError(
+        f"--data {path}: not a format zoo reads; use a .csv, .tsv, .jsonl or .parquet file, a "
+        "directory saved by `datasets`, or a directory with one folder of .txt files per label")

@@ -1,0 +1,217 @@
+"""``load_task_data``: a task plus optional ``--data`` in, fixed and labelled splits out.
+
+Rows that cannot be used are collected, not raised one by one, so the user sees every bad
+row number at once; the run stops unless ``skip_bad_rows`` says to leave them out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from zoo.app import get_zoo
+from zoo.catalog import Task
+from zoo.components import Reader, Row
+from zoo.errors import UsageError
+
+from . import labels as lab
+from .examples import LABEL_KINDS, Example, TaskData
+from .fetch import dataset_path
+from .formats import reader_for
+from .splits import DEFAULT_FRACTIONS, SPLIT_ALIASES, SPLITS, assign, check_fractions, complete
+
+log = logging.getLogger(__name__)
+
+#: How many bad rows are named in the one-line report before the rest are only counted.
+SHOWN_BAD_ROWS = 10
+
+
+@dataclass(frozen=True)
+class RawData:
+    """What was read, before any column is interpreted, and how it is to be split."""
+
+    rows: list[Row]
+    reader: Reader
+    options: Mapping[str, Any]
+    origin: str  # for messages: the file, or the catalog entry and its source
+    fractions: Mapping[str, float]
+    split_seed: int
+
+
+@dataclass(frozen=True)
+class Parsed:
+    key: str  # what the split is decided on: the input text
+    input: Any
+    label: Any  # label name(s) or a float, encoded to indices once the label set is known
+    split: str | None  # the data's own split, when it has a split column
+
+
+def load_task_data(task: Task, *, data: Path | None = None, text_column: str | None = None,
+                   label_column: str | None = None, label_kind: str = "single",
+                   skip_bad_rows: bool = False, seed: int = 0) -> TaskData:
+    """Read ``task``'s data (its catalog dataset, or the user's ``data``) and split it.
+
+    A catalog dataset is split by its own ``splits`` and ``seed`` so every run sees the same
+    test set; the user's data is split by its split column or ``datasets`` splits when it has
+    them, else 80/10/10 keyed by ``seed``.
+    """
+    if label_kind not in LABEL_KINDS:
+        raise UsageError(f"unknown label kind {label_kind!r}; expected one of {', '.join(LABEL_KINDS)}")
+    raw = _read(task, data, seed)
+    columns = _columns(raw.rows)
+    text_col = _column(text_column or raw.options.get("text_column"), raw.reader.text_columns,
+                       columns, "text", raw.origin)
+    label_col = _column(label_column or raw.options.get("label_column"), raw.reader.label_columns,
+                        columns, "label", raw.origin)
+    split_col = raw.options.get("split_column", "split")
+    if split_col not in columns or split_col in (text_col, label_col):
+        split_col = None
+    separator = raw.options.get("label_separator", ",")
+
+    parsed: list[Parsed] = []
+    bad: list[tuple[str, str]] = []
+    for row in raw.rows:
+        try:
+            parsed.append(_parse(row, text_col, label_col, split_col, label_kind, separator))
+        except lab.BadValue as exc:
+            bad.append((row.where, str(exc)))
+    if bad and not skip_bad_rows:
+        raise UsageError(_bad_rows_message(bad, raw.origin))
+    if bad:
+        log.warning("left out %d bad row(s) of %s (first: %s: %s)", len(bad), raw.origin, *bad[0])
+    if not parsed:
+        raise UsageError(f"{raw.origin}: no usable rows")
+
+    names = _label_names(parsed, label_kind, task)
+    index = {name: i for i, name in enumerate(names)}
+    keys = [p.key for p in parsed]
+    if split_col is None:
+        splits = assign(keys, raw.fractions, raw.split_seed)
+    else:
+        splits = complete([p.split for p in parsed], keys, raw.split_seed)
+    out: dict[str, list[Example]] = {name: [] for name in SPLITS}
+    for p, split in zip(parsed, splits):
+        out[split].append(Example(p.input, _encode(p.label, label_kind, index)))
+    return TaskData(
+        train=out["train"], validation=out["validation"], test=out["test"], labels=names,
+        sha256=_digest(out, names, label_kind),
+        description=_describe(raw.origin, out, names, len(bad)), skipped_rows=len(bad))
+
+
+def _read(task: Task, data: Path | None, seed: int) -> RawData:
+    zoo = get_zoo()
+    if data is not None:
+        path = Path(data).expanduser()
+        reader = reader_for(path, zoo.readers.list())
+        rows = list(reader.read(path, {}))
+        return RawData(rows, reader, {}, f"{path} ({reader.name})", DEFAULT_FRACTIONS, seed)
+    if not task.dataset:
+        raise UsageError(f"task {task.name!r} has no default dataset: give your own with --data PATH "
+                         "(CSV, TSV, JSONL, Parquet, a `datasets` directory or text folders)")
+    entry = zoo.datasets.get(task.dataset)
+    reader = zoo.readers.get(entry.reader)
+    fractions = check_fractions(entry.splits, f"dataset {entry.name!r}")
+    path, served = dataset_path(entry)
+    rows = list(reader.read(path, entry.options))
+    return RawData(rows, reader, entry.options, f"dataset {entry.name!r} ({served})", fractions,
+                   entry.seed)
+
+
+def _columns(rows: Sequence[Row]) -> list[str]:
+    seen: dict[str, None] = {}
+    for row in rows:
+        seen.update(dict.fromkeys(row.values))
+    return list(seen)
+
+
+def _column(asked: str | None, candidates: Sequence[str], columns: list[str], role: str,
+            origin: str) -> str:
+    available = ", ".join(columns) or "none"
+    if asked is not None:
+        if asked not in columns:
+            raise UsageError(f"no column {asked!r} in {origin}; available columns: {available}")
+        return asked
+    for name in candidates:
+        if name in columns:
+            return name
+    raise UsageError(f"no {role} column found in {origin} (looked for {', '.join(candidates)}); "
+                     f"available columns: {available}; name one with --{role}-column")
+
+
+def _parse(row: Row, text_col: str, label_col: str, split_col: str | None, kind: str,
+           separator: str) -> Parsed:
+    if row.problem:
+        raise lab.BadValue(row.problem)
+    values = row.values
+    split = None
+    if split_col is not None:
+        given = values.get(split_col)
+        split = SPLIT_ALIASES.get(str(given).strip().lower())
+        if given is None or split is None:
+            raise lab.BadValue(f"split {given!r} is not train, validation or test")
+    if kind == "token":
+        words = lab.parse_words(values.get(text_col))
+        return Parsed(" ".join(words), words, lab.parse_tags(values.get(label_col), len(words)), split)
+    text = lab.parse_text(values.get(text_col))
+    raw_label = values.get(label_col)
+    if kind == "single":
+        label: Any = lab.parse_single(raw_label)
+    elif kind == "multi":
+        label = lab.parse_multi(raw_label, separator)
+    else:
+        label = lab.parse_regression(raw_label)
+    return Parsed(text, text, label, split)
+
+
+def _label_names(parsed: list[Parsed], kind: str, task: Task) -> tuple[str, ...]:
+    if kind == "regression":
+        return ()
+    if kind == "single":
+        found = {p.label for p in parsed}
+    else:
+        found = {name for p in parsed for name in p.label}
+    return lab.fix_labels(found, task.labels, task.name)
+
+
+def _encode(label: Any, kind: str, index: Mapping[str, int]) -> Any:
+    if kind == "single":
+        return index[label]
+    if kind == "multi":
+        chosen = {index[name] for name in label}
+        return tuple(int(i in chosen) for i in range(len(index)))
+    if kind == "token":
+        return tuple(index[name] for name in label)
+    return label
+
+
+def _bad_rows_message(bad: list[tuple[str, str]], origin: str) -> str:
+    shown = ", ".join(f"{where} ({why})" for where, why in bad[:SHOWN_BAD_ROWS])
+    more = f" and {len(bad) - SHOWN_BAD_ROWS} more" if len(bad) > SHOWN_BAD_ROWS else ""
+    return (f"{len(bad)} row(s) of {origin} cannot be used: {shown}{more}; fix them, or pass "
+            "--skip-bad-rows to leave them out")
+
+
+def _digest(splits: Mapping[str, list[Example]], names: tuple[str, ...], kind: str) -> str:
+    """sha256 of exactly what the run sees: label names, kind, and every example per split."""
+    h = hashlib.sha256(json.dumps({"labels": names, "kind": kind}).encode())
+    for split in SPLITS:
+        for ex in splits[split]:
+            h.update(json.dumps([split, ex.input, ex.label], ensure_ascii=False).encode("utf-8"))
+            h.update(b"\n")
+    return h.hexdigest()
+
+
+def _describe(origin: str, splits: Mapping[str, list[Example]], names: tuple[str, ...],
+              skipped: int) -> str:
+    sizes = " / ".join(f"{len(splits[s]):,} {s}" for s in SPLITS)
+    text = f"{origin}: {sizes}"
+    if names:
+        text += f"; labels: {', '.join(names)}"
+    if skipped:
+        text += f"; {skipped:,} bad row(s) left out"
+    return text

@@ -1,0 +1,69 @@
+"""``zoo data``: labels and splits shown; bad rows, unknown columns and tasks exit 2 in one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from zoo.cli.main import cli
+
+from data_helpers import sentiment_rows, write_csv
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def one_line_error(result, code: int = 2) -> str:
+    assert result.exit_code == code, result.output
+    assert result.output.startswith("Error: ") and result.output.count("\n") == 1
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def test_shows_labels_split_sizes_and_counts(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "d.csv", ["text", "label"], sentiment_rows(50))
+    result = run("data", "classify", "--data", str(path), "--label-kind", "single")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "task classify (single labels)"
+    assert "40 train / 5 validation / 5 test; labels: bad, good" in lines[1]
+    assert lines[3].split() == ["INDEX", "LABEL", "TRAIN", "VALIDATION", "TEST"]
+    assert [line.split()[:2] for line in lines[4:]] == [["0", "bad"], ["1", "good"]]
+    assert sum(int(n) for line in lines[4:] for n in line.split()[2:]) == 50
+
+
+def test_json_output(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "d.csv", ["text", "label"], sentiment_rows(50))
+    data = json.loads(run("data", "classify", "--data", str(path), "--label-kind", "single", "--json").output)
+    assert data["labels"] == ["bad", "good"]
+    assert data["splits"] == {"train": 40, "validation": 5, "test": 5}
+    assert sum(data["label_counts"]["train"].values()) == 40
+    assert len(data["sha256"]) == 64 and data["skipped_rows"] == 0
+
+
+def test_bad_rows_exit_2_and_skip_bad_rows_counts_them(tmp_path: Path) -> None:
+    rows = sentiment_rows(20)
+    rows[3][1] = ""
+    path = write_csv(tmp_path / "d.csv", ["text", "label"], rows)
+    out = one_line_error(run("data", "classify", "--data", str(path), "--label-kind", "single"))
+    assert "1 row(s) of" in out and "line 5 (empty label)" in out
+    result = run("data", "classify", "--data", str(path), "--label-kind", "single",
+                 "--skip-bad-rows", "--json")
+    assert result.exit_code == 0 and json.loads(result.output)["skipped_rows"] == 1
+
+
+def test_unknown_column_and_unknown_task_exit_2(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "d.csv", ["text", "label"], sentiment_rows(20))
+    out = one_line_error(run("data", "classify", "--data", str(path), "--label-kind", "single",
+                             "--label-column", "stars"))
+    assert "no column 'stars'" in out and "available columns: text, label" in out
+    out = one_line_error(run("data", "topik"))
+    assert "unknown task 'topik': did you mean 'topic'?" in out
+
+
+def test_generic_task_without_data_exits_2() -> None:
+    out = one_line_error(run("data", "classify", "--label-kind", "single"))
+    assert "has no default dataset: give your own with --data PATH" in out
