@@ -39,8 +39,8 @@ WORDS = ["good", "great", "fine", "fun", "bad", "awful", "dull", "poor", "the", 
 
 @dataclass(frozen=True)
 class Example:
-    input: str
-    label: int
+    input: Any
+    label: Any
 
 
 def sentiment_snapshot(path: Path, layers: int = 4) -> Path:
@@ -71,19 +71,31 @@ def sentiment(n: int, seed: int) -> list[Example]:
     return out
 
 
+def tagging(n: int, seed: int) -> list[Example]:
+    """Words tagged 1 (positive), 2 (negative) or 0 (other)."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        words = rng.choices(WORDS, k=rng.randint(2, 8))
+        out.append(Example(words, tuple(1 if w in WORDS[:4] else 2 if w in WORDS[4:8] else 0
+                                        for w in words)))
+    return out
+
+
 def engine_run(snapshot: Path, output: Path, strategy: str, options: dict | None = None,
-               **config: Any) -> Any:
-    """``adapt_snapshot`` on the tiny snapshot and tiny sentiment data, test-sized."""
+               head: str = "classification", **config: Any) -> Any:
+    """``adapt_snapshot`` on the tiny snapshot and tiny data (sentiment, or word tags for the
+    token head), test-sized."""
     from zoo.adapt import AdaptData, SnapshotInfo, adapt_snapshot
     from zoo.catalog import Task
     from zoo.engine import TrainConfig
 
-    labels = ("negative", "positive")
-    data = AdaptData(sentiment(160, 1), sentiment(40, 2), sentiment(40, 3), labels, "0" * 64,
-                     name="tiny")
+    make, labels = ((tagging, ("other", "positive", "negative")) if head == "token-classification"
+                    else (sentiment, ("negative", "positive")))
+    data = AdaptData(make(160, 1), make(40, 2), make(40, 3), labels, "0" * 64, name="tiny")
     settings = {**dict(epochs=2, batch_size=16, lr=2e-3, progress=False, bf16=False,
                        checkpoint_every=0), **config}
     return adapt_snapshot(SnapshotInfo(snapshot, "tiny-bert", repo="local/tiny", revision="r0"),
-                          Task(name="tiny", head="classification", labels=labels), data,
+                          Task(name="tiny", head=head, labels=labels), data,
                           strategy=strategy, strategy_options=options or {},
                           config=TrainConfig(**settings), output=output)

@@ -78,3 +78,16 @@ def test_student_layers_beyond_the_teacher_are_refused(snapshot: Path, teacher: 
     with pytest.raises(UsageError, match="between 1 and the teacher's 4 layers, not 5"):
         engine_run(snapshot, tmp_path / "run", "distill",
                    {"teacher": str(teacher), "student_layers": 5})
+
+
+def test_distill_a_token_classifier(snapshot: Path, tmp_path: Path) -> None:
+    from transformers import AutoModelForTokenClassification
+
+    teacher = engine_run(snapshot, tmp_path / "teacher", "full", head="token-classification",
+                         epochs=1).output
+    out = engine_run(snapshot, tmp_path / "run", "distill", {"teacher": str(teacher),
+                                                              "alpha_cos": 1.0},
+                     head="token-classification", epochs=1)
+    report = json.loads((out.output / "metrics.json").read_text())["distill"]
+    assert report["student"]["layers"] == 2 and report["teacher"]["metrics"]
+    assert AutoModelForTokenClassification.from_pretrained(out.output).config.num_hidden_layers == 2
