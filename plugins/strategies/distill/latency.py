@@ -1,8 +1,8 @@
 """Inference latency and size of a model, so teacher and student compare in one process.
 
 Timings taken in different processes (or machines) differ by more than a student saves, so
-the report measures both models here, on the same batches, one after the other: warm-up
-runs first (allocator, thread pool, lazy init), then the median of repeated runs.
+the report measures both models here, on the same batches, alternately: warm-up runs first
+(allocator, thread pool, lazy init), then the median of repeated runs.
 """
 
 from __future__ import annotations
@@ -31,34 +31,52 @@ def count_parameters(model: Any) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+def _time_once(model: Any, batch: dict[str, Any]) -> float:
+    start = time.perf_counter()
+    model(**batch)
+    return time.perf_counter() - start
+
+
+def _batch_size(batch: dict[str, Any]) -> int:
+    return len(next(iter(batch.values())))
+
+
 def measure_latency(model: Any, batch: dict[str, Any], *, warmup: int = 3,
                     repeats: int = 10) -> Latency:
     """Median wall time of ``model(**batch)`` in eval mode without autograd."""
+    return _interleaved([model], batch, warmup, repeats)[0]
+
+
+def _interleaved(models: list[Any], batch: dict[str, Any], warmup: int,
+                 repeats: int) -> list[Latency]:
+    """Time the models in turn, one forward each per round, so that a change in machine load
+    during the measurement hits all of them alike (a busy shared machine drifts by more than
+    the difference being measured)."""
     import torch
 
-    was_training = model.training
-    model.eval()
-    times = []
+    modes = [m.training for m in models]
+    times: list[list[float]] = [[] for _ in models]
     try:
+        for m in models:
+            m.eval()
         with torch.inference_mode():
             for _ in range(warmup):
-                model(**batch)
+                for m in models:
+                    m(**batch)
             for _ in range(repeats):
-                start = time.perf_counter()
-                model(**batch)
-                times.append(time.perf_counter() - start)
+                for m, out in zip(models, times):
+                    out.append(_time_once(m, batch))
     finally:
-        model.train(was_training)
-    size = len(next(iter(batch.values())))
-    return Latency(batch_size=size, median_s=statistics.median(times), repeats=repeats)
+        for m, mode in zip(models, modes):
+            m.train(mode)
+    return [Latency(batch_size=_batch_size(batch), median_s=statistics.median(t), repeats=repeats)
+            for t in times]
 
 
 def compare(teacher: Any, student: Any, batches: dict[int, dict[str, Any]], *,
-            warmup: int = 3, repeats: int = 10) -> dict[str, Any]:
-    """Parameters and latency of both models per batch size, and the student's speed-up.
-
-    Models alternate per batch size so that drifting machine load hits both alike.
-    """
+            warmup: int = 3, repeats: int = 20) -> dict[str, Any]:
+    """Parameters and latency of both models per batch size, and the student's speed-up
+    (teacher's median over the student's), the two timed alternately in this process."""
     report: dict[str, Any] = {
         "teacher": {"parameters": count_parameters(teacher), "latency": {}},
         "student": {"parameters": count_parameters(student), "latency": {}},
@@ -66,8 +84,7 @@ def compare(teacher: Any, student: Any, batches: dict[int, dict[str, Any]], *,
     }
     report["size_ratio"] = report["student"]["parameters"] / report["teacher"]["parameters"]
     for size, batch in sorted(batches.items()):
-        t = measure_latency(teacher, batch, warmup=warmup, repeats=repeats)
-        s = measure_latency(student, batch, warmup=warmup, repeats=repeats)
+        t, s = _interleaved([teacher, student], batch, warmup, repeats)
         report["teacher"]["latency"][str(size)] = asdict(t)
         report["student"]["latency"][str(size)] = asdict(s)
         report["speedup"][str(size)] = t.median_s / s.median_s if s.median_s else 0.0
