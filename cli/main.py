@@ -17,7 +17,7 @@ from zoo import __version__
 from zoo.errors import ZooError
 from zoo.plugin_host import PluginWarning
 
-from . import cache_cmd, catalog_cmds, data_cmd, plugins_cmd, pull_cmd
+from . import cache_cmd, catalog_cmds, data_cmd, install_cmd, plugins_cmd, pull_cmd
 
 
 def _debug_wanted(ctx: click.Context | None) -> bool:
@@ -86,6 +86,7 @@ def cli(debug: bool) -> None:
 
     \b
     Browse:  zoo list, zoo info NAME, zoo plugins
+    Plugins: zoo install PACKAGE, zoo uninstall PACKAGE
     Examples:
       zoo list --domain text
       zoo info minilm-l6 --json
@@ -93,7 +94,8 @@ def cli(debug: bool) -> None:
 
 
 for command in (catalog_cmds.list_cmd, catalog_cmds.info_cmd, plugins_cmd.plugins_cmd,
-                pull_cmd.pull_cmd, cache_cmd.cache_group, data_cmd.data_cmd):
+                pull_cmd.pull_cmd, cache_cmd.cache_group, data_cmd.data_cmd,
+                install_cmd.install_cmd, install_cmd.uninstall_cmd):
     cli.add_command(command)
 
 

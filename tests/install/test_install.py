@@ -1,0 +1,73 @@
+"""``zoo install`` / ``zoo uninstall`` against real wheels in a fresh environment, offline."""
+
+from __future__ import annotations
+
+import pytest
+
+from zoo import installer
+from zoo.errors import UsageError, ZooError
+
+
+@pytest.fixture
+def offline(wheels):
+    """pip may look only at the test's wheels: no index, nothing downloaded."""
+    folder = wheels["hello"].parent
+    return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(folder), "PIP_EXTRA_INDEX_URL": ""}
+
+
+def test_install_then_uninstall_a_plugin(fresh_venv, wheels, offline):
+    torch_before = fresh_venv.version("torch")
+    installed = fresh_venv.zoo("install", str(wheels["hello"]), env=offline)
+    assert installed.returncode == 0, installed.stderr
+    assert "Successfully installed zoo-hello-1.0" in installed.stdout
+    assert "zoo-hello" in installed.stdout.split("Successfully")[1] and "ok" in installed.stdout
+    assert fresh_venv.version("torch") == torch_before
+    listed = fresh_venv.zoo("list", "--kind", "tasks")
+    assert "hello-task" in listed.stdout
+
+    removed = fresh_venv.zoo("uninstall", "zoo-hello", env=offline)
+    assert removed.returncode == 0, removed.stderr
+    assert "Successfully uninstalled zoo-hello-1.0" in removed.stdout
+    assert "zoo-hello" not in fresh_venv.zoo("plugins").stdout
+    assert "hello-task" not in fresh_venv.zoo("list", "--kind", "tasks").stdout
+
+
+def test_a_plugin_that_wants_another_torch_is_refused_and_torch_stays(fresh_venv, wheels, offline):
+    # The stand-in torch 1.0.0 is on offer: without the hold, pip would install it.
+    torch_before = fresh_venv.version("torch")
+    result = fresh_venv.zoo("install", str(wheels["old-torch"]), env=offline)
+    assert result.returncode == 1
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("Error: pip install failed: ") and "Traceback" not in result.stderr
+    assert fresh_venv.version("torch") == torch_before
+    assert "zoo-old-torch" not in fresh_venv.run("-m", "pip", "list").stdout
+
+
+def test_uninstalling_what_is_not_there_says_so(fresh_venv, offline):
+    result = fresh_venv.zoo("uninstall", "zoo-never-installed", env=offline)
+    assert result.returncode == 0
+    assert "WARNING: Skipping zoo-never-installed as it is not installed." in result.stdout
+
+
+def test_the_hold_pins_the_installed_torch_exactly():
+    from importlib import metadata
+
+    assert installer.constraints_text(installer.held_versions()) == f"torch=={metadata.version('torch')}\n"
+
+
+@pytest.mark.parametrize("call, packages, message", [
+    (installer.install, [], "at least one package"),
+    (installer.install, ["--index-url=http://x"], "looks like a pip option"),
+    (installer.uninstall, ["zoo"], "will not remove 'zoo'"),
+    (installer.uninstall, ["Torch"], "will not remove 'Torch'"),
+])
+def test_bad_requests_are_usage_errors(call, packages, message):
+    with pytest.raises(UsageError, match=message):
+        call(packages)
+
+
+def test_pip_failure_is_reported_with_its_last_error_line(monkeypatch, tmp_path):
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path))
+    with pytest.raises(ZooError, match="pip install failed: No matching distribution found for zoo-absent"):
+        installer.install(["zoo-absent"])

