@@ -80,6 +80,7 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: AdaptData, *, strat
     domain, head = zoo.domains.get(task.domain), zoo.heads.get(task.head)
     plugin = zoo.strategies.get(strategy)
     strategy_config = plugin.make_config(**(strategy_options or {}))
+    given = config  # as asked: a run this one needs first fills in its own strategy's defaults
     if not config.epochs:
         config = dataclasses.replace(config, epochs=plugin.default_epochs(strategy_config))
     if not config.lr:
@@ -97,6 +98,11 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: AdaptData, *, strat
     if state.is_main_process:
         staging.prepare()
     state.wait_for_everyone()
+    # After the output is checked, so a bad --output fails before a teacher is trained.
+    strategy_config = plugin.complete_config(
+        strategy_config, Path(output),
+        lambda name, out: adapt_snapshot(snapshot, task, data, strategy=name, config=given,
+                                         output=out, resume=resume).output)
     # The head's initial weights come from the same seed as everything else.
     torch.manual_seed(config.seed)
     preprocessor = domain.load_preprocessor(snapshot.path)
@@ -105,7 +111,8 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: AdaptData, *, strat
                    train=data.train, validation=data.validation, test=data.test,
                    workdir=staging.workdir,
                    metric=metric, cache_features=plugin.caches_features(strategy_config),
-                   resume=resume, on_step=on_step)
+                   resume=resume, on_step=on_step,
+                   objective=plugin.objective(strategy_config, domain, head))
     if state.is_main_process:
         fmt = plugin.save(result.model, domain, preprocessor, staging.artifacts, strategy_config,
                           snapshot.path, staging.output)

@@ -31,6 +31,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zoo.plugins.text",
     "zoo.plugins.heads",
     "zoo.plugins.strategies",
+    "zoo.plugins.strategies.distill.plugin",
 )
 
 USER_CATALOG_ENV = "ZOO_CATALOG"

@@ -6,7 +6,7 @@ nothing; the methods that need torch import it when they are called.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -167,6 +167,19 @@ class Strategy(Component):
         """True when the backbone is wholly frozen, so its features can be computed once."""
         return False
 
+    def complete_config(self, config: Any, output: Path,
+                        adapt: Callable[[str, Path], Path]) -> Any:
+        """The config with whatever it leaves open worked out before the model is built.
+
+        A strategy that needs another run first (distill's teacher) calls ``adapt(strategy,
+        run_dir)``, which adapts the same entry on the same data and returns the finished run.
+        """
+        return config
+
+    def objective(self, config: Any, domain: Domain, head: Head) -> "Objective | None":
+        """A training loss of the strategy's own; None (the default) trains on the head's."""
+        return None
+
     def save(self, model: Any, domain: Domain, preprocessor: Any, path: Path, config: Any,
              base_path: Path, final_path: Path) -> str:
         """Write the trained model into ``path`` (which becomes ``final_path`` once the run is
@@ -186,6 +199,30 @@ class Fetched:
     root: Path
     files: dict[str, Path]
     revision: str
+
+
+class Objective:
+    """A strategy's training loss, for strategies that learn from more than the labels.
+
+    The engine calls :meth:`setup` once before the first step, :meth:`loss` for every
+    training batch instead of ``head.loss``, and :meth:`report` once after the test split is
+    scored. ``view`` (a ``zoo.engine.TrainingView``) lends the encoded splits: their batches,
+    collated inputs, labels and any model's logits, so an objective needs no domain code.
+    """
+
+    def setup(self, view: Any) -> None:
+        """Prepare for training (distill runs its teacher over the training split here)."""
+
+    def loss(self, forward: Callable[..., Any], inputs: dict[str, Any], labels: Any,
+             indices: Sequence[int]) -> Any:
+        """The loss of one batch: ``forward(inputs)`` gives the trained model's logits
+        (``forward(inputs, hidden=True)`` logits and last hidden states); ``indices`` are the
+        batch's examples in the training split."""
+        raise NotImplementedError
+
+    def report(self, view: Any, model: Any) -> tuple[dict[str, Any], str]:
+        """What metrics.json records under the strategy's name, and a model card section."""
+        return {}, ""
 
 
 class Source(Component):

@@ -2,5 +2,6 @@
 
 from .config import TrainConfig
 from .loop import TrainResult, train
+from .view import TrainingView
 
-__all__ = ["TrainConfig", "TrainResult", "train"]
+__all__ = ["TrainConfig", "TrainResult", "TrainingView", "train"]

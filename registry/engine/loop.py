@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..components import Domain, Head
+from ..components import Domain, Head, Objective
 from ..errors import UsageError
 from .batching import epoch_batches, eval_batches, shard
 from .checkpoint import BEST, LoopState, atomic_save, load_checkpoint, save_checkpoint, trainable_state
 from .config import TrainConfig
 from .precision import cpu_has_bf16
+from .view import TrainingView
 
 FEATURES = "features.pt"
 
@@ -44,6 +45,9 @@ class TrainResult:
     processes: int
     stopped_early: bool
     epoch_seconds: list[float] = field(default_factory=list)
+    #: What the strategy's objective reports (metrics.json) and its model card section.
+    strategy_report: dict[str, Any] = field(default_factory=dict)
+    strategy_card: str = ""
 
     @property
     def examples_per_second(self) -> float:
@@ -61,7 +65,8 @@ def _accelerator(bf16: bool) -> Any:
 
 
 def _runner(model: Any, domain: Domain, cached: bool) -> Any:
-    """A module mapping a batch to logits, so DDP wraps one forward whatever the path."""
+    """A module mapping a batch to logits, so DDP wraps one forward whatever the path;
+    ``hidden=True`` adds the last hidden states (a distillation objective aligns them)."""
     import torch
 
     class Runner(torch.nn.Module):
@@ -69,9 +74,12 @@ def _runner(model: Any, domain: Domain, cached: bool) -> Any:
             super().__init__()
             self.model = model
 
-        def forward(self, batch: dict[str, Any]) -> Any:
+        def forward(self, batch: dict[str, Any], hidden: bool = False) -> Any:
             if cached:
                 return domain.head_logits(self.model, batch)
+            if hidden:
+                out = self.model(**batch, output_hidden_states=True)
+                return out.logits, out.hidden_states[-1]
             return self.model(**batch).logits
 
     return Runner()
@@ -94,7 +102,8 @@ class _Engine:
     """One training run; methods share the accelerator, the data and the model."""
 
     def __init__(self, model: Any, domain: Domain, head: Head, preprocessor: Any,
-                 config: TrainConfig, cached: bool, metric: str) -> None:
+                 config: TrainConfig, cached: bool, metric: str,
+                 objective: Objective | None = None) -> None:
         import torch
 
         self.domain, self.head, self.preprocessor = domain, head, preprocessor
@@ -105,6 +114,7 @@ class _Engine:
         threads = config.threads or max(1, (os.cpu_count() or 1) // self.world)
         torch.set_num_threads(threads)
         self.model = model
+        self.objective = objective
 
     # -- data ----------------------------------------------------------------------------
     def collate(self, features: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], Any]:
@@ -160,6 +170,20 @@ class _Engine:
     def length(self, feature: dict[str, Any]) -> int:
         return feature["length"] if self.cached else self.domain.length(feature)
 
+    def view(self, workdir: Path, splits: dict[str, list[dict[str, Any]]]) -> TrainingView:
+        """The splits as an objective sees them (see :class:`TrainingView`)."""
+        def batches(split: str) -> list[list[int]]:
+            lengths = [self.length(f) for f in splits[split]]
+            return eval_batches(lengths, self.config.eval_batch_size)
+
+        return TrainingView(
+            workdir=workdir, sizes={k: len(v) for k, v in splits.items()},
+            is_main=self.acc.is_main_process, batches=batches,
+            inputs=lambda split, idx: self.collate([splits[split][i] for i in idx])[0],
+            labels=lambda split: self.head.label_tensor([f["label"] for f in splits[split]]),
+            logits=lambda model, split: self.logits(
+                _runner(model, self.domain, self.cached), splits[split]))
+
     def evaluate(self, runner: Any, features: list[dict[str, Any]]) -> dict[str, float]:
         if not features:
             return {}
@@ -192,6 +216,9 @@ class _Engine:
         total = per_epoch * cfg.epochs
         if cfg.max_steps:
             total = min(total, cfg.max_steps)
+        view = self.view(workdir, {"train": train, "validation": validation, "test": test})
+        if self.objective is not None:
+            self.objective.setup(view)
         # The fused kernel updates all parameters in one pass: a full step over 22M weights
         # otherwise costs a noticeable share of a CPU step.
         optimizer = torch.optim.AdamW(param_groups(self.model, cfg.weight_decay), lr=cfg.lr,
@@ -211,9 +238,10 @@ class _Engine:
                 if state.step >= total:
                     break
                 tick = time.perf_counter()
-                local = [train[i] for i in shard(batches[b], self.rank, self.world)]
-                inputs, labels = self.collate(local)
-                loss = self.head.loss(runner(inputs), labels)
+                indices = shard(batches[b], self.rank, self.world)
+                inputs, labels = self.collate([train[i] for i in indices])
+                loss = (self.objective.loss(runner, inputs, labels, indices) if self.objective
+                        else self.head.loss(runner(inputs), labels))
                 self.acc.backward(loss)
                 if cfg.max_grad_norm:
                     self.acc.clip_grad_norm_(runner.parameters(), cfg.max_grad_norm)
@@ -242,11 +270,14 @@ class _Engine:
             self.model.load_state_dict(torch.load(best, map_location="cpu"), strict=False)
         val_metrics = state.history[state.best_epoch]["validation"] if state.history else {}
         test_metrics = self.evaluate(runner, test)
+        report, card = (self.objective.report(view, self.model) if self.objective is not None
+                        else ({}, ""))
         return TrainResult(
             model=self.model, history=state.history, validation=val_metrics, test=test_metrics,
             best_epoch=state.best_epoch, steps=state.step, examples=state.examples,
             train_seconds=state.train_seconds, feature_seconds=feature_seconds, bf16=self.bf16,
-            processes=self.world, stopped_early=state.stopped_early, epoch_seconds=epoch_seconds)
+            processes=self.world, stopped_early=state.stopped_early, epoch_seconds=epoch_seconds,
+            strategy_report=report, strategy_card=card)
 
     def end_epoch(self, runner: Any, validation: list[dict[str, Any]], workdir: Path,
                   state: LoopState) -> None:
@@ -289,13 +320,14 @@ class _Engine:
 def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: TrainConfig,
           train: Sequence[Any], validation: Sequence[Any], test: Sequence[Any], workdir: Path,
           metric: str | None = None, cache_features: bool = False,
-          resume: bool = False, on_step: Callable[[int], None] | None = None) -> TrainResult:
+          resume: bool = False, on_step: Callable[[int], None] | None = None,
+          objective: Objective | None = None) -> TrainResult:
     """Train ``model`` (already prepared by its strategy) on examples with ``.input`` and
     ``.label``; checkpoints and the feature cache live in ``workdir``. ``config.epochs`` and
     ``config.lr`` must be set (the adapt glue fills them from the strategy's defaults).
 
     ``on_step(step)`` is called after every optimizer step (progress reporting; tests use it
-    to interrupt a run).
+    to interrupt a run). ``objective`` replaces the head's loss (a strategy's own).
     """
     from accelerate.utils import set_seed
 
@@ -303,7 +335,7 @@ def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: 
         raise UsageError("the engine needs epochs and a learning rate: set --epochs and --lr")
     set_seed(config.seed)
     engine = _Engine(model, domain, head, preprocessor, config, cache_features,
-                     metric or head.default_metric)
+                     metric or head.default_metric, objective)
     workdir.mkdir(parents=True, exist_ok=True)
 
     def encode(examples: Sequence[Any]) -> list[dict[str, Any]]:

@@ -10,8 +10,9 @@ def _yaml_list(key: str, values: list[str]) -> list[str]:
     return [f"{key}:"] + [f"- {json.dumps(v)}" for v in values] if values else []
 
 
-def model_card(run: dict[str, Any], metrics: dict[str, Any]) -> str:
-    """The card text; ``run`` is run.json's content, ``metrics`` metrics.json's."""
+def model_card(run: dict[str, Any], metrics: dict[str, Any], strategy_section: str = "") -> str:
+    """The card text; ``run`` is run.json's content, ``metrics`` metrics.json's;
+    ``strategy_section`` is markdown the strategy adds (distill: teacher against student)."""
     test = metrics.get("test", {})
     header = ["---"]
     if run.get("license"):
@@ -32,7 +33,10 @@ def model_card(run: dict[str, Any], metrics: dict[str, Any]) -> str:
              "## Results", "", "| split | " + " | ".join(test) + " |",
              "|---|" + "---|" * len(test),
              "| test | " + " | ".join(f"{v:.4f}" for v in test.values()) + " |", "",
-             "![curves](curves.png)", "", "## Training", "",
+             "![curves](curves.png)", ""]
+    if strategy_section:
+        lines += [strategy_section.rstrip(), ""]
+    lines += ["## Training", "",
              f"- epochs run: {len(metrics.get('history', []))}, best epoch: {metrics.get('best_epoch')}",
              f"- seed: {run['seed']}, processes: {run['processes']}, bf16: {run['bf16']}",
              f"- strategy config: `{json.dumps(run['strategy']['config'])}`",

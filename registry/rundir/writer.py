@@ -65,6 +65,8 @@ def write_run(path: Path, record: RunRecord, result: Any, wall_seconds: float) -
                "train_seconds": round(result.train_seconds, 3),
                "feature_seconds": round(result.feature_seconds, 3),
                "epoch_seconds": [round(s, 3) for s in result.epoch_seconds]}
+    if result.strategy_report:
+        metrics[record.strategy] = result.strategy_report
     run = {"entry": record.entry, "repo": record.repo, "revision": record.revision,
            "license": record.license, "files": record.files, "task": record.task,
            "head": record.head, "domain": record.domain, "labels": list(record.labels),
@@ -77,7 +79,7 @@ def write_run(path: Path, record: RunRecord, result: Any, wall_seconds: float) -
     write_json(path / "metrics.json", metrics)
     write_json(path / "run.json", run)
     tmp = path / "README.md.tmp"
-    tmp.write_text(model_card(run, metrics))
+    tmp.write_text(model_card(run, metrics, result.strategy_card))
     os.replace(tmp, path / "README.md")
     if result.history:
         plot_curves(result.history, record.metric, path / "curves.png")

