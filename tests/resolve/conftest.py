@@ -1,4 +1,4 @@
-"""Fixtures for the resolver's tests: zoo's own kit (``zoo.pytest_plugin``), online."""
+"""Fixtures for the resolver's tests (the environment itself is tests/conftest.py's, the kit's)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ import pytest
 from zoo.pytest_plugin import ZooEnv
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def isolated(zoo_env: ZooEnv) -> Path:
-    """Every test gets its own HF_HOME, ZOO_HOME and working directory (returned), no Hub
-    settings, and the network: the resolver's tests point it at a loopback Hub or PyPI."""
-    zoo_env.go_online()
+    """The test's working directory, where a user's ./zoo.toml (and its zoo.lock) would be."""
     return zoo_env.cwd
