@@ -14,6 +14,7 @@ imported before a fixture that needs them runs.
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import subprocess
@@ -130,7 +131,7 @@ def zoo_registry(zoo_env: ZooEnv, zoo_plugin_names: tuple[str, ...]) -> Zoo:
 # -- a tiny backbone -------------------------------------------------------------------------
 
 TINY_VOCAB = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *"abcdefghijklmnopqrstuvwxyz",
-              "the", "a", "is", "was", "good", "bad", "great", "awful", "movie", "film", "it",
+              "the", "is", "was", "good", "bad", "great", "awful", "movie", "film", "it",
               "not", "very", "fun", "boring", "plot", "acting", "love", "hate", "##s", "##ing",
               "##ed", "##ly", ".", ",", "!", "?")
 
@@ -155,7 +156,12 @@ def build_tiny_bert(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     vocab = folder / "vocab.txt"
     vocab.write_text("\n".join(TINY_VOCAB) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizerFast(vocab_file=str(vocab), do_lower_case=True)
+    # transformers 5 takes the vocabulary as ``vocab`` and silently ignores 4.x's ``vocab_file``.
+    takes = "vocab" if "vocab" in inspect.signature(BertTokenizerFast.__init__).parameters else "vocab_file"
+    tokenizer = BertTokenizerFast(**{takes: str(vocab)}, do_lower_case=True)
+    if len(tokenizer) != len(TINY_VOCAB):
+        raise RuntimeError(f"BertTokenizerFast built {len(tokenizer)} tokens from {vocab}, "
+                           f"not {len(TINY_VOCAB)}: its constructor changed")
     torch.manual_seed(0)
     config = BertConfig(vocab_size=len(TINY_VOCAB), hidden_size=32, num_hidden_layers=2,
                         num_attention_heads=2, intermediate_size=37, max_position_embeddings=64)

@@ -134,6 +134,7 @@ def test_tiny_backbone_pulls_and_loads_offline_and_zoo_cli_runs_both_ways(
             assert snapshot.source == "local" and snapshot.path == tiny_backbone.path
             model = AutoModel.from_pretrained(snapshot.path)
             tokenizer = AutoTokenizer.from_pretrained(snapshot.path)
+            assert tokenizer.tokenize("The movie was GOOD") == ["the", "movie", "was", "good"]
             batch = tokenizer(["the movie was good", "boring plot"], padding=True, return_tensors="pt")
             assert model(**batch).last_hidden_state.shape[-1] == 32
             assert tiny_backbone.entry.params == model.num_parameters()

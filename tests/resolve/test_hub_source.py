@@ -16,7 +16,7 @@ from zoo.resolve import resolve
 
 def test_downloads_the_pinned_revision_into_the_hf_cache(hub_server, zoo_env):
     old, new = tiny_files("old"), tiny_files("new")
-    server = hub_server({REPO: {"0" * 39 + "1": old, "main": new}})
+    hub_server({REPO: {"0" * 39 + "1": old, "main": new}})
     snap = resolve(backbone("0" * 39 + "1", old, hashed=("model.safetensors",)))
     assert snap.revision == "0" * 39 + "1"
     assert snap.source == "hub"
@@ -27,14 +27,14 @@ def test_downloads_the_pinned_revision_into_the_hf_cache(hub_server, zoo_env):
 
 
 def test_a_revision_that_does_not_exist_is_named(hub_server):
-    server = hub_server({REPO: {"main": tiny_files()}})
+    hub_server({REPO: {"main": tiny_files()}})
     with pytest.raises(ZooError, match=r"revision '" + "a" * 40 + "' not found in org/tiny"):
         resolve(backbone("a" * 40, tiny_files()))
 
 
 def test_a_missing_file_is_named(hub_server):
     files = tiny_files()
-    server = hub_server({REPO: {"main": {k: v for k, v in files.items() if k != "vocab.txt"}}})
+    hub_server({REPO: {"main": {k: v for k, v in files.items() if k != "vocab.txt"}}})
     with pytest.raises(ZooError, match="vocab.txt not found in org/tiny"):
         resolve(backbone("main", files))
 
@@ -149,7 +149,7 @@ def test_a_dataset_resolves_from_a_hub_dataset_repo(hub_server):
 
 def test_moving_the_catalog_pin_records_the_new_commit(hub_server):
     old, new = tiny_files("old"), tiny_files("new")
-    server = hub_server({REPO: {"1" * 40: old, "2" * 40: new}})
+    hub_server({REPO: {"1" * 40: old, "2" * 40: new}})
     resolve(backbone("1" * 40, old))
     assert read_record("backbone", "tiny", "hub").revision == "1" * 40
     snap = resolve(backbone("2" * 40, new))
