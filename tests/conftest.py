@@ -14,6 +14,15 @@ from zoo.pytest_plugin import ZooEnv
 from zoo.testing import write_plugin_distribution
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The kit comes through zoo's installed ``pytest11`` entry point; an editable install made
+    before that entry point existed still gets it here (test_packaging says to reinstall)."""
+    if not config.pluginmanager.has_plugin("zoo"):
+        import zoo.pytest_plugin
+
+        config.pluginmanager.register(zoo.pytest_plugin, "zoo")
+
+
 @pytest.fixture(autouse=True)
 def isolated_zoo(zoo_env: ZooEnv) -> ZooEnv:
     """Every test runs in zoo's own kit environment (``zoo.pytest_plugin.zoo_env``): its own
