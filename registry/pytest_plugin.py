@@ -33,6 +33,8 @@ from .integrity import sha256_file
 if TYPE_CHECKING:
     from .testing.hubserver import HubServer, Repos
 
+__all__ = ["CliResult", "TinyBackbone", "ZooCli", "ZooEnv", "build_tiny_bert"]
+
 INI_PLUGINS = "zoo_plugins"
 MARKER = "zoo_plugins"
 
