@@ -44,10 +44,15 @@ BROKEN = '''
 
 
 def author_project(pytester: pytest.Pytester, plugin_code: str, tests: str,
-                   ini_plugins: str = "acme") -> None:
+                   ini_plugins: str = "acme", *, pyproject: bool = False) -> None:
+    """The author's plugin ``acme`` (and an unrelated installed ``other``), their pytest
+    configuration naming ``ini_plugins`` (in pytest.ini, or pyproject.toml), and their tests."""
     write_plugin_distribution(pytester.path, "acme", plugin_code)
     write_plugin_distribution(pytester.path, "other", OTHER)
-    pytester.makeini(f"[pytest]\nzoo_plugins = {ini_plugins}\n")
+    if pyproject:
+        pytester.makepyprojecttoml(f'[tool.pytest.ini_options]\nzoo_plugins = ["{ini_plugins}"]\n')
+    else:
+        pytester.makeini(f"[pytest]\nzoo_plugins = {ini_plugins}\n")
     pytester.makepyfile(test_acme=textwrap.dedent(tests))
 
 
@@ -102,7 +107,7 @@ def test_a_broken_plugin_fails_zoo_registry_with_its_own_error(pytester: pytest.
     author_project(pytester, BROKEN, '''
         def test_tasks(zoo_registry):
             assert "acme-task" in zoo_registry.tasks
-        ''')
+        ''', pyproject=True)
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*acme*cannot find its labels file*"])
