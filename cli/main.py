@@ -17,7 +17,8 @@ from zoo import __version__
 from zoo.errors import ZooError
 from zoo.plugin_host import PluginWarning
 
-from . import cache_cmd, catalog_cmds, data_cmd, install_cmd, plugins_cmd, pull_cmd
+from . import (adapt_cmd, cache_cmd, catalog_cmds, data_cmd, install_cmd, plugins_cmd, pull_cmd,
+               run_cmds)
 
 
 def _debug_wanted(ctx: click.Context | None) -> bool:
@@ -95,6 +96,7 @@ def cli(debug: bool) -> None:
 
 for command in (catalog_cmds.list_cmd, catalog_cmds.info_cmd, plugins_cmd.plugins_cmd,
                 pull_cmd.pull_cmd, cache_cmd.cache_group, data_cmd.data_cmd,
+                adapt_cmd.adapt_cmd, run_cmds.eval_cmd, run_cmds.predict_cmd,
                 install_cmd.install_cmd, install_cmd.uninstall_cmd):
     cli.add_command(command)
 

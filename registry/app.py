@@ -28,6 +28,9 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zoo.plugins.sources.pypi",
     "zoo.plugins.readers",
     "zoo.plugins.datasets",
+    "zoo.plugins.text",
+    "zoo.plugins.heads",
+    "zoo.plugins.strategies",
 )
 
 USER_CATALOG_ENV = "ZOO_CATALOG"

@@ -6,7 +6,7 @@ nothing; the methods that need torch import it when they are called.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -27,21 +27,152 @@ class Component:
 
 
 class Domain(Component):
-    """Loads backbones of one modality (text, vision, ...) and turns raw examples into inputs."""
+    """Loads backbones of one modality (text, vision, ...) and turns raw examples into inputs.
+
+    The engine and the strategies know nothing of the modality: everything that touches a
+    tokenizer, an image transform or a model family goes through these methods.
+    """
 
     kind = "domain"
 
+    def load_preprocessor(self, path: Path) -> Any:
+        """The tokenizer / image transform saved with the backbone at ``path``."""
+        raise NotImplementedError
+
+    def build_model(self, path: Path, head: "Head", labels: Sequence[str]) -> Any:
+        """The backbone at ``path`` with ``head`` on top, sized for ``labels``."""
+        raise NotImplementedError
+
+    def encode(self, preprocessor: Any, inputs: Sequence[Any], labels: Sequence[Any] | None,
+               head: "Head", max_length: int) -> list[dict[str, Any]]:
+        """One feature dict per raw input (``labels`` aligned to the inputs where needed)."""
+        raise NotImplementedError
+
+    def length(self, feature: dict[str, Any]) -> int:
+        """A feature's size, so that batches group examples of similar cost."""
+        raise NotImplementedError
+
+    def collate(self, preprocessor: Any, features: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """Stack features into one batch of tensors, padded to the batch's longest only."""
+        raise NotImplementedError
+
+    def backbone_module(self, model: Any) -> Any:
+        """The pretrained part of ``model`` (everything but the task head)."""
+        raise NotImplementedError
+
+    def backbone_layers(self, model: Any) -> list[Any]:
+        """The backbone's blocks, input side first, with the embeddings as block 0."""
+        raise NotImplementedError
+
+    def backbone_features(self, model: Any, batch: dict[str, Any]) -> list[dict[str, Any]]:
+        """What the head reads from the backbone, one dict per example (for feature caching)."""
+        raise NotImplementedError
+
+    def collate_features(self, features: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """Stack cached backbone features into a batch for :meth:`head_logits`."""
+        raise NotImplementedError
+
+    def head_logits(self, model: Any, batch: dict[str, Any]) -> Any:
+        """Run only the head of ``model`` on a batch of cached backbone features."""
+        raise NotImplementedError
+
+    def lora_targets(self, model: Any) -> list[str]:
+        """Module names LoRA adapts by default for this model's architecture."""
+        raise NotImplementedError
+
+    def save(self, model: Any, preprocessor: Any, path: Path) -> None:
+        """Write ``model`` and its preprocessor so the domain's own library loads them back."""
+        raise NotImplementedError
+
+    def load_run(self, path: Path, head: "Head") -> tuple[Any, Any]:
+        """Load a run directory (plain model or adapter) back as (model, preprocessor)."""
+        raise NotImplementedError
+
 
 class Head(Component):
-    """A task head (classification, regression, ...) put on a backbone."""
+    """A task head (classification, regression, ...) put on a backbone.
+
+    A head is domain-agnostic: it owns what a task's outputs mean (the loss, the metrics,
+    how a prediction reads), while the domain builds the module that produces them.
+    """
 
     kind = "head"
+    #: The label shape zoo.data produces for this head: "single", "multi", "regression", "token".
+    label_kind: ClassVar[str] = "single"
+    #: "sequence" (one output per input) or "token" (one output per word).
+    output_kind: ClassVar[str] = "sequence"
+    #: transformers' ``problem_type`` the saved config carries, so a reload trains alike.
+    problem_type: ClassVar[str | None] = None
+    #: The metric best checkpoints and early stopping follow unless the task names another.
+    default_metric: ClassVar[str] = "accuracy"
+    #: Every metric :meth:`metrics` reports.
+    metric_names: ClassVar[tuple[str, ...]] = ("accuracy",)
+    #: Metrics for which smaller is better.
+    lower_is_better: ClassVar[frozenset[str]] = frozenset({"loss"})
+
+    def num_outputs(self, labels: Sequence[str]) -> int:
+        """How many logits per output the head needs for these labels."""
+        return len(labels)
+
+    def label_tensor(self, labels: Sequence[Any]) -> Any:
+        """Labels of a batch as a tensor the loss accepts (per-word labels come padded)."""
+        raise NotImplementedError
+
+    def loss(self, logits: Any, labels: Any) -> Any:
+        """The training loss of a batch."""
+        raise NotImplementedError
+
+    def metrics(self, logits: Any, labels: Any) -> dict[str, float]:
+        """Every metric this head reports, from the logits and labels of a whole split."""
+        raise NotImplementedError
+
+    def describe(self, logits: Any, labels: Sequence[str]) -> list[dict[str, Any]]:
+        """Human-readable predictions (label and score) for a batch of logits."""
+        raise NotImplementedError
 
 
 class Strategy(Component):
-    """A way to adapt a backbone plus head: full fine-tune, freeze, LoRA, distillation."""
+    """A way to adapt a backbone plus head: full fine-tune, freeze, LoRA, distillation.
+
+    Strategies are domain-agnostic: they reach the model only through the domain's methods.
+    ``config_class`` is a dataclass whose fields (with ``metadata={"help": ...}``) become CLI
+    options named ``--<strategy>-<field>`` (or ``metadata["flag"]``).
+    """
 
     kind = "strategy"
+    config_class: ClassVar[type] = type(None)
+    #: The learning rate that suits this strategy when the user gives none.
+    lr: ClassVar[float] = 5e-5
+
+    #: Passes over the data that suit this strategy when the user gives none.
+    epochs: ClassVar[int] = 1
+
+    def default_lr(self, config: Any) -> float:
+        """The learning rate to use when the user gives none (may depend on the config)."""
+        return self.lr
+
+    def default_epochs(self, config: Any) -> int:
+        """The number of epochs to run when the user gives none (may depend on the config)."""
+        return self.epochs
+
+    def make_config(self, **options: Any) -> Any:
+        """The validated config from options given by name (unset ones keep their default)."""
+        return self.config_class(**{k: v for k, v in options.items() if v is not None})
+
+    def prepare(self, model: Any, domain: Domain, config: Any) -> Any:
+        """Make ``model`` trainable the strategy's way; returns the model to train."""
+        raise NotImplementedError
+
+    def caches_features(self, config: Any) -> bool:
+        """True when the backbone is wholly frozen, so its features can be computed once."""
+        return False
+
+    def save(self, model: Any, domain: Domain, preprocessor: Any, path: Path, config: Any,
+             base_path: Path, final_path: Path) -> str:
+        """Write the trained model into ``path`` (which becomes ``final_path`` once the run is
+        finished; ``base_path`` is the backbone's snapshot); returns "model" or "peft"."""
+        domain.save(model, preprocessor, path)
+        return "model"
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,10 @@ class DatasetsDirReader(Reader):
         for split, part in parts:
             names = {col: feature.names for col, feature in part.features.items()
                      if isinstance(feature, datasets.ClassLabel)}
+            # a sequence of ClassLabel (token tags): `List` in datasets 4+, `Sequence` before
+            sequences = tuple({getattr(datasets, "List", datasets.Sequence), datasets.Sequence})
             names.update({col: feature.feature.names for col, feature in part.features.items()
-                          if isinstance(feature, (datasets.Sequence, datasets.List))
+                          if isinstance(feature, sequences)
                           and isinstance(getattr(feature, "feature", None), datasets.ClassLabel)})
             for number, values in enumerate(part, start=1):
                 values = {col: _named(value, names[col]) if col in names else value

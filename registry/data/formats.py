@@ -15,5 +15,6 @@ def reader_for(path: Path, readers: list[Reader]) -> Reader:
         if reader.accepts(path):
             return reader
     raise UsageError(
-        f"--data {path}: not a format zoo reads; use a .csv, .tsv, .jsonl or .parquet file, a "
-        "directory saved by `datasets`, or a directory with one folder of .txt files per label")
+        f"--data {path}: not a format any reader ({', '.join(r.name for r in readers)}) takes; use "
+        "a .csv, .tsv, .jsonl or .parquet file, a directory saved by `datasets`, or a directory "
+        "with one folder of .txt files per label")

@@ -46,6 +46,15 @@ def parse_text(value: Any) -> str:
     return value
 
 
+def parse_input(value: Any) -> Any:
+    """Any other domain's input (an image path, an image): present and not blank."""
+    if value is None:
+        raise BadValue("missing input")
+    if isinstance(value, str) and not value.strip():
+        raise BadValue("empty input")
+    return value
+
+
 def parse_words(value: Any) -> list[str]:
     """Words for token classification: a list of strings, or a string split on whitespace."""
     if isinstance(value, str):

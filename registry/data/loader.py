@@ -45,7 +45,7 @@ class RawData:
 
 @dataclass(frozen=True)
 class Parsed:
-    key: str  # what the split is decided on: the input text
+    key: str  # what the split is decided on: the input text, or the row's location
     input: Any
     label: Any  # label name(s) or a float, encoded to indices once the label set is known
     split: str | None  # the data's own split, when it has a split column
@@ -64,6 +64,12 @@ def load_task_data(task: Task, *, data: Path | None = None, text_column: str | N
         raise UsageError(f"unknown label kind {label_kind!r}; expected one of {', '.join(LABEL_KINDS)}")
     raw = _read(task, data, seed)
     columns = _columns(raw.rows)
+    if not columns:  # no row could be parsed: say which, rather than "no text column"
+        if not raw.rows:
+            raise UsageError(f"{raw.origin} holds no rows")
+        raise UsageError(_bad_rows_message(
+            [(row.where, row.problem or "empty record") for row in raw.rows], raw.origin,
+            skip_bad_rows))
     text_col = _column(text_column or raw.options.get("text_column"), raw.reader.text_columns,
                        columns, "text", raw.origin)
     label_col = _column(label_column or raw.options.get("label_column"), raw.reader.label_columns,
@@ -77,15 +83,14 @@ def load_task_data(task: Task, *, data: Path | None = None, text_column: str | N
     bad: list[tuple[str, str]] = []
     for row in raw.rows:
         try:
-            parsed.append(_parse(row, text_col, label_col, split_col, label_kind, separator))
+            parsed.append(_parse(row, text_col, label_col, split_col, label_kind, separator,
+                                 task.domain))
         except lab.BadValue as exc:
             bad.append((row.where, str(exc)))
-    if bad and not skip_bad_rows:
-        raise UsageError(_bad_rows_message(bad, raw.origin))
+    if bad and (not skip_bad_rows or not parsed):
+        raise UsageError(_bad_rows_message(bad, raw.origin, skip_bad_rows))
     if bad:
         log.warning("left out %d bad row(s) of %s (first: %s: %s)", len(bad), raw.origin, *bad[0])
-    if not parsed:
-        raise UsageError(f"{raw.origin}: no usable rows")
 
     names = _label_names(parsed, label_kind, task)
     index = {name: i for i, name in enumerate(names)}
@@ -144,7 +149,7 @@ def _column(asked: str | None, candidates: Sequence[str], columns: list[str], ro
 
 
 def _parse(row: Row, text_col: str, label_col: str, split_col: str | None, kind: str,
-           separator: str) -> Parsed:
+           separator: str, domain: str) -> Parsed:
     if row.problem:
         raise lab.BadValue(row.problem)
     values = row.values
@@ -157,7 +162,15 @@ def _parse(row: Row, text_col: str, label_col: str, split_col: str | None, kind:
     if kind == "token":
         words = lab.parse_words(values.get(text_col))
         return Parsed(" ".join(words), words, lab.parse_tags(values.get(label_col), len(words)), split)
-    text = lab.parse_text(values.get(text_col))
+    if domain == "text":
+        text = lab.parse_text(values.get(text_col))
+        key: str = text
+        value: Any = text
+    else:
+        # Another domain's input (an image path, a PIL image) is the domain's to interpret;
+        # its split key is the row's location, which does not depend on where the data lies.
+        value = lab.parse_input(values.get(text_col))
+        key = value if isinstance(value, str) else row.where
     raw_label = values.get(label_col)
     if kind == "single":
         label: Any = lab.parse_single(raw_label)
@@ -165,7 +178,7 @@ def _parse(row: Row, text_col: str, label_col: str, split_col: str | None, kind:
         label = lab.parse_multi(raw_label, separator)
     else:
         label = lab.parse_regression(raw_label)
-    return Parsed(text, text, label, split)
+    return Parsed(key, value, label, split)
 
 
 def _label_names(parsed: list[Parsed], kind: str, task: Task) -> tuple[str, ...]:
@@ -189,11 +202,12 @@ def _encode(label: Any, kind: str, index: Mapping[str, int]) -> Any:
     return label
 
 
-def _bad_rows_message(bad: list[tuple[str, str]], origin: str) -> str:
+def _bad_rows_message(bad: list[tuple[str, str]], origin: str, skipping: bool) -> str:
     shown = ", ".join(f"{where} ({why})" for where, why in bad[:SHOWN_BAD_ROWS])
     more = f" and {len(bad) - SHOWN_BAD_ROWS} more" if len(bad) > SHOWN_BAD_ROWS else ""
-    return (f"{len(bad)} row(s) of {origin} cannot be used: {shown}{more}; fix them, or pass "
-            "--skip-bad-rows to leave them out")
+    advice = ("and no row is left to use once they are skipped" if skipping
+              else "fix them, or pass --skip-bad-rows to leave them out")
+    return f"{len(bad)} row(s) of {origin} cannot be used: {shown}{more}; {advice}"
 
 
 def _digest(splits: Mapping[str, list[Example]], names: tuple[str, ...], kind: str) -> str:
@@ -201,9 +215,22 @@ def _digest(splits: Mapping[str, list[Example]], names: tuple[str, ...], kind: s
     h = hashlib.sha256(json.dumps({"labels": names, "kind": kind}).encode())
     for split in SPLITS:
         for ex in splits[split]:
-            h.update(json.dumps([split, ex.input, ex.label], ensure_ascii=False).encode("utf-8"))
+            h.update(json.dumps([split, _fingerprint(ex.input), ex.label],
+                                ensure_ascii=False).encode("utf-8"))
             h.update(b"\n")
     return h.hexdigest()
+
+
+def _fingerprint(value: Any) -> Any:
+    """A JSON-ready stand-in for an input: text as itself, a file or an in-memory image by the
+    sha256 of its bytes, so the digest follows the content and not where the file lies."""
+    if isinstance(value, (str, list)):
+        return value
+    if isinstance(value, Path):
+        return hashlib.sha256(value.read_bytes()).hexdigest()
+    if hasattr(value, "tobytes"):  # PIL images and numpy arrays
+        return hashlib.sha256(value.tobytes()).hexdigest()
+    return repr(value)
 
 
 def _describe(origin: str, splits: Mapping[str, list[Example]], names: tuple[str, ...],

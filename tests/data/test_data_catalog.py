@@ -14,9 +14,6 @@ from zoo.errors import IntegrityError
 
 from data_helpers import sentiment_rows, write_csv
 
-# The resolver (branch `resolve`) lands on main separately; until then these cannot run.
-pytest.importorskip("zoo.resolve")
-
 
 @pytest.fixture
 def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

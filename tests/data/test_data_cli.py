@@ -67,3 +67,54 @@ def test_unknown_column_and_unknown_task_exit_2(tmp_path: Path) -> None:
 def test_generic_task_without_data_exits_2() -> None:
     out = one_line_error(run("data", "classify", "--label-kind", "single"))
     assert "has no default dataset: give your own with --data PATH" in out
+
+
+def test_label_kind_comes_from_the_task_head_and_a_plugin_can_add_a_reader(
+        tmp_path: Path, make_plugin, monkeypatch) -> None:
+    """A third-party head and reader, through the same hooks as the builtins."""
+    make_plugin("zoo-tagging", '''
+import zoo
+
+class SpanHead(zoo.Head):
+    name = "span-tags"
+    label_kind = "token"
+
+class PsvReader(zoo.Reader):
+    name = "psv"
+
+    def accepts(self, path):
+        return path.suffix == ".psv"
+
+    def read(self, path, options):
+        lines = path.read_text().splitlines()
+        header = lines[0].split("|")
+        for number, line in enumerate(lines[1:], start=2):
+            yield zoo.Row(f"line {number}", dict(zip(header, line.split("|"))))
+
+@zoo.hookimpl
+def register_heads(register):
+    register(SpanHead())
+
+@zoo.hookimpl
+def register_readers(register):
+    register(PsvReader())
+''')
+    catalog = tmp_path / "zoo.toml"
+    catalog.write_text('[tasks.spans]\nhead = "span-tags"\n')
+    monkeypatch.setenv("ZOO_CATALOG", str(catalog))
+    data = tmp_path / "d.psv"
+    data.write_text("words|tags\n" + "".join(f"w{i} x|B O\n" for i in range(10)) + "bad|B O\n")
+    out = one_line_error(run("data", "spans", "--data", str(data)))
+    assert "line 12 (2 tags for 1 words)" in out
+    result = run("data", "spans", "--data", str(data), "--skip-bad-rows", "--json")
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert (shown["label_kind"], shown["labels"], shown["skipped_rows"]) == ("token", ["B", "O"], 1)
+
+
+def test_a_head_that_is_not_installed_asks_for_label_kind(tmp_path: Path, monkeypatch) -> None:
+    catalog = tmp_path / "zoo.toml"
+    catalog.write_text('[tasks.ranks]\nhead = "ordinal-ranking"\n')
+    monkeypatch.setenv("ZOO_CATALOG", str(catalog))
+    out = one_line_error(run("data", "ranks"))
+    assert "head 'ordinal-ranking' is not installed" in out and "pass --label-kind" in out

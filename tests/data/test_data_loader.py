@@ -224,3 +224,14 @@ def test_datasets_directory_through_load_task_data(tmp_path: Path, classify: Tas
     assert [ex.input for ex in td.validation] == ["v1", "v2"]
     assert td.test == [Example("s1", 1)]
     assert len(td.train) == 40
+
+
+def test_data_with_no_rows_or_no_parseable_row_says_so(tmp_path: Path, classify: Task) -> None:
+    header_only = tmp_path / "d.csv"
+    header_only.write_text("text,label\n")
+    with pytest.raises(UsageError, match=r"d.csv \(csv\) holds no rows"):
+        load_task_data(classify, data=header_only)
+    garbage = tmp_path / "d.jsonl"
+    garbage.write_text("{oops\n[1]\n")
+    with pytest.raises(UsageError, match=r"2 row\(s\) of .* line 1 \(not valid JSON.*no row is left"):
+        load_task_data(classify, data=garbage, skip_bad_rows=True)

@@ -146,5 +146,17 @@ def test_data_path_missing_or_of_unknown_format_is_a_usage_error(tmp_path: Path)
     with pytest.raises(UsageError, match="no such file"):
         reader_for(tmp_path / "nope.csv", readers)
     (tmp_path / "d.xlsx").write_text("x")
-    with pytest.raises(UsageError, match="not a format zoo reads"):
+    with pytest.raises(UsageError, match=r"not a format any reader \(csv, datasets, jsonl, "):
         reader_for(tmp_path / "d.xlsx", readers)
+
+
+def test_datasets_token_tags_come_back_as_names(tmp_path: Path) -> None:
+    datasets = pytest.importorskip("datasets")
+    tags = datasets.ClassLabel(names=["O", "PER"])
+    features = datasets.Features({"tokens": datasets.Sequence(datasets.Value("string")),
+                                  "tags": datasets.Sequence(tags)})
+    datasets.Dataset.from_dict({"tokens": [["Ann", "sings"]], "tags": [[1, 0]]},
+                               features=features).save_to_disk(str(tmp_path / "ds"))
+    rows = list(reader("datasets").read(tmp_path / "ds", {}))
+    assert [(r.where, r.values) for r in rows] == [
+        ("row 1", {"tokens": ["Ann", "sings"], "tags": ["PER", "O"]})]

@@ -101,7 +101,6 @@ def test_topic_task_on_the_real_bbc_folder(bbc_folder: Path) -> None:
 @pytest.fixture
 def resolve_from(pypi_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Resolve through the real PyPI source, with the artifacts shared through the cache."""
-    pytest.importorskip("zoo.resolve")  # lands on main from the `resolve` branch
     monkeypatch.setenv("ZOO_HOME", str(tmp_path / "zoo-home"))
     monkeypatch.setenv("ZOO_PYPI_DOWNLOADS", str(pypi_cache))
 

@@ -1,0 +1,122 @@
+"""``zoo adapt``: options are parsed here, the work happens in :mod:`zoo.adapt`.
+
+Each strategy's config dataclass contributes options (``--lora-r``, ``--freeze-layers``,
+``--merge``); they are added when the command parses, so a plugin's strategy gets its
+options without this module knowing it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import click
+
+from zoo.engine.config import TrainConfig
+
+from .output import emit_json
+
+
+def option_flag(strategy: str, f: dataclasses.Field) -> str:
+    return f.metadata.get("flag") or f"--{strategy}-{f.name.replace('_', '-')}"
+
+
+def option_dest(strategy: str, f: dataclasses.Field) -> str:
+    return f"{strategy}_{f.name}"
+
+
+def _option_for(strategy: str, f: dataclasses.Field) -> click.Option:
+    helptext = f"[{strategy}] {f.metadata.get('help', '')}"
+    flag, dest = option_flag(strategy, f), option_dest(strategy, f)
+    if f.type in (bool, "bool"):
+        return click.Option([flag, dest], is_flag=True, default=None, help=helptext)
+    kind = {"int": int, "float": float, "str": str}.get(str(f.type), None)
+    return click.Option([flag, dest], type=kind, default=None,
+                        help=f"{helptext} [default: {f.default}]")
+
+
+class AdaptCommand(click.Command):
+    """Adds every registered strategy's options the first time the command parses."""
+
+    _strategy_params: list[click.Parameter] | None = None
+
+    def strategy_params(self) -> list[click.Parameter]:
+        if self._strategy_params is None:
+            from zoo import get_zoo
+
+            params = []
+            for strategy in get_zoo().strategies.list():
+                if dataclasses.is_dataclass(strategy.config_class):
+                    params += [_option_for(strategy.name, f)
+                               for f in dataclasses.fields(strategy.config_class)]
+            self._strategy_params = params
+        return self._strategy_params
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        return super().get_params(ctx)[:-1] + self.strategy_params() + super().get_params(ctx)[-1:]
+
+
+def _train_config(values: dict[str, Any]) -> TrainConfig:
+    given = {f.name: values[f.name] for f in dataclasses.fields(TrainConfig)
+             if values.get(f.name) is not None}
+    return TrainConfig(**given)
+
+
+@click.command("adapt", cls=AdaptCommand)
+@click.argument("name")
+@click.option("--task", "task_name", required=True, help="The task to adapt to (zoo list --kind tasks).")
+@click.option("--strategy", default="full", show_default=True, help="full, freeze, lora, or a plugin's.")
+@click.option("--data", type=click.Path(dir_okay=True), help="Your own data file instead of the task's dataset.")
+@click.option("--text-column", help="Column holding the input in --data.")
+@click.option("--label-column", help="Column holding the label in --data.")
+@click.option("--skip-bad-rows", is_flag=True, help="Skip malformed rows instead of failing.")
+@click.option("--output", type=click.Path(path_type=Path), help="Run directory [default: runs/NAME-TASK-STRATEGY].")
+@click.option("--epochs", type=int, help="Passes over the training data [default: the strategy's: full 1, lora 2, freeze 10].")
+@click.option("--batch-size", type=int, help="Examples per step [default: 32].")
+@click.option("--lr", type=float, help="Peak learning rate [default: the strategy's].")
+@click.option("--max-length", type=int, help="Longest input in tokens [default: 128].")
+@click.option("--max-steps", type=int, help="Stop after N optimizer steps.")
+@click.option("--patience", type=int, help="Early stopping patience in epochs (0: off) [default: 2].")
+@click.option("--checkpoint-every", type=int, help="Checkpoint every N steps [default: 200].")
+@click.option("--seed", type=int, help="Random seed [default: 0].")
+@click.option("--bf16/--no-bf16", default=None, help="bf16 autocast [default: where the CPU has it].")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run from its last checkpoint.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+def adapt_cmd(name: str, task_name: str, strategy: str, data: str | None, text_column: str | None,
+              label_column: str | None, skip_bad_rows: bool, output: Path | None, resume: bool,
+              no_progress: bool, as_json: bool, **options: Any) -> None:
+    """Adapt backbone NAME to a task and write a run directory.
+
+    \b
+    Examples:
+      zoo adapt minilm-l6 --task sentiment
+      zoo adapt minilm-l6 --task sentiment --strategy lora --lora-r 16
+      zoo adapt minilm-l6 --task sentiment --strategy freeze --epochs 10
+    """
+    from zoo import get_zoo
+    from zoo.adapt import adapt
+
+    plugin = get_zoo().strategies.get(strategy)
+    command = click.get_current_context().command
+    assert isinstance(command, AdaptCommand)
+    owners = {p.name: p.opts[0] for p in command.strategy_params()}
+    given = {k: v for k, v in options.items() if k in owners and v is not None}
+    prefix = f"{plugin.name}_"
+    others = [owners[k] for k in given if not k.startswith(prefix)]
+    if others:
+        raise click.UsageError(f"{', '.join(others)} do(es) not apply to --strategy {plugin.name}")
+    mine = {k[len(prefix):]: v for k, v in given.items()}
+    config = _train_config({**options, "progress": not no_progress})
+    outcome = adapt(name, task_name, strategy=strategy, strategy_options=mine, config=config,
+                    output=output, resume=resume, data=data, text_column=text_column,
+                    label_column=label_column, skip_bad_rows=skip_bad_rows)
+    summary = {"output": str(outcome.output), "test": outcome.result.test,
+               "best_epoch": outcome.result.best_epoch + 1, "steps": outcome.result.steps,
+               "wall_seconds": round(outcome.wall_seconds, 1)}
+    if as_json:
+        emit_json(summary)
+        return
+    metrics = ", ".join(f"{k} {v:.4f}" for k, v in outcome.result.test.items())
+    click.echo(f"wrote {outcome.output}  test: {metrics}  ({outcome.wall_seconds:.0f}s)")

@@ -1,0 +1,58 @@
+"""Freeze: train the head on a frozen backbone, or freeze only its first N layers.
+
+With the whole backbone frozen its outputs never change, so the engine computes them once
+and the head trains on that cache (see ``caches_features``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from zoo.components import Domain, Strategy
+from zoo.errors import UsageError
+
+
+@dataclass(frozen=True)
+class FreezeConfig:
+    layers: int = field(default=-1, metadata={
+        "help": "Freeze the embeddings and the first N layers (0: embeddings only); "
+                "-1 freezes the whole backbone and trains the head on cached features."})
+
+    def __post_init__(self) -> None:
+        if self.layers < -1:
+            raise UsageError(f"--freeze-layers must be -1 (all) or at least 0, not {self.layers}")
+
+
+class FreezeStrategy(Strategy):
+    name = "freeze"
+    description = "Freeze the backbone (or its first N layers) and train the rest"
+    config_class = FreezeConfig
+    lr = 2e-3
+
+    def default_lr(self, config: FreezeConfig) -> float:
+        """A head alone on frozen features wants a far larger step than a partly-frozen model."""
+        return self.lr if config.layers == -1 else 1e-4
+
+    def default_epochs(self, config: FreezeConfig) -> int:
+        """On cached features an epoch costs a few percent of the first: afford many."""
+        return 10 if config.layers == -1 else 1
+
+    def caches_features(self, config: FreezeConfig) -> bool:
+        return config.layers == -1
+
+    def prepare(self, model: Any, domain: Domain, config: FreezeConfig) -> Any:
+        for p in model.parameters():
+            p.requires_grad_(True)
+        if config.layers == -1:
+            for p in domain.backbone_module(model).parameters():
+                p.requires_grad_(False)
+            return model
+        blocks = domain.backbone_layers(model)
+        if config.layers > len(blocks) - 1:
+            raise UsageError(f"--freeze-layers {config.layers}: the backbone has only "
+                             f"{len(blocks) - 1} layers; use -1 to freeze all of it")
+        for block in blocks[:config.layers + 1]:
+            for p in block.parameters():
+                p.requires_grad_(False)
+        return model

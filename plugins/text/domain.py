@@ -1,0 +1,221 @@
+"""The text domain: transformers encoders, their tokenizers, and batches padded to the batch.
+
+Models are ``AutoModelFor<Task>`` built from a verified local snapshot; weights load from
+safetensors unless only a pickle was resolved (the resolver enforces the opt-in), and remote
+code never runs.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from zoo.components import Domain, Head
+from zoo.errors import UsageError
+
+from .lora_targets import DEFAULT_TARGETS, FALLBACK_NAMES
+
+IGNORE = -100
+
+
+def _auto_class(head: Head) -> Any:
+    import transformers
+
+    if head.output_kind == "token":
+        return transformers.AutoModelForTokenClassification
+    return transformers.AutoModelForSequenceClassification
+
+
+def _peft_auto_class(head: Head) -> Any:
+    import peft
+
+    if head.output_kind == "token":
+        return peft.AutoPeftModelForTokenClassification
+    return peft.AutoPeftModelForSequenceClassification
+
+
+def _quiet_transformers() -> None:
+    """The expected "newly initialized head" notice is noise for zoo's users."""
+    from transformers.utils import logging
+
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
+
+
+class TextDomain(Domain):
+    name = "text"
+    description = "Text encoders from transformers (AutoModel / AutoTokenizer)"
+
+    # -- loading -------------------------------------------------------------------------
+    def load_preprocessor(self, path: Path) -> Any:
+        from transformers import AutoTokenizer
+
+        return AutoTokenizer.from_pretrained(str(path), trust_remote_code=False)
+
+    def build_model(self, path: Path, head: Head, labels: Sequence[str]) -> Any:
+        from transformers import AutoConfig
+
+        _quiet_transformers()
+        n = head.num_outputs(labels)
+        names = list(labels) if len(labels) == n else [f"LABEL_{i}" for i in range(n)]
+        config = AutoConfig.from_pretrained(
+            str(path), trust_remote_code=False, num_labels=n,
+            id2label=dict(enumerate(names)), label2id={v: i for i, v in enumerate(names)})
+        if head.problem_type:
+            config.problem_type = head.problem_type
+        safetensors = any(Path(path).glob("*.safetensors"))
+        return _auto_class(head).from_pretrained(
+            str(path), config=config, use_safetensors=safetensors, trust_remote_code=False)
+
+    # -- inputs --------------------------------------------------------------------------
+    def encode(self, preprocessor: Any, inputs: Sequence[Any], labels: Sequence[Any] | None,
+               head: Head, max_length: int) -> list[dict[str, Any]]:
+        words = head.output_kind == "token"
+        if words and not all(isinstance(x, (list, tuple)) for x in inputs):
+            raise UsageError(f"head {head.name!r} needs each input as a list of words")
+        if not words and not all(isinstance(x, str) for x in inputs):
+            raise UsageError(f"head {head.name!r} needs each input as a string")
+        enc = preprocessor(list(inputs) if not words else [list(x) for x in inputs],
+                           truncation=True, max_length=max_length, is_split_into_words=words)
+        keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc]
+        features = []
+        for i in range(len(inputs)):
+            feature = {k: enc[k][i] for k in keys}
+            if words:
+                ids = enc.word_ids(i)
+                first = [w is not None and (j == 0 or ids[j - 1] != w) for j, w in enumerate(ids)]
+                feature["word_starts"] = first
+                if labels is not None:
+                    feature["label"] = [labels[i][w] if f else IGNORE for w, f in zip(ids, first)]
+            elif labels is not None:
+                feature["label"] = labels[i]
+            features.append(feature)
+        return features
+
+    def length(self, feature: dict[str, Any]) -> int:
+        return len(feature["input_ids"])
+
+    def collate(self, preprocessor: Any, features: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        import torch
+
+        width = max(len(f["input_ids"]) for f in features)
+        pad = {"input_ids": preprocessor.pad_token_id or 0, "attention_mask": 0, "token_type_ids": 0}
+        batch = {}
+        for key, value in pad.items():
+            if key in features[0]:
+                rows = [f[key] + [value] * (width - len(f[key])) for f in features]
+                batch[key] = torch.tensor(rows, dtype=torch.long)
+        return batch
+
+    # -- structure -----------------------------------------------------------------------
+    def backbone_module(self, model: Any) -> Any:
+        return model.base_model
+
+    def backbone_layers(self, model: Any) -> list[Any]:
+        import torch
+
+        base = self.backbone_module(model)
+        n = getattr(model.config, "num_hidden_layers", None)
+        blocks = next((m for m in base.modules()
+                       if isinstance(m, torch.nn.ModuleList) and len(m) == n), None)
+        if blocks is None:
+            raise UsageError(f"cannot find the layers of {type(model).__name__} to freeze")
+        embeddings = getattr(base, "embeddings", None)
+        return ([embeddings] if embeddings is not None else []) + list(blocks)
+
+    def lora_targets(self, model: Any) -> list[str]:
+        import torch
+
+        model_type = getattr(model.config, "model_type", "")
+        if model_type in DEFAULT_TARGETS:
+            return list(DEFAULT_TARGETS[model_type])
+        leaves = {name.rsplit(".", 1)[-1] for name, m in model.named_modules()
+                  if isinstance(m, torch.nn.Linear)}
+        for names in FALLBACK_NAMES:
+            if set(names) <= leaves:
+                return list(names)
+        raise UsageError(f"no default LoRA targets for model type {model_type!r}; "
+                         "name them with --lora-targets")
+
+    # -- cached backbone features --------------------------------------------------------
+    def backbone_features(self, model: Any, batch: dict[str, Any]) -> list[dict[str, Any]]:
+        out = self.backbone_module(model)(**batch)
+        hidden = out.last_hidden_state.float()
+        pooled = getattr(out, "pooler_output", None)
+        if _is_token_model(model):
+            lengths = batch["attention_mask"].sum(-1).tolist()
+            return [{"hidden": hidden[i, :n].clone()} for i, n in enumerate(lengths)]
+        # Sequence heads read the first token or the pooler only; keeping just those makes
+        # the cache a few floats per example instead of a whole sequence.
+        feats = []
+        for i in range(hidden.shape[0]):
+            f = {"hidden": hidden[i, :1].clone()}
+            if pooled is not None:
+                f["pooled"] = pooled[i].float().clone()
+            feats.append(f)
+        return feats
+
+    def collate_features(self, features: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        import torch
+
+        width = max(f["hidden"].shape[0] for f in features)
+        hidden = torch.zeros(len(features), width, features[0]["hidden"].shape[-1])
+        for i, f in enumerate(features):
+            hidden[i, :f["hidden"].shape[0]] = f["hidden"]
+        batch = {"hidden": hidden}
+        if "pooled" in features[0]:
+            batch["pooled"] = torch.stack([f["pooled"] for f in features])
+        return batch
+
+    def head_logits(self, model: Any, batch: dict[str, Any]) -> Any:
+        """Call the model's own forward with its backbone swapped for the cached outputs, so
+        every architecture's head (pooler-based, first-token, per-token) runs unchanged."""
+        from transformers.modeling_outputs import BaseModelOutputWithPooling
+
+        prefix = model.base_model_prefix
+        real = getattr(model, prefix)
+        stub = _cached_backbone_class()(BaseModelOutputWithPooling(
+            last_hidden_state=batch["hidden"], pooler_output=batch.get("pooled")))
+        model._modules[prefix] = stub
+        try:
+            return model(input_ids=None, inputs_embeds=batch["hidden"]).logits
+        finally:
+            model._modules[prefix] = real
+
+    # -- saving --------------------------------------------------------------------------
+    def save(self, model: Any, preprocessor: Any, path: Path) -> None:
+        model.save_pretrained(str(path), safe_serialization=True)
+        preprocessor.save_pretrained(str(path))
+
+    def load_run(self, path: Path, head: Head) -> tuple[Any, Any]:
+        _quiet_transformers()
+        if (Path(path) / "adapter_config.json").is_file():
+            model = _peft_auto_class(head).from_pretrained(str(path))
+        else:
+            model = _auto_class(head).from_pretrained(str(path), use_safetensors=True,
+                                                      trust_remote_code=False)
+        model.eval()
+        return model, self.load_preprocessor(path)
+
+
+def _is_token_model(model: Any) -> bool:
+    return type(model).__name__.endswith("ForTokenClassification")
+
+
+@lru_cache(maxsize=1)
+def _cached_backbone_class() -> Any:
+    import torch
+
+    class CachedBackbone(torch.nn.Module):
+        """Stands in for a frozen backbone: returns outputs computed once, ahead of time."""
+
+        def __init__(self, outputs: Any) -> None:
+            super().__init__()
+            self.outputs = outputs
+
+        def forward(self, *args: Any, **kwargs: Any) -> Any:
+            return self.outputs
+
+    return CachedBackbone

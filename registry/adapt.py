@@ -1,0 +1,161 @@
+"""``zoo adapt``'s glue: catalog names to a resolved snapshot and task data, then one
+trained, written run directory.
+
+:func:`adapt_snapshot` is the part that needs neither the resolver nor the data loader (a
+local snapshot and in-memory examples), so the engine can be used and tested on its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .app import get_zoo
+from .catalog import Task
+from .engine import TrainConfig, TrainResult, train
+from .errors import UsageError
+from .rundir import RunRecord, RunStaging, write_run
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """What run.json records of the backbone: where it came from and what its files were."""
+
+    path: Path
+    entry: str
+    repo: str = ""
+    revision: str = ""
+    license: str = ""
+    files: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AdaptData:
+    """The splits to train on (items with ``.input`` and ``.label``) and their provenance."""
+
+    train: Sequence[Any]
+    validation: Sequence[Any]
+    test: Sequence[Any]
+    labels: tuple[str, ...]
+    sha256: str
+    description: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class AdaptOutcome:
+    output: Path
+    result: TrainResult
+    wall_seconds: float
+
+
+def _auto_class_names(head: Any) -> tuple[str, str]:
+    suffix = "TokenClassification" if head.output_kind == "token" else "SequenceClassification"
+    return f"AutoModelFor{suffix}", f"AutoPeftModelFor{suffix}"
+
+
+def _metric(task: Task, head: Any) -> str:
+    """The metric that picks the best epoch: the task's, if its head reports it."""
+    if task.metric in head.metric_names:
+        return task.metric
+    if task.metric == Task.metric:  # the catalog default, not a choice the task made
+        return head.default_metric
+    raise UsageError(f"task {task.name!r} names metric {task.metric!r}, which head "
+                     f"{head.name!r} does not report; use one of {', '.join(head.metric_names)}")
+
+
+def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: AdaptData, *, strategy: str,
+                   strategy_options: dict[str, Any] | None = None,
+                   config: TrainConfig = TrainConfig(), output: Path, resume: bool = False,
+                   on_step: Callable[[int], None] | None = None) -> AdaptOutcome:
+    """Adapt the backbone at ``snapshot.path`` to ``task`` on ``data``; write ``output``."""
+    import torch
+
+    zoo = get_zoo()
+    start = time.perf_counter()
+    domain, head = zoo.domains.get(task.domain), zoo.heads.get(task.head)
+    plugin = zoo.strategies.get(strategy)
+    strategy_config = plugin.make_config(**(strategy_options or {}))
+    if not config.epochs:
+        config = dataclasses.replace(config, epochs=plugin.default_epochs(strategy_config))
+    if not config.lr:
+        config = dataclasses.replace(config, lr=plugin.default_lr(strategy_config))
+    if not data.train:
+        raise UsageError(f"task {task.name!r} has no training examples")
+    labels = data.labels or task.labels
+    metric = _metric(task, head)
+    from accelerate import PartialState
+
+    state = PartialState(cpu=True)
+    staging = RunStaging(Path(output))
+    staging.check(resume)
+    state.wait_for_everyone()  # every process has looked before the main one creates
+    if state.is_main_process:
+        staging.prepare()
+    state.wait_for_everyone()
+    # The head's initial weights come from the same seed as everything else.
+    torch.manual_seed(config.seed)
+    preprocessor = domain.load_preprocessor(snapshot.path)
+    model = plugin.prepare(domain.build_model(snapshot.path, head, labels), domain, strategy_config)
+    result = train(model, domain=domain, head=head, preprocessor=preprocessor, config=config,
+                   train=data.train, validation=data.validation, test=data.test,
+                   workdir=staging.workdir,
+                   metric=metric, cache_features=plugin.caches_features(strategy_config),
+                   resume=resume, on_step=on_step)
+    if state.is_main_process:
+        fmt = plugin.save(result.model, domain, preprocessor, staging.artifacts, strategy_config,
+                          snapshot.path, staging.output)
+        auto_class, peft_class = _auto_class_names(head)
+        record = RunRecord(
+            entry=snapshot.entry, repo=snapshot.repo, revision=snapshot.revision,
+            license=snapshot.license, files=dict(snapshot.files), task=task.name,
+            head=head.name, domain=domain.name, labels=tuple(labels), metric=metric,
+            data={"name": data.name, "sha256": data.sha256, "description": data.description,
+                  "rows": {"train": len(data.train), "validation": len(data.validation),
+                           "test": len(data.test)}},
+            strategy=plugin.name, strategy_config=dataclasses.asdict(strategy_config),
+            train_config=dataclasses.asdict(config),
+            seed=config.seed, format=fmt, auto_class=auto_class, peft_class=peft_class)
+        write_run(staging.artifacts, record, result, time.perf_counter() - start)
+        staging.finish()
+    state.wait_for_everyone()
+    return AdaptOutcome(Path(output), result, time.perf_counter() - start)
+
+
+def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
+          strategy_options: dict[str, Any] | None = None, config: TrainConfig = TrainConfig(),
+          output: Path | None = None, resume: bool = False, data: str | None = None,
+          text_column: str | None = None, label_column: str | None = None,
+          skip_bad_rows: bool = False) -> AdaptOutcome:
+    """Resolve ``entry_name``, load ``task_name``'s data (or ``data``), adapt, write the run."""
+    zoo = get_zoo()
+    backbone, task = zoo.backbones.get(entry_name), zoo.tasks.get(task_name)
+    head = zoo.heads.get(task.head)
+    zoo.strategies.get(strategy).make_config(**(strategy_options or {}))  # fail before any work
+    if backbone.domain != task.domain:
+        raise UsageError(f"backbone {entry_name!r} is a {backbone.domain} model but task "
+                         f"{task_name!r} is {task.domain}")
+    from . import data as data_module
+    from . import resolve as resolve_module
+    from .weights import check_weights
+
+    task_data = data_module.load_task_data(
+        task, data=Path(data) if data else None, text_column=text_column, label_column=label_column,
+        label_kind=head.label_kind, skip_bad_rows=skip_bad_rows, seed=config.seed)
+    snap = resolve_module.resolve(backbone, progress=config.progress)
+    check_weights(snap, backbone.allow_pickle)
+    output = output or Path("runs") / f"{entry_name}-{task_name}-{strategy}"
+    return adapt_snapshot(
+        SnapshotInfo(path=Path(snap.path), entry=backbone.name, repo=backbone.repo,
+                     revision=getattr(snap, "revision", backbone.revision) or backbone.revision,
+                     license=backbone.license, files=dict(snap.files)),
+        task,
+        AdaptData(train=task_data.train, validation=task_data.validation, test=task_data.test,
+                  labels=tuple(task_data.labels), sha256=task_data.sha256,
+                  description=task_data.description, name=data or task.dataset),
+        strategy=strategy, strategy_options=strategy_options, config=config, output=output,
+        resume=resume)

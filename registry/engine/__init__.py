@@ -1,0 +1,6 @@
+"""The training engine: one accelerate loop for every domain, head and strategy."""
+
+from .config import TrainConfig
+from .loop import TrainResult, train
+
+__all__ = ["TrainConfig", "TrainResult", "train"]

@@ -1,0 +1,72 @@
+"""Resumable checkpoints: one file, replaced atomically, so a crash leaves the last good one.
+
+Only trainable tensors are stored (a frozen backbone is reloaded from its snapshot), together
+with the optimizer, the schedule, the RNG state and the loop's position, which is what makes
+a resumed run end exactly where an uninterrupted one would.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CHECKPOINT = "checkpoint.pt"
+BEST = "best.pt"
+
+
+@dataclass
+class LoopState:
+    """Where the loop is; everything here goes into the checkpoint."""
+
+    epoch: int = 0
+    batch: int = 0
+    step: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+    best_metric: float | None = None
+    best_epoch: int = -1
+    bad_epochs: int = 0
+    epoch_loss: float = 0.0
+    epoch_batches: int = 0
+    examples: int = 0
+    train_seconds: float = 0.0
+    stopped_early: bool = False
+
+
+def trainable_state(model: Any) -> dict[str, Any]:
+    """Copies of the tensors that training changes (the rest comes from the snapshot)."""
+    names = {n for n, p in model.named_parameters() if p.requires_grad}
+    return {k: v.detach().clone() for k, v in model.state_dict().items() if k in names}
+
+
+def atomic_save(obj: Any, path: Path) -> None:
+    import torch
+
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def save_checkpoint(workdir: Path, model: Any, optimizer: Any, scheduler: Any,
+                    state: LoopState) -> None:
+    import torch
+
+    atomic_save({"model": trainable_state(model), "optimizer": optimizer.state_dict(),
+                 "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state(),
+                 "state": state.__dict__}, workdir / CHECKPOINT)
+
+
+def load_checkpoint(workdir: Path, model: Any, optimizer: Any, scheduler: Any) -> LoopState | None:
+    """Restore the last checkpoint into the given objects; None when there is none."""
+    import torch
+
+    path = workdir / CHECKPOINT
+    if not path.is_file():
+        return None
+    saved = torch.load(path, map_location="cpu", weights_only=False)
+    model.load_state_dict(saved["model"], strict=False)
+    optimizer.load_state_dict(saved["optimizer"])
+    scheduler.load_state_dict(saved["scheduler"])
+    torch.set_rng_state(saved["rng"])
+    return LoopState(**saved["state"])

@@ -1,0 +1,315 @@
+"""The training loop: accelerate, AdamW with warmup, clipping, per-epoch evaluation, the best
+checkpoint kept, early stopping, periodic checkpoints and resume.
+
+It is domain-, head- and strategy-agnostic: the domain encodes and collates, the head owns
+loss and metrics, the strategy decided what trains before the model got here. The same code
+runs as one process or under ``accelerate launch`` / ``torchrun``: each global batch is split
+across processes, so the optimizer sees the same examples per step whatever the process count.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..components import Domain, Head
+from ..errors import UsageError
+from .batching import epoch_batches, eval_batches, shard
+from .checkpoint import BEST, LoopState, atomic_save, load_checkpoint, save_checkpoint, trainable_state
+from .config import TrainConfig
+from .precision import cpu_has_bf16
+
+FEATURES = "features.pt"
+
+
+@dataclass
+class TrainResult:
+    """What training produced: the best model and the figures run.json and the card report."""
+
+    model: Any
+    history: list[dict[str, Any]]
+    validation: dict[str, float]
+    test: dict[str, float]
+    best_epoch: int
+    steps: int
+    examples: int
+    train_seconds: float
+    feature_seconds: float
+    bf16: bool
+    processes: int
+    stopped_early: bool
+    epoch_seconds: list[float] = field(default_factory=list)
+
+    @property
+    def examples_per_second(self) -> float:
+        return self.examples / self.train_seconds if self.train_seconds else 0.0
+
+
+def _accelerator(bf16: bool) -> Any:
+    from accelerate import Accelerator
+    from accelerate.state import AcceleratorState
+
+    # One process may train several times (tests, benchmarks) with different precisions;
+    # accelerate keeps its state process-wide, so start each run from a clean one.
+    AcceleratorState._reset_state()
+    return Accelerator(cpu=True, mixed_precision="bf16" if bf16 else "no")
+
+
+def _runner(model: Any, domain: Domain, cached: bool) -> Any:
+    """A module mapping a batch to logits, so DDP wraps one forward whatever the path."""
+    import torch
+
+    class Runner(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, batch: dict[str, Any]) -> Any:
+            if cached:
+                return domain.head_logits(self.model, batch)
+            return self.model(**batch).logits
+
+    return Runner()
+
+
+def _stack(rows: Sequence[Any]) -> Any:
+    """Per-example logits as one tensor; per-token rows are padded to the longest."""
+    import torch
+
+    if rows[0].ndim == 1:
+        return torch.stack(list(rows))
+    width = max(r.shape[0] for r in rows)
+    out = torch.zeros(len(rows), width, rows[0].shape[-1])
+    for i, r in enumerate(rows):
+        out[i, :r.shape[0]] = r
+    return out
+
+
+class _Engine:
+    """One training run; methods share the accelerator, the data and the model."""
+
+    def __init__(self, model: Any, domain: Domain, head: Head, preprocessor: Any,
+                 config: TrainConfig, cached: bool, metric: str) -> None:
+        import torch
+
+        self.domain, self.head, self.preprocessor = domain, head, preprocessor
+        self.config, self.cached, self.metric = config, cached, metric
+        self.bf16 = cpu_has_bf16() if config.bf16 is None else config.bf16
+        self.acc = _accelerator(self.bf16)
+        self.rank, self.world = self.acc.process_index, self.acc.num_processes
+        threads = config.threads or max(1, (os.cpu_count() or 1) // self.world)
+        torch.set_num_threads(threads)
+        self.model = model
+
+    # -- data ----------------------------------------------------------------------------
+    def collate(self, features: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], Any]:
+        inputs = (self.domain.collate_features(features) if self.cached
+                  else self.domain.collate(self.preprocessor, features))
+        return inputs, self.head.label_tensor([f["label"] for f in features])
+
+    def backbone_features(self, features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The frozen backbone's outputs for every example, computed once (sharded)."""
+        import torch
+        from accelerate.utils import gather_object
+
+        self.model.eval()
+        mine: list[tuple[int, dict[str, Any]]] = []
+        lengths = [self.domain.length(f) for f in features]
+        batches = eval_batches(lengths, self.config.eval_batch_size)
+        with torch.no_grad(), self.acc.autocast():
+            for batch in batches[self.rank::self.world]:
+                inputs = self.domain.collate(self.preprocessor, [features[i] for i in batch])
+                outs = self.domain.backbone_features(self.model, inputs)
+                mine.extend(zip(batch, outs))
+        allof = gather_object(mine) if self.world > 1 else mine
+        out: list[dict[str, Any]] = [{} for _ in features]
+        for i, f in allof:
+            out[i] = {**f, "label": features[i]["label"], "length": lengths[i]}
+        return out
+
+    def logits(self, runner: Any, features: list[dict[str, Any]]) -> Any:
+        """Logits for every example, in order; each process computes a share.
+
+        The unwrapped module runs: processes may hold different numbers of batches, and a
+        DDP forward would wait for the others at its buffer broadcast."""
+        import torch
+        from accelerate.utils import gather_object
+
+        runner = self.acc.unwrap_model(runner)
+        runner.eval()
+        lengths = [self.length(f) for f in features]
+        batches = eval_batches(lengths, self.config.eval_batch_size)
+        mine: list[tuple[int, Any]] = []
+        with torch.no_grad(), self.acc.autocast():
+            for batch in batches[self.rank::self.world]:
+                inputs, _ = self.collate([features[i] for i in batch])
+                logits = runner(inputs).float()
+                for j, i in enumerate(batch):
+                    mine.append((i, logits[j, :lengths[i]] if logits.ndim == 3 else logits[j]))
+        allof = gather_object(mine) if self.world > 1 else mine
+        rows: list[Any] = [None] * len(features)
+        for i, row in allof:
+            rows[i] = row
+        return _stack(rows)
+
+    def length(self, feature: dict[str, Any]) -> int:
+        return feature["length"] if self.cached else self.domain.length(feature)
+
+    def evaluate(self, runner: Any, features: list[dict[str, Any]]) -> dict[str, float]:
+        if not features:
+            return {}
+        logits = self.logits(runner, features)
+        labels = self.head.label_tensor([f["label"] for f in features])
+        return {"loss": float(self.head.loss(logits, labels)), **self.head.metrics(logits, labels)}
+
+    def better(self, value: float, best: float | None) -> bool:
+        if best is None:
+            return True
+        return value < best if self.metric in self.head.lower_is_better else value > best
+
+    # -- the loop ------------------------------------------------------------------------
+    def run(self, train: list[dict[str, Any]], validation: list[dict[str, Any]],
+            test: list[dict[str, Any]], workdir: Path, resume: bool,
+            on_step: Callable[[int], None] | None) -> TrainResult:
+        import torch
+        from tqdm.auto import tqdm
+
+        from .schedule import linear_schedule, param_groups
+
+        cfg = self.config
+        feature_seconds = 0.0
+        if self.cached:
+            start = time.perf_counter()
+            train, validation, test = self.cached_features(workdir, train, validation, test)
+            feature_seconds = time.perf_counter() - start
+        lengths = [self.length(f) for f in train]
+        per_epoch = len(epoch_batches(lengths, cfg.batch_size, cfg.seed, 0, self.world))
+        total = per_epoch * cfg.epochs
+        if cfg.max_steps:
+            total = min(total, cfg.max_steps)
+        # The fused kernel updates all parameters in one pass: a full step over 22M weights
+        # otherwise costs a noticeable share of a CPU step.
+        optimizer = torch.optim.AdamW(param_groups(self.model, cfg.weight_decay), lr=cfg.lr,
+                                      fused=True)
+        scheduler = linear_schedule(optimizer, total, cfg.warmup)
+        state = (load_checkpoint(workdir, self.model, optimizer, scheduler) if resume else None)
+        state = state or LoopState()
+        runner, optimizer = self.acc.prepare(_runner(self.model, self.domain, self.cached), optimizer)
+        bar = tqdm(total=total, initial=state.step, unit="step", dynamic_ncols=True,
+                   disable=not (cfg.progress and self.acc.is_main_process), desc="adapt")
+        epoch_seconds: list[float] = []
+        while state.epoch < cfg.epochs and not state.stopped_early and state.step < total:
+            batches = epoch_batches(lengths, cfg.batch_size, cfg.seed, state.epoch, self.world)
+            runner.train()
+            epoch_start = time.perf_counter()
+            for b in range(state.batch, len(batches)):
+                if state.step >= total:
+                    break
+                tick = time.perf_counter()
+                local = [train[i] for i in shard(batches[b], self.rank, self.world)]
+                inputs, labels = self.collate(local)
+                loss = self.head.loss(runner(inputs), labels)
+                self.acc.backward(loss)
+                if cfg.max_grad_norm:
+                    self.acc.clip_grad_norm_(runner.parameters(), cfg.max_grad_norm)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad(set_to_none=True)
+                state.step += 1
+                state.batch = b + 1
+                state.epoch_loss += float(loss.detach())
+                state.epoch_batches += 1
+                state.examples += len(batches[b])
+                state.train_seconds += time.perf_counter() - tick
+                bar.update(1)
+                bar.set_postfix(loss=f"{state.epoch_loss / state.epoch_batches:.4f}",
+                                ex_s=f"{state.examples / max(state.train_seconds, 1e-9):.0f}")
+                if cfg.checkpoint_every and state.step % cfg.checkpoint_every == 0:
+                    self.checkpoint(workdir, optimizer, scheduler, state)
+                if on_step is not None:
+                    on_step(state.step)
+            epoch_seconds.append(time.perf_counter() - epoch_start)
+            self.end_epoch(runner, validation, workdir, state)
+            self.checkpoint(workdir, optimizer, scheduler, state)
+        bar.close()
+        best = workdir / BEST
+        if best.is_file():
+            self.model.load_state_dict(torch.load(best, map_location="cpu"), strict=False)
+        val_metrics = state.history[state.best_epoch]["validation"] if state.history else {}
+        test_metrics = self.evaluate(runner, test)
+        return TrainResult(
+            model=self.model, history=state.history, validation=val_metrics, test=test_metrics,
+            best_epoch=state.best_epoch, steps=state.step, examples=state.examples,
+            train_seconds=state.train_seconds, feature_seconds=feature_seconds, bf16=self.bf16,
+            processes=self.world, stopped_early=state.stopped_early, epoch_seconds=epoch_seconds)
+
+    def end_epoch(self, runner: Any, validation: list[dict[str, Any]], workdir: Path,
+                  state: LoopState) -> None:
+        """Evaluate, keep the best weights, decide on early stopping, move to the next epoch."""
+        metrics = self.evaluate(runner, validation)
+        train_loss = state.epoch_loss / max(1, state.epoch_batches)
+        state.history.append({"epoch": state.epoch + 1, "step": state.step,
+                              "train_loss": train_loss, "validation": metrics})
+        value = metrics.get(self.metric, -train_loss if not metrics else math.nan)
+        if self.better(value, state.best_metric):
+            state.best_metric, state.best_epoch, state.bad_epochs = value, state.epoch, 0
+            if self.acc.is_main_process:
+                atomic_save(trainable_state(self.model), workdir / BEST)
+        else:
+            state.bad_epochs += 1
+            if self.config.patience and state.bad_epochs >= self.config.patience:
+                state.stopped_early = True
+        state.epoch, state.batch = state.epoch + 1, 0
+        state.epoch_loss, state.epoch_batches = 0.0, 0
+
+    def checkpoint(self, workdir: Path, optimizer: Any, scheduler: Any, state: LoopState) -> None:
+        if self.acc.is_main_process:
+            save_checkpoint(workdir, self.model, optimizer, scheduler, state)
+        self.acc.wait_for_everyone()
+
+    def cached_features(self, workdir: Path, *splits: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        """Every split's backbone features, from the run's cache when a resumed run has one."""
+        import torch
+
+        path = workdir / FEATURES
+        if path.is_file():
+            return torch.load(path, map_location="cpu", weights_only=False)
+        out = [self.backbone_features(s) if s else [] for s in splits]
+        if self.acc.is_main_process:
+            atomic_save(out, path)
+        self.acc.wait_for_everyone()
+        return out
+
+
+def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: TrainConfig,
+          train: Sequence[Any], validation: Sequence[Any], test: Sequence[Any], workdir: Path,
+          metric: str | None = None, cache_features: bool = False,
+          resume: bool = False, on_step: Callable[[int], None] | None = None) -> TrainResult:
+    """Train ``model`` (already prepared by its strategy) on examples with ``.input`` and
+    ``.label``; checkpoints and the feature cache live in ``workdir``. ``config.epochs`` and
+    ``config.lr`` must be set (the adapt glue fills them from the strategy's defaults).
+
+    ``on_step(step)`` is called after every optimizer step (progress reporting; tests use it
+    to interrupt a run).
+    """
+    from accelerate.utils import set_seed
+
+    if config.epochs < 1 or config.lr <= 0:
+        raise UsageError("the engine needs epochs and a learning rate: set --epochs and --lr")
+    set_seed(config.seed)
+    engine = _Engine(model, domain, head, preprocessor, config, cache_features,
+                     metric or head.default_metric)
+    workdir.mkdir(parents=True, exist_ok=True)
+
+    def encode(examples: Sequence[Any]) -> list[dict[str, Any]]:
+        if not examples:
+            return []
+        return domain.encode(preprocessor, [e.input for e in examples],
+                             [e.label for e in examples], head, config.max_length)
+
+    return engine.run(encode(train), encode(validation), encode(test), workdir, resume, on_step)

@@ -1,0 +1,90 @@
+"""``zoo eval`` and ``zoo predict``: load a finished run directory and use it.
+
+The run's own run.json says which domain and head it was trained with, so the same code
+serves every domain; the model loads through the domain (transformers or peft).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .app import get_zoo
+from .components import Domain, Head
+from .errors import UsageError
+
+
+@dataclass
+class LoadedRun:
+    path: Path
+    run: dict[str, Any]
+    domain: Domain
+    head: Head
+    model: Any
+    preprocessor: Any
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.run["labels"])
+
+    def logits(self, inputs: Sequence[Any], batch_size: int = 64) -> Any:
+        """Logits per input, in order (per-token rows trimmed to first sub-tokens per word)."""
+        import torch
+
+        max_length = self.run.get("train", {}).get("max_length", 512)
+        features = self.domain.encode(self.preprocessor, list(inputs), None, self.head, max_length)
+        rows: list[Any] = []
+        with torch.no_grad():
+            for start in range(0, len(features), batch_size):
+                chunk = features[start:start + batch_size]
+                logits = self.model(**self.domain.collate(self.preprocessor, chunk)).logits.float()
+                for j, f in enumerate(chunk):
+                    if logits.ndim == 3:
+                        starts = torch.tensor(f["word_starts"] + [False] * (logits.shape[1] - len(f["word_starts"])))
+                        rows.append(logits[j][starts])
+                    else:
+                        rows.append(logits[j])
+        return rows
+
+    def predict(self, inputs: Sequence[Any]) -> list[dict[str, Any]]:
+        """Label and score per input (per word for token heads)."""
+        out = []
+        for row in self.logits(inputs):
+            out.extend(self.head.describe(row.unsqueeze(0), self.labels))
+        return out
+
+
+def load_run(path: Path) -> LoadedRun:
+    path = Path(path)
+    run_file = path / "run.json"
+    if not run_file.is_file():
+        raise UsageError(f"{path} is not a zoo run directory (no run.json); "
+                         "give the --output of a finished zoo adapt")
+    run = json.loads(run_file.read_text())
+    zoo = get_zoo()
+    domain, head = zoo.domains.get(run["domain"]), zoo.heads.get(run["head"])
+    model, preprocessor = domain.load_run(path, head)
+    return LoadedRun(path, run, domain, head, model, preprocessor)
+
+
+def evaluate_run(loaded: LoadedRun, examples: Sequence[Any]) -> dict[str, float]:
+    """The head's metrics of a loaded run on examples with ``.input`` and ``.label``."""
+    from .engine.loop import _stack
+
+    if not examples:
+        raise UsageError("no examples to evaluate")
+    features = loaded.domain.encode(loaded.preprocessor, [e.input for e in examples],
+                                    [e.label for e in examples], loaded.head,
+                                    loaded.run.get("train", {}).get("max_length", 512))
+    rows = loaded.logits([e.input for e in examples])
+    if loaded.head.output_kind == "token":
+        labels = [[lab for lab, s in zip(f["label"], f["word_starts"]) if s] for f in features]
+    else:
+        labels = [f["label"] for f in features]
+    logits = _stack(rows)
+    label_tensor = loaded.head.label_tensor(labels)
+    return {"loss": float(loaded.head.loss(logits, label_tensor)),
+            **loaded.head.metrics(logits, label_tensor)}

@@ -1,0 +1,48 @@
+"""The model card: README.md with the YAML header the Hugging Face Hub reads."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def _yaml_list(key: str, values: list[str]) -> list[str]:
+    return [f"{key}:"] + [f"- {json.dumps(v)}" for v in values] if values else []
+
+
+def model_card(run: dict[str, Any], metrics: dict[str, Any]) -> str:
+    """The card text; ``run`` is run.json's content, ``metrics`` metrics.json's."""
+    test = metrics.get("test", {})
+    header = ["---"]
+    if run.get("license"):
+        header.append(f"license: {run['license']}")
+    header.append(f"base_model: {json.dumps(run['repo'] or run['entry'])}")
+    header += _yaml_list("datasets", [run["data"]["name"]] if run["data"].get("name") else [])
+    header += ["library_name: " + ("peft" if run["format"] == "peft" else "transformers"),
+               "tags:", "- zoo", f"- {run['strategy']['name']}",
+               "model-index:", f"- name: {json.dumps(run['entry'] + '-' + run['task'])}",
+               "  results:", "  - task:", f"      type: {json.dumps(run['head'])}",
+               "    metrics:"]
+    for name, value in test.items():
+        header += [f"    - type: {name}", f"      value: {value:.6g}", "      name: test " + name]
+    header.append("---")
+    lines = [f"# {run['entry']} adapted to {run['task']}", "",
+             f"`{run['entry']}` ({run['repo']} @ {run['revision']}) with a `{run['head']}` head, "
+             f"trained with the `{run['strategy']['name']}` strategy by zoo.", "",
+             "## Results", "", "| split | " + " | ".join(test) + " |",
+             "|---|" + "---|" * len(test),
+             "| test | " + " | ".join(f"{v:.4f}" for v in test.values()) + " |", "",
+             "![curves](curves.png)", "", "## Training", "",
+             f"- epochs run: {len(metrics.get('history', []))}, best epoch: {metrics.get('best_epoch')}",
+             f"- seed: {run['seed']}, processes: {run['processes']}, bf16: {run['bf16']}",
+             f"- strategy config: `{json.dumps(run['strategy']['config'])}`",
+             f"- data sha256: `{run['data']['sha256']}`", "",
+             "## Loading", "", "```python"]
+    if run["format"] == "peft":
+        lines.append(f"from peft import {run['peft_class']}")
+        lines.append(f"model = {run['peft_class']}.from_pretrained(RUN_DIR)")
+    else:
+        lines.append(f"from transformers import {run['auto_class']}")
+        lines.append(f"model = {run['auto_class']}.from_pretrained(RUN_DIR)")
+    lines += ["```", ""]
+    return "\n".join(header + lines)

@@ -1,0 +1,55 @@
+"""A run is built beside its destination and moved into place only when complete.
+
+``<out>`` never exists half-written: work (checkpoints, feature cache) and the artifacts
+accumulate in ``.<out>.partial/``, and the finished artifacts are renamed to ``<out>`` in
+one ``os.replace``. ``--resume`` picks the partial directory up again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UsageError
+
+
+@dataclass(frozen=True)
+class RunStaging:
+    output: Path
+
+    @property
+    def partial(self) -> Path:
+        return self.output.parent / f".{self.output.name}.partial"
+
+    @property
+    def workdir(self) -> Path:
+        return self.partial / "work"
+
+    @property
+    def artifacts(self) -> Path:
+        return self.partial / "run"
+
+    def check(self, resume: bool) -> None:
+        """Refuse to overwrite a finished run, to restart over an interrupted one silently, or
+        to resume nothing. Changes nothing, so every process of a distributed run may call it."""
+        if self.output.exists():
+            raise UsageError(f"{self.output} already exists; choose another --output or remove it")
+        if self.partial.exists() and not resume:
+            raise UsageError(f"an interrupted run exists for {self.output}; add --resume to "
+                             f"continue it, or remove {self.partial}")
+        if resume and not self.partial.exists():
+            raise UsageError(f"nothing to resume for {self.output}: no {self.partial}")
+
+    def prepare(self) -> None:
+        """Create the partial directory (its work is kept when resuming, its artifacts not)."""
+        if self.artifacts.exists():
+            shutil.rmtree(self.artifacts)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.artifacts.mkdir(parents=True)
+
+    def finish(self) -> Path:
+        os.replace(self.artifacts, self.output)
+        shutil.rmtree(self.partial, ignore_errors=True)
+        return self.output

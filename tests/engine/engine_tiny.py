@@ -1,0 +1,76 @@
+"""A tiny BERT snapshot and tiny labelled data, built in milliseconds, for engine tests."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+WORDS = ["good", "great", "fine", "fun", "bad", "awful", "dull", "poor", "the", "a", "movie",
+         "film", "plot", "was", "very", "quite", "acting", "story", "and", "not"]
+POSITIVE, NEGATIVE = WORDS[:4], WORDS[4:8]
+FILLER = WORDS[8:]
+
+
+@dataclass(frozen=True)
+class Example:
+    input: Any
+    label: Any
+
+
+def make_snapshot(path: Path, *, dropout: float = 0.1, seed: int = 0) -> Path:
+    """A 2-layer, hidden-32 BERT with a word-level vocabulary, saved like a Hub snapshot."""
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    path.mkdir(parents=True, exist_ok=True)
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + WORDS
+    tokenizer = BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)}, do_lower_case=True)
+    tokenizer.save_pretrained(str(path))
+    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=37, max_position_embeddings=64,
+                        hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout)
+    torch.manual_seed(seed)
+    BertModel(config).save_pretrained(str(path))
+    return path
+
+
+def sentiment(n: int, seed: int = 0) -> list[Example]:
+    """Sentences whose label is whether positive words outnumber negative ones."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        label = rng.random() < 0.5
+        strong = rng.choices(POSITIVE if label else NEGATIVE, k=rng.randint(1, 3))
+        words = strong + rng.choices(FILLER, k=rng.randint(1, 8))
+        rng.shuffle(words)
+        out.append(Example(" ".join(words), int(label)))
+    return out
+
+
+def multilabel(n: int, seed: int = 0) -> list[Example]:
+    """Label 0: a positive word occurs; label 1: a negative word occurs."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        words = rng.choices(WORDS, k=rng.randint(2, 8))
+        out.append(Example(" ".join(words), (int(any(w in POSITIVE for w in words)),
+                                             int(any(w in NEGATIVE for w in words)))))
+    return out
+
+
+def regression(n: int, seed: int = 0) -> list[Example]:
+    """The share of positive words among the sentiment words, a float in [0, 1]."""
+    return [Example(e.input, float(e.label)) for e in sentiment(n, seed)]
+
+
+def tagging(n: int, seed: int = 0) -> list[Example]:
+    """Words tagged 1 (positive), 2 (negative) or 0 (other)."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        words = rng.choices(WORDS, k=rng.randint(2, 8))
+        out.append(Example(words, tuple(1 if w in POSITIVE else 2 if w in NEGATIVE else 0
+                                        for w in words)))
+    return out

@@ -1,0 +1,80 @@
+"""The whole path through the CLI: a catalog backbone from a local source, the user's CSV
+through zoo.data, zoo adapt, then zoo eval and zoo predict on the run."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from engine_tiny import sentiment
+from zoo import reset_zoo
+from zoo.cli.main import cli
+
+
+@pytest.fixture
+def catalog(snapshot, tmp_path, monkeypatch):
+    path = tmp_path / "zoo.toml"
+    path.write_text(f'''
+[backbones.tiny-bert]
+repo = "local/tiny-bert"
+domain = "text"
+architecture = "BertModel"
+license = "apache-2.0"
+files = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]
+
+[[backbones.tiny-bert.sources]]
+type = "local"
+path = "{snapshot}"
+''')
+    monkeypatch.setenv("ZOO_CATALOG", str(path))
+    monkeypatch.setenv("ZOO_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    reset_zoo()
+    yield path
+    reset_zoo()
+
+
+def _csv(path, examples):
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "label"])
+        for e in examples:
+            writer.writerow([e.input, ["negative", "positive"][e.label]])
+    return path
+
+
+def test_adapt_eval_predict_through_the_cli(catalog, tmp_path):
+    data = _csv(tmp_path / "reviews.csv", sentiment(300, 5))
+    out = tmp_path / "run"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["adapt", "tiny-bert", "--task", "classify", "--data", str(data),
+                                 "--output", str(out), "--epochs", "3", "--batch-size", "16",
+                                 "--lr", "2e-3", "--no-bf16", "--no-progress", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["test"]["accuracy"] > 0.8
+    run = json.loads((out / "run.json").read_text())
+    assert run["entry"] == "tiny-bert" and run["data"]["sha256"]
+    assert set(run["files"]) >= {"config.json", "model.safetensors"}
+    card = (out / "README.md").read_text()
+    assert card.startswith("---\nlicense: apache-2.0\n") and "model-index:" in card
+    assert (out / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    result = runner.invoke(cli, ["eval", str(out), "--data", str(data), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["metrics"]["accuracy"] > 0.8
+
+    result = runner.invoke(cli, ["predict", str(out), "great fun film", "--json"])
+    assert json.loads(result.stdout)[0]["label"] == "positive"
+
+
+def test_unknown_column_is_exit_2(catalog, tmp_path):
+    data = _csv(tmp_path / "reviews.csv", sentiment(50))
+    result = CliRunner().invoke(cli, ["adapt", "tiny-bert", "--task", "classify", "--data",
+                                      str(data), "--text-column", "review",
+                                      "--output", str(tmp_path / "run")])
+    assert result.exit_code == 2, result.output
+    assert "review" in result.output and "Traceback" not in result.output

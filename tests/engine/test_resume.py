@@ -1,0 +1,62 @@
+"""Interrupted runs: nothing that looks finished is left, and --resume ends where an
+uninterrupted run ends."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine_helpers import run
+from engine_tiny import sentiment
+
+LABELS = ("negative", "positive")
+
+
+class Interrupt(Exception):
+    pass
+
+
+def _stop_at(step: int):
+    def on_step(now: int) -> None:
+        if now == step:
+            raise Interrupt()
+    return on_step
+
+
+@pytest.mark.parametrize("strategy", ["full", "freeze"])
+def test_resume_after_interruption_gives_the_same_metrics(tmp_path, strategy):
+    from zoo.adapt import AdaptData, SnapshotInfo, adapt_snapshot
+    from zoo.catalog import Task
+    from zoo.engine import TrainConfig
+
+    from engine_helpers import FAST
+    from engine_tiny import make_snapshot
+
+    # With dropout on, equal results also prove the random state is restored.
+    snapshot = make_snapshot(tmp_path / "snapshot", dropout=0.1)
+    whole = run(snapshot, tmp_path / "whole", sentiment, "classification", LABELS, strategy,
+                checkpoint_every=4, patience=0)
+    data = AdaptData(sentiment(240, 1), sentiment(60, 2), sentiment(60, 3), LABELS, "0" * 64)
+    task = Task(name="tiny", head="classification", labels=LABELS)
+    kwargs = dict(strategy=strategy, output=tmp_path / "cut",
+                  config=TrainConfig(**{**FAST, "checkpoint_every": 4, "patience": 0}))
+    with pytest.raises(Interrupt):
+        # Step 22 is mid-epoch 2 and two steps past the last checkpoint (step 20).
+        adapt_snapshot(SnapshotInfo(snapshot, "tiny"), task, data, on_step=_stop_at(22), **kwargs)
+    assert not (tmp_path / "cut").exists()
+    assert (tmp_path / ".cut.partial" / "work" / "checkpoint.pt").is_file()
+    resumed = adapt_snapshot(SnapshotInfo(snapshot, "tiny"), task, data, resume=True, **kwargs)
+    assert resumed.result.steps == whole.result.steps
+    assert resumed.result.test == pytest.approx(whole.result.test, abs=1e-6)
+    for mine, theirs in zip(resumed.result.history, whole.result.history, strict=True):
+        assert mine["validation"] == pytest.approx(theirs["validation"], abs=1e-6)
+    assert not (tmp_path / ".cut.partial").exists()
+
+
+def test_existing_output_or_partial_run_is_refused(snapshot, tmp_path):
+    from zoo.errors import UsageError
+
+    run(snapshot, tmp_path / "done", sentiment, "classification", LABELS, epochs=1)
+    with pytest.raises(UsageError, match="already exists"):
+        run(snapshot, tmp_path / "done", sentiment, "classification", LABELS, epochs=1)
+    with pytest.raises(UsageError, match="nothing to resume"):
+        run(snapshot, tmp_path / "none", sentiment, "classification", LABELS, epochs=1, resume=True)

@@ -1,0 +1,84 @@
+"""zoo adapt / eval / predict through click's CliRunner: options, errors, predictions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from engine_helpers import run
+from engine_tiny import sentiment, tagging
+from zoo.cli.main import cli
+
+
+@pytest.fixture(scope="module")
+def run_dir(snapshot, tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "run"
+    run(snapshot, out, sentiment, "classification", ("negative", "positive"))
+    return out
+
+
+def invoke(*args: str, input: str | None = None):
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+def test_predict_labels_each_input_like_the_loaded_model(run_dir):
+    result = invoke("predict", str(run_dir), "good great movie", "awful dull plot", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["label"] for r in rows] == ["positive", "negative"]
+    assert all(0.5 <= r["score"] <= 1 for r in rows)
+
+
+def test_predict_reads_stdin_with_dash(run_dir):
+    result = invoke("predict", str(run_dir), "-", "--json", input="fine fun film\npoor story\n")
+    assert result.exit_code == 0, result.output
+    assert [r["input"] for r in json.loads(result.stdout)] == ["fine fun film", "poor story"]
+
+
+def test_predict_token_head_labels_each_word(snapshot, tmp_path):
+    run(snapshot, tmp_path / "tags", tagging, "token-classification", ("other", "positive", "negative"))
+    result = invoke("predict", str(tmp_path / "tags"), "the good movie was awful", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["label"] == ["other", "positive", "other", "other", "negative"]
+
+
+def test_predict_on_a_directory_that_is_not_a_run(tmp_path):
+    result = invoke("predict", str(tmp_path), "text")
+    assert result.exit_code == 2
+    assert "not a zoo run directory" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["adapt", "minilm-l6", "--task", "sentimnt"], "did you mean 'sentiment'"),
+    (["adapt", "minilm-l6", "--task", "sentiment", "--strategy", "loar"], "did you mean 'lora'"),
+    (["adapt", "minilm-l6", "--task", "sentiment", "--lora-r", "4"], "--lora-r"),
+    (["adapt", "minilm-l6", "--task", "sentiment", "--strategy", "lora", "--lora-r", "0"], "--lora-r must be at least 1"),
+    (["adapt", "minilm-l6", "--task", "sentiment", "--epochs", "-1"], "--epochs must not be negative"),
+])
+def test_adapt_bad_usage_is_one_line_and_exit_2(args, message):
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_strategy_options_come_from_config_dataclasses():
+    result = invoke("adapt", "--help")
+    for flag in ("--freeze-layers", "--lora-r", "--lora-alpha", "--lora-dropout",
+                 "--lora-targets", "--merge"):
+        assert flag in result.output
+
+
+def test_bad_rows_are_a_usage_error(snapshot, tmp_path):
+    from engine_tiny import Example
+    from zoo.adapt import AdaptData, SnapshotInfo, adapt_snapshot
+    from zoo.catalog import Task
+    from zoo.errors import UsageError
+
+    rows = sentiment(20) + [Example(None, 1)]
+    data = AdaptData(rows, rows[:4], rows[:4], ("negative", "positive"), "0" * 64)
+    with pytest.raises(UsageError, match="needs each input as a string"):
+        adapt_snapshot(SnapshotInfo(snapshot, "tiny"), Task(name="t", labels=("negative", "positive")),
+                       data, strategy="full", output=tmp_path / "run")
