@@ -28,6 +28,11 @@ def test_wheel_holds_one_package_and_the_catalog(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith((".dist-info", ".data"))}
     assert tops == {"zoo"}
+    # Every package in the source folders ships: the list in pyproject.toml is kept by hand.
+    folders = {"registry": "zoo", "plugins": "zoo/plugins", "cli": "zoo/cli"}
+    for folder, package in folders.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            assert f"{package}/{init.relative_to(ROOT / folder).as_posix()}" in names, init
     for required in ("zoo/__init__.py", "zoo/hookspecs.py", "zoo/plugins/__init__.py",
                      "zoo/plugins/catalog.py", "zoo/cli/main.py", "zoo/zoo.toml"):
         assert required in names
@@ -35,6 +40,7 @@ def test_wheel_holds_one_package_and_the_catalog(wheel: Path) -> None:
         assert zf.read("zoo/zoo.toml") == (ROOT / "zoo.toml").read_bytes()
         (ep,) = [n for n in names if n.endswith("entry_points.txt")]
         assert "zoo = zoo.cli.main:main" in zf.read(ep).decode()
+        assert "[pytest11]\nzoo = zoo.pytest_plugin" in zf.read(ep).decode()
 
 
 @pytest.mark.network
