@@ -124,7 +124,7 @@ def test_a_plugin_name_nothing_provides_fails_instead_of_testing_nothing(
     result.stdout.fnmatch_lines(["*zoo_plugins names acme-typo, but no installed distribution*"])
 
 
-def test_tiny_backbone_pulls_and_loads_offline_and_zoo_cli_runs_both_ways(
+def test_tiny_backbone_pulls_loads_and_adapts_offline_and_zoo_cli_runs_both_ways(
         pytester: pytest.Pytester) -> None:
     author_project(pytester, ACME, '''
         import json
@@ -145,6 +145,19 @@ def test_tiny_backbone_pulls_and_loads_offline_and_zoo_cli_runs_both_ways(
             assert tiny_backbone.entry.params == model.num_parameters()
 
 
+        def test_adapt_writes_a_run_transformers_loads(tiny_backbone, zoo_cli, zoo_env):
+            rows = ["text,label"] + [f"the movie was {w},{l}" for w, l in
+                                     [("good", "pos"), ("bad", "neg"), ("great", "pos"), ("awful", "neg")] * 10]
+            (zoo_env.cwd / "reviews.csv").write_text("\\n".join(rows) + "\\n")
+            result = zoo_cli("adapt", "tiny-bert", "--task", "classify", "--data", "reviews.csv",
+                             "--output", "run", "--epochs", "1", "--max-steps", "2", "--no-bf16",
+                             "--no-progress")
+            assert result.exit_code == 0, result.output
+            from transformers import AutoModelForSequenceClassification
+            model = AutoModelForSequenceClassification.from_pretrained(zoo_env.cwd / "run")
+            assert set(model.config.id2label.values()) == {"pos", "neg"}
+
+
         def test_a_changed_file_is_refused(tiny_backbone, zoo_cli):
             with open(tiny_backbone.path / "config.json", "a") as f:
                 f.write(" ")
@@ -162,7 +175,7 @@ def test_tiny_backbone_pulls_and_loads_offline_and_zoo_cli_runs_both_ways(
                 assert "Traceback" not in bad.output
         ''')
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)
 
 
 def test_hub_server_serves_a_pull(pytester: pytest.Pytester) -> None:
