@@ -14,8 +14,12 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     ci_command = [line for line in (ROOT / ".ci/run").read_text().splitlines()
                   if line.strip() and not line.startswith(("#", "set ", "cd "))][-1]
     readme = (ROOT / "README.md").read_text()
-    assert "pytest" in ci_command
     assert ci_command in readme.splitlines()
+    makefile = (ROOT / "Makefile").read_text()
+    assert ci_command == "make test"
+    # ...and that target runs both suites, the core's and zoo-vision's.
+    assert ".venv/bin/python -m pytest -q\n" in makefile
+    assert ".venv-vision/bin/python -m pytest -q zoo-vision\n" in makefile
 
 
 def hook_names() -> list[str]:

@@ -118,3 +118,12 @@ def test_a_head_that_is_not_installed_asks_for_label_kind(tmp_path: Path, monkey
     monkeypatch.setenv("ZOO_CATALOG", str(catalog))
     out = one_line_error(run("data", "ranks"))
     assert "head 'ordinal-ranking' is not installed" in out and "pass --label-kind" in out
+
+
+def test_builtin_heads_give_the_label_kind(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps({"text": f"t{i}", "labels": ["a", "b"][: i % 2 + 1]}) + "\n"
+                            for i in range(10)))
+    shown = json.loads(run("data", "multilabel", "--data", str(path), "--json").output)
+    assert (shown["label_kind"], shown["labels"]) == ("multi", ["a", "b"])
+    assert shown["label_counts"]["train"]["a"] == shown["splits"]["train"]
