@@ -14,18 +14,15 @@ import hashlib
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from hubserver import HubServer  # noqa: E402
-
-from zoo import reset_zoo  # noqa: E402
-from zoo.catalog import Backbone, FileSpec  # noqa: E402
-from zoo.integrity import sha256_file  # noqa: E402
-from zoo.resolve import resolve  # noqa: E402
+from zoo import reset_zoo
+from zoo.catalog import Backbone, FileSpec
+from zoo.integrity import sha256_file
+from zoo.resolve import resolve
+from zoo.testing.hubserver import HubServer
 
 
 def median_seconds(fn, runs: int) -> float:

@@ -42,3 +42,28 @@ def test_every_hook_is_exercised_by_a_test() -> None:
         covered = name in tests or (name in hookspecs.REGISTRATION_HOOKS
                                     and "REGISTRATION_HOOKS" in plugin_tests)
         assert covered, f"no test implements {name}"
+
+
+def kit_fixture_names() -> list[str]:
+    """The public fixtures of zoo's pytest plugin, read from its source (pytest's own fixture
+    objects differ between versions; the decorator in the source does not)."""
+    import ast
+
+    import zoo.pytest_plugin
+
+    tree = ast.parse(Path(zoo.pytest_plugin.__file__).read_text())
+    return sorted(node.name for node in tree.body if isinstance(node, ast.FunctionDef)
+                  and not node.name.startswith("_")
+                  and any("fixture" in ast.unparse(d) for d in node.decorator_list))
+
+
+def test_every_kit_fixture_is_documented_and_exercised_by_an_authors_suite() -> None:
+    guide = (ROOT / "docs/plugins.md").read_text()
+    testing = guide[guide.index("## Testing a plugin"):]
+    kit_tests = (ROOT / "tests/kit/test_pytest_plugin.py").read_text()
+    names = kit_fixture_names()
+    assert {"zoo_env", "zoo_registry", "tiny_backbone", "zoo_cli", "hub_server"} <= set(names)
+    for name in names:
+        assert re.search(rf"^\| `{name}` \|", testing, re.M), f"docs/plugins.md does not document fixture {name}"
+        used = rf"def (test_\w+\([^)]*\b{name}\b|{name}\()"  # requested, or overridden
+        assert re.search(used, kit_tests), f"no author's test uses {name}"

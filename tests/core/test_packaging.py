@@ -59,6 +59,7 @@ def test_wheel_holds_one_package_and_the_catalog(wheel: Path) -> None:
         assert zf.read("zoo/zoo.toml") == (ROOT / "zoo.toml").read_bytes()
         (ep,) = [n for n in names if n.endswith("entry_points.txt")]
         assert "zoo = zoo.cli.main:main" in zf.read(ep).decode()
+        assert "[pytest11]\nzoo = zoo.pytest_plugin" in zf.read(ep).decode()
 
 
 @pytest.mark.network
@@ -131,3 +132,12 @@ def test_plugin_built_and_installed_with_pip_shows_in_zoo_list(tmp_path: Path) -
     assert "acme-bert" in listed.stdout and "28.8M" in listed.stdout
     plugins = subprocess.run([zoo_script, "plugins"], capture_output=True, text=True, env=env, timeout=60)
     assert "acme" in plugins.stdout and "0.3.1" in plugins.stdout
+
+
+def test_the_installed_zoo_offers_its_pytest_plugin() -> None:
+    """Plugin authors get the kit's fixtures only through this entry point (an editable install
+    made before it existed lacks it: run ``pip install -e .`` again)."""
+    from importlib.metadata import entry_points
+
+    found = [ep.value for ep in entry_points(group="pytest11") if ep.name == "zoo"]
+    assert found == ["zoo.pytest_plugin"], "reinstall zoo (pip install -e .) to get its pytest11 entry point"

@@ -10,14 +10,14 @@ import pytest
 from click.testing import CliRunner
 
 from engine_tiny import sentiment
-from zoo import reset_zoo
 from zoo.cli.main import cli
 
 
 @pytest.fixture
-def catalog(snapshot, tmp_path, monkeypatch):
-    path = tmp_path / "zoo.toml"
-    path.write_text(f'''
+def catalog(snapshot, zoo_env, monkeypatch):
+    """The engine's tiny BERT (its vocabulary fits the sentiment data) in the test's catalog."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(zoo_env.root / "cache"))
+    return zoo_env.add_catalog(f'''
 [backbones.tiny-bert]
 repo = "local/tiny-bert"
 domain = "text"
@@ -29,12 +29,6 @@ files = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config
 type = "local"
 path = "{snapshot}"
 ''')
-    monkeypatch.setenv("ZOO_CATALOG", str(path))
-    monkeypatch.setenv("ZOO_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    reset_zoo()
-    yield path
-    reset_zoo()
 
 
 def _csv(path, examples):

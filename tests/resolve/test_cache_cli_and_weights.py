@@ -14,14 +14,14 @@ from helpers import REPO, backbone, tiny_files, write_catalog
 
 from zoo.cli.main import cli
 from zoo.errors import UsageError
+from zoo.pytest_plugin import build_tiny_bert
 from zoo.resolve import Snapshot, resolve
 from zoo.weights import check_weights, load_state_dict
 
 
-def test_pull_then_cache_ls_verify_rm(start_hub, isolated, monkeypatch):
+def test_pull_then_cache_ls_verify_rm(hub_server, isolated):
     files = tiny_files()
-    server = start_hub({REPO: {"main": files}})
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    server = hub_server({REPO: {"main": files}})
     write_catalog(isolated, REPO, "main", files)
     runner = CliRunner()
     pulled = runner.invoke(cli, ["pull", "tiny"])
@@ -60,23 +60,20 @@ def test_pickle_weights_are_refused_unless_opted_in(tmp_path):
                        torch.ones(2))
 
 
-def test_a_tiny_bert_resolved_from_the_hub_loads_with_transformers(start_hub, tmp_path, monkeypatch):
-    from transformers import AutoModel, BertConfig, BertModel
+def test_a_tiny_bert_resolved_from_the_hub_loads_with_transformers(hub_server, tmp_path):
+    from transformers import AutoModel, AutoTokenizer
 
-    config = BertConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=37, vocab_size=99)
-    made = tmp_path / "made"
-    BertModel(config).save_pretrained(made)
+    made = build_tiny_bert(tmp_path / "made")
     files = {p.name: p.read_bytes() for p in made.iterdir()}
-    server = start_hub({REPO: {"main": files}})
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    hub_server({REPO: {"main": files}})
     snap = resolve(backbone("main", files, hashed=("model.safetensors",)))
     check_weights(snap, allow_pickle=False)
     model = AutoModel.from_pretrained(snap.path)
     assert model.config.hidden_size == 32
+    assert AutoTokenizer.from_pretrained(snap.path).tokenize("the film") == ["the", "film"]
 
 
-def test_zoo_list_imports_neither_torch_nor_huggingface_hub(isolated):
+def test_zoo_list_imports_neither_torch_nor_huggingface_hub():
     code = ("import sys; from zoo.cli.main import main\n"
             "try:\n    main(['list'])\nexcept SystemExit:\n    pass\n"
             "print([m for m in ('torch', 'huggingface_hub', 'transformers') if m in sys.modules])")

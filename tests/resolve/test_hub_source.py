@@ -14,55 +14,50 @@ from zoo.lockfile import lock_path, read_record
 from zoo.resolve import resolve
 
 
-def test_downloads_the_pinned_revision_into_the_hf_cache(start_hub, isolated, monkeypatch):
+def test_downloads_the_pinned_revision_into_the_hf_cache(hub_server, zoo_env):
     old, new = tiny_files("old"), tiny_files("new")
-    server = start_hub({REPO: {"0" * 39 + "1": old, "main": new}})
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    hub_server({REPO: {"0" * 39 + "1": old, "main": new}})
     snap = resolve(backbone("0" * 39 + "1", old, hashed=("model.safetensors",)))
     assert snap.revision == "0" * 39 + "1"
     assert snap.source == "hub"
     assert {p: (snap.path / p).read_bytes() for p in old} == old
     assert snap.files == {p: sha(d) for p, d in old.items()}
-    hf_cache = Path(isolated).parent / "hf" / "hub" / "models--org--tiny" / "snapshots"
+    hf_cache = zoo_env.hf_home / "hub" / "models--org--tiny" / "snapshots"
     assert snap.path == hf_cache / ("0" * 39 + "1")
 
 
-def test_a_revision_that_does_not_exist_is_named(start_hub, monkeypatch):
-    server = start_hub({REPO: {"main": tiny_files()}})
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
+def test_a_revision_that_does_not_exist_is_named(hub_server):
+    hub_server({REPO: {"main": tiny_files()}})
     with pytest.raises(ZooError, match=r"revision '" + "a" * 40 + "' not found in org/tiny"):
         resolve(backbone("a" * 40, tiny_files()))
 
 
-def test_a_missing_file_is_named(start_hub, monkeypatch):
+def test_a_missing_file_is_named(hub_server):
     files = tiny_files()
-    server = start_hub({REPO: {"main": {k: v for k, v in files.items() if k != "vocab.txt"}}})
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    hub_server({REPO: {"main": {k: v for k, v in files.items() if k != "vocab.txt"}}})
     with pytest.raises(ZooError, match="vocab.txt not found in org/tiny"):
         resolve(backbone("main", files))
 
 
-def test_a_tampered_file_is_refused_and_not_cached(start_hub, isolated, monkeypatch):
+def test_a_tampered_file_is_refused_and_not_cached(hub_server, zoo_env):
     files = tiny_files()
-    server = start_hub({REPO: {"main": files}})
+    server = hub_server({REPO: {"main": files}})
     bad = b"evil" * 100
     server.tamper(REPO, "model.safetensors", bad)
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
     with pytest.raises(IntegrityError) as err:
         resolve(backbone("main", files, hashed=("model.safetensors",)))
     message = str(err.value)
     assert "model.safetensors" in message and "from hub" in message
     assert sha(files["model.safetensors"]) in message and sha(bad) in message
-    repo_dir = Path(isolated).parent / "hf" / "hub" / "models--org--tiny"
+    repo_dir = zoo_env.hf_home / "hub" / "models--org--tiny"
     cached = [p for p in repo_dir.rglob("*") if p.is_file() and p.read_bytes() == bad]
     assert cached == []
     assert not any(p.name == "model.safetensors" for p in repo_dir.rglob("*"))
 
 
-def test_offline_uses_the_cache_and_fails_clearly_without_one(start_hub, monkeypatch):
+def test_offline_uses_the_cache_and_fails_clearly_without_one(hub_server, monkeypatch):
     files = tiny_files()
-    server = start_hub({REPO: {"main": files}})
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    server = hub_server({REPO: {"main": files}})
     commit = server.commit(REPO)
     first = resolve(backbone(commit, files))
     server.close()
@@ -72,13 +67,12 @@ def test_offline_uses_the_cache_and_fails_clearly_without_one(start_hub, monkeyp
         resolve(backbone("b" * 40, files, name="other"))
 
 
-def test_resumes_after_a_cut_connection(start_hub, monkeypatch):
+def test_resumes_after_a_cut_connection(hub_server):
     # huggingface_hub writes in 10 MiB chunks, so the cut must come after the first one.
     files = tiny_files()
     files["model.safetensors"] = bytes(range(256)) * (22 * 4096)  # 22 MiB
-    server = start_hub({REPO: {"main": files}})
+    server = hub_server({REPO: {"main": files}})
     server.state.cut[f"{REPO}/model.safetensors"] = 1
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
     snap = resolve(backbone("main", files, hashed=("model.safetensors",)))
     assert (snap.path / "model.safetensors").read_bytes() == files["model.safetensors"]
     gets = server.gets("/model.safetensors")
@@ -88,10 +82,9 @@ def test_resumes_after_a_cut_connection(start_hub, monkeypatch):
     assert 0 < offset <= len(files["model.safetensors"]) // 2
 
 
-def test_first_download_is_locked_and_held_to(start_hub, isolated, monkeypatch):
+def test_first_download_is_locked_and_held_to(hub_server, isolated, zoo_env):
     files = tiny_files("first")
-    server = start_hub({REPO: {"main": files}})
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    server = hub_server({REPO: {"main": files}})
     write_catalog(isolated, REPO, "main", files)
     entry = backbone("main", files)
     first = resolve(entry)
@@ -106,19 +99,18 @@ def test_first_download_is_locked_and_held_to(start_hub, isolated, monkeypatch):
 
     # the locked commit's bytes change upstream and the cache is gone: refused
     import shutil
-    shutil.rmtree(Path(isolated).parent / "hf")
+    shutil.rmtree(zoo_env.hf_home)
     server.tamper(REPO, "config.json", b'{"changed": true}')
     with pytest.raises(IntegrityError, match="config.json from hub has sha256"):
         resolve(entry)
 
 
-def test_two_concurrent_pulls_leave_a_correct_cache(start_hub, isolated, monkeypatch):
+def test_two_concurrent_pulls_leave_a_correct_cache(hub_server, isolated):
     import subprocess
 
     files = tiny_files()
     files["model.safetensors"] = b"w" * 3_000_000
-    server = start_hub({REPO: {"main": files}})
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    server = hub_server({REPO: {"main": files}})
     write_catalog(isolated, REPO, "main", files)
     cmd = [sys.executable, "-m", "zoo.cli.main", "pull", "tiny", "--json"]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -132,10 +124,9 @@ def test_two_concurrent_pulls_leave_a_correct_cache(start_hub, isolated, monkeyp
     assert record is not None and dict(record.files) == {p: sha(d) for p, d in files.items()}
 
 
-def test_hf_token_is_sent_to_the_endpoint(start_hub, monkeypatch):
+def test_hf_token_is_sent_to_the_endpoint(hub_server, monkeypatch):
     files = tiny_files()
-    server = start_hub({REPO: {"main": files}})
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    server = hub_server({REPO: {"main": files}})
     monkeypatch.setenv("HF_TOKEN", "hf_test_token")
     resolve(backbone("main", files))
     auth = {r.headers.get("Authorization") or r.headers.get("authorization")
@@ -143,12 +134,11 @@ def test_hf_token_is_sent_to_the_endpoint(start_hub, monkeypatch):
     assert auth == {"Bearer hf_test_token"}
 
 
-def test_a_dataset_resolves_from_a_hub_dataset_repo(start_hub, isolated, monkeypatch):
+def test_a_dataset_resolves_from_a_hub_dataset_repo(hub_server):
     from zoo.catalog import Dataset, FileSpec, SourceSpec
 
     rows = b"text,label\ngood,1\nbad,0\n"
-    server = start_hub({"org/reviews": {"main": {"train.csv": rows}}})
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    server = hub_server({"org/reviews": {"main": {"train.csv": rows}}})
     entry = Dataset(name="reviews", files=(FileSpec("train.csv", sha(rows)),),
                     sources=(SourceSpec("hub", {"repo": "org/reviews"}),))
     snap = resolve(entry)
@@ -157,10 +147,9 @@ def test_a_dataset_resolves_from_a_hub_dataset_repo(start_hub, isolated, monkeyp
     assert server.gets("/datasets/org/reviews/resolve/main/train.csv")
 
 
-def test_moving_the_catalog_pin_records_the_new_commit(start_hub, isolated, monkeypatch):
+def test_moving_the_catalog_pin_records_the_new_commit(hub_server):
     old, new = tiny_files("old"), tiny_files("new")
-    server = start_hub({REPO: {"1" * 40: old, "2" * 40: new}})
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    hub_server({REPO: {"1" * 40: old, "2" * 40: new}})
     resolve(backbone("1" * 40, old))
     assert read_record("backbone", "tiny", "hub").revision == "1" * 40
     snap = resolve(backbone("2" * 40, new))

@@ -68,18 +68,18 @@ def test_a_tampered_unpacked_file_is_evicted_and_unpacked_again(downloads):
     assert (again.path / "reviews.txt").read_bytes() == DATA
 
 
-def test_an_unhashed_file_is_locked_in_zoo_home_then_enforced(downloads, isolated):
+def test_an_unhashed_file_is_locked_in_zoo_home_then_enforced(downloads, zoo_env):
     entry = Dataset(name="acme", files=(FileSpec("config.json"),),
                     sources=(SourceSpec("pypi", {"package": "acme-data==1.0",
                                                  "path": "acme_data/model"}),))
     resolve(entry)
-    assert lock_path() == Path(isolated).parent / "zoo" / "zoo.lock"
+    assert lock_path() == zoo_env.home / "zoo.lock"
     record = read_record("dataset", "acme", "pypi:acme-data==1.0")
     assert record is not None and dict(record.files) == {"config.json": sha(CONFIG)}
 
     # A new build of the same version with other bytes is held to the recorded hash.
     import shutil
-    shutil.rmtree(Path(isolated).parent / "zoo" / "pypi", ignore_errors=True)
+    shutil.rmtree(zoo_env.home / "pypi", ignore_errors=True)
     wheel = downloads / "acme_data-1.0-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as zf:
         zf.writestr("acme_data/model/config.json", b'{"hidden_size": 9}')
@@ -87,7 +87,7 @@ def test_an_unhashed_file_is_locked_in_zoo_home_then_enforced(downloads, isolate
         resolve(entry)
 
 
-def test_concurrent_pulls_unpack_once_and_agree(downloads, isolated):
+def test_concurrent_pulls_unpack_once_and_agree(downloads, isolated, zoo_env):
     catalog = isolated / "zoo.toml"
     catalog.write_text(
         '[datasets.acme]\nfiles = [{ path = "reviews.txt", sha256 = "' + sha(DATA) + '" }]\n'
@@ -98,7 +98,7 @@ def test_concurrent_pulls_unpack_once_and_agree(downloads, isolated):
              for _ in range(3)]
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], outs
-    unpacked = Path(isolated).parent / "zoo" / "pypi" / "unpacked"
+    unpacked = zoo_env.home / "pypi" / "unpacked"
     assert sorted(p.name for p in unpacked.iterdir()) == [
         "acme_data-1.0-py3-none-any.whl", "acme_data-1.0-py3-none-any.whl!acme_data__res__pack.tar.gz"]
 

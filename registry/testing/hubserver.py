@@ -7,14 +7,12 @@ Faults a test can arm: ``cut[path] = n`` makes the next ``n`` GETs of ``path`` s
 the body and drop the connection; ``tamper(repo, path, data)`` serves other bytes (with a
 consistent ETag, as a compromised mirror would).
 
-Use it from any test directory: re-export the fixture in your conftest
-(``tests/`` is on ``sys.path`` because ``tests/conftest.py`` lives there)::
+Tests get it through the ``hub_server`` fixture of zoo's pytest plugin (``zoo.pytest_plugin``),
+which starts one per call and closes them when the test ends::
 
-    from hubserver import start_hub  # noqa: F401
-
-    def test_x(start_hub, monkeypatch):
-        server = start_hub({"org/tiny": {"main": {"config.json": b"{}"}}})
-        monkeypatch.setenv("HF_ENDPOINT", server.url)
+    def test_x(hub_server):
+        server = hub_server({"org/tiny": {"main": {"config.json": b"{}"}}})
+        # HF_ENDPOINT now points at server.url
 
 Dataset repos are served under ``/datasets/`` and ``/api/datasets/`` from the same dict.
 """
@@ -25,12 +23,9 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
-
-import pytest
 
 Repos = dict[str, dict[str, dict[str, bytes]]]
 COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
@@ -203,17 +198,3 @@ class _Handler(BaseHTTPRequestHandler):
                    "Content-Type": "application/json", **(extra or {})}
         self._send(status, data, headers, self.command != "HEAD")
 
-
-@pytest.fixture
-def start_hub() -> Iterator[object]:
-    """A factory: ``start_hub(repos)`` starts a loopback Hub, closed when the test ends."""
-    servers: list[HubServer] = []
-
-    def start(repos: Repos) -> HubServer:
-        server = HubServer(repos)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
