@@ -72,7 +72,7 @@ def _train_config(values: dict[str, Any]) -> TrainConfig:
 @click.option("--label-column", help="Column holding the label in --data.")
 @click.option("--skip-bad-rows", is_flag=True, help="Skip malformed rows instead of failing.")
 @click.option("--output", type=click.Path(path_type=Path), help="Run directory [default: runs/NAME-TASK-STRATEGY].")
-@click.option("--epochs", type=int, help="Passes over the training data [default: the strategy's: full 1, lora 2, freeze 10].")
+@click.option("--epochs", type=int, help="Passes over the training data [default: the strategy's: full 3, lora 2, freeze 10].")
 @click.option("--batch-size", type=int, help="Examples per step [default: 32].")
 @click.option("--lr", type=float, help="Peak learning rate [default: the strategy's].")
 @click.option("--max-length", type=int, help="Longest input in tokens [default: 128].")

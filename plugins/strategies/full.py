@@ -18,6 +18,10 @@ class FullStrategy(Strategy):
     description = "Fine-tune every weight of the backbone and the head"
     config_class = FullConfig
     lr = 1e-4
+    # Measured on minilm-l6 / sentiment (2 cores, bf16): 1 epoch 0.8505 test accuracy in 69 s,
+    # 3 epochs 0.8571 in 177 s (the best epoch, chosen on validation, was the second);
+    # 3 epochs at 5e-5 gave 0.8477. Early stopping keeps the extra epochs cheap when they stop helping.
+    epochs = 3
 
     def prepare(self, model: Any, domain: Domain, config: Any) -> Any:
         for p in model.parameters():
