@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import sys
 from pathlib import Path
 
@@ -25,6 +27,10 @@ def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
 
     loaded = load_run(run_dir)
     task = get_zoo().tasks.get(loaded.run["task"])
+    if loaded.labels:
+        # Score against the labels the model was trained with, in their order: inferred afresh
+        # from other data, the same names could get other indices.
+        task = dataclasses.replace(task, labels=tuple(loaded.labels))
     from zoo import data as data_module
 
     task_data = data_module.load_task_data(

@@ -61,6 +61,13 @@ def test_adapt_eval_predict_through_the_cli(catalog, tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["metrics"]["accuracy"] > 0.8
 
+    # Data holding one of the run's labels is read with the run's label order, not re-inferred
+    # (re-inferred, "positive" would become index 0 and every prediction would count as wrong).
+    positives = _csv(tmp_path / "positives.csv", [e for e in sentiment(300, 5) if e.label == 1])
+    result = runner.invoke(cli, ["eval", str(out), "--data", str(positives), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["metrics"]["accuracy"] > 0.8
+
     result = runner.invoke(cli, ["predict", str(out), "great fun film", "--json"])
     assert json.loads(result.stdout)[0]["label"] == "positive"
 
