@@ -7,6 +7,7 @@ shows the traceback instead.
 
 from __future__ import annotations
 
+import importlib
 import os
 import warnings
 from typing import Any
@@ -17,8 +18,21 @@ from zoo import __version__
 from zoo.errors import ZooError
 from zoo.plugin_host import PluginWarning
 
-from . import (adapt_cmd, cache_cmd, catalog_cmds, data_cmd, install_cmd, plugins_cmd, pull_cmd,
-               run_cmds)
+#: Each builtin command and where it lives, imported only when that command runs (or
+#: `zoo --help` lists them): `zoo list` must not pay for the modules of `zoo adapt`.
+BUILTIN_COMMANDS = {
+    "list": "catalog_cmds:list_cmd",
+    "info": "catalog_cmds:info_cmd",
+    "plugins": "plugins_cmd:plugins_cmd",
+    "pull": "pull_cmd:pull_cmd",
+    "cache": "cache_cmd:cache_group",
+    "data": "data_cmd:data_cmd",
+    "adapt": "adapt_cmd:adapt_cmd",
+    "eval": "run_cmds:eval_cmd",
+    "predict": "run_cmds:predict_cmd",
+    "install": "install_cmd:install_cmd",
+    "uninstall": "install_cmd:uninstall_cmd",
+}
 
 
 def _debug_wanted(ctx: click.Context | None) -> bool:
@@ -54,7 +68,8 @@ class ZooGroup(click.Group):
         if self._from_plugins is None or self._from_plugins[0] is not zoo:
             holder = click.Group()
             zoo.host.call_each("register_commands", lambda plugin: {"cli": holder})
-            added = {n: c for n, c in holder.commands.items() if n not in self.commands}
+            added = {n: c for n, c in holder.commands.items()
+                     if n not in self.commands and n not in BUILTIN_COMMANDS}
             self._from_plugins = (zoo, added)
         return self._from_plugins[1]
 
@@ -64,9 +79,12 @@ class ZooGroup(click.Group):
         except ZooError as exc:  # `zoo --help` must work even with a broken catalog
             click.echo(f"zoo: warning: {exc}", err=True)
             extra = {}
-        return sorted({*self.commands, *extra})
+        return sorted({*self.commands, *BUILTIN_COMMANDS, *extra})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in BUILTIN_COMMANDS and name not in self.commands:
+            module, attr = BUILTIN_COMMANDS[name].split(":")
+            self.add_command(getattr(importlib.import_module(f"{__package__}.{module}"), attr), name)
         return self.commands.get(name) or self.plugin_commands().get(name)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -92,13 +110,6 @@ def cli(debug: bool) -> None:
       zoo list --domain text
       zoo info minilm-l6 --json
     """
-
-
-for command in (catalog_cmds.list_cmd, catalog_cmds.info_cmd, plugins_cmd.plugins_cmd,
-                pull_cmd.pull_cmd, cache_cmd.cache_group, data_cmd.data_cmd,
-                adapt_cmd.adapt_cmd, run_cmds.eval_cmd, run_cmds.predict_cmd,
-                install_cmd.install_cmd, install_cmd.uninstall_cmd):
-    cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -98,7 +98,8 @@ def test_browsing_commands_import_neither_torch_nor_transformers() -> None:
         "        main(args)\n"
         "    except SystemExit as e:\n"
         "        assert not e.code, e.code\n"
-        "heavy = [m for m in ('torch', 'transformers', 'huggingface_hub', 'peft', 'accelerate', 'timm') if m in sys.modules]\n"
+        "heavy = [m for m in ('torch', 'transformers', 'huggingface_hub', 'peft', 'accelerate', 'timm',\n"
+        "                     'zoo.cli.adapt_cmd', 'zoo.engine') if m in sys.modules]\n"
         "print('HEAVY=' + ','.join(heavy))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
