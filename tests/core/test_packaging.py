@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from zoo.testing import build_wheel, write_plugin_project
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -90,19 +92,6 @@ def test_editable_install_maps_the_folders_onto_zoo() -> None:
         assert found.returncode != 0, f"a bare '{bare}' package is importable"
 
 
-PLUGIN_PYPROJECT = """
-[build-system]
-requires = ["setuptools>=61"]
-build-backend = "setuptools.build_meta"
-
-[project]
-name = "zoo-acme"
-version = "0.3.1"
-
-[project.entry-points.zoo]
-acme = "zoo_acme"
-"""
-
 PLUGIN_MODULE = """
 import zoo
 
@@ -115,23 +104,18 @@ def register_backbones(register):
 
 @pytest.mark.network
 def test_plugin_built_and_installed_with_pip_shows_in_zoo_list(tmp_path: Path) -> None:
-    project = tmp_path / "zoo-acme"
-    project.mkdir()
-    (project / "pyproject.toml").write_text(PLUGIN_PYPROJECT)
-    (project / "zoo_acme.py").write_text(PLUGIN_MODULE)
-    dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist),
-                    str(project)], check=True, timeout=300)
+    project = write_plugin_project(tmp_path, "zoo-acme", "0.3.1", module="zoo_acme", code=PLUGIN_MODULE)
+    wheel = build_wheel(project, tmp_path / "dist")
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site),
-                    *map(str, dist.glob("*.whl"))], check=True, timeout=300)
+                    str(wheel)], check=True, timeout=300)
     env = {**os.environ, "PYTHONPATH": str(site)}
     zoo_script = str(Path(sys.executable).parent / "zoo")
     listed = subprocess.run([zoo_script, "list", "acme-*"], capture_output=True, text=True, env=env, timeout=60)
     assert listed.returncode == 0, listed.stderr
     assert "acme-bert" in listed.stdout and "28.8M" in listed.stdout
     plugins = subprocess.run([zoo_script, "plugins"], capture_output=True, text=True, env=env, timeout=60)
-    assert "acme" in plugins.stdout and "0.3.1" in plugins.stdout
+    assert "zoo-acme" in plugins.stdout and "0.3.1" in plugins.stdout
 
 
 def test_the_installed_zoo_offers_its_pytest_plugin() -> None:

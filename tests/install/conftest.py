@@ -13,11 +13,12 @@ import os
 import site
 import subprocess
 import sys
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from zoo.testing import build_wheel, write_plugin_project
 
 
 @dataclass(frozen=True)
@@ -52,36 +53,6 @@ def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Venv:
     return Venv(root, python)
 
 
-def build_wheel(project: Path, out: Path) -> Path:
-    """A real wheel of ``project`` built by pip with this environment's setuptools."""
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-w", str(out), str(project)], check=True, capture_output=True)
-    name = project.name.replace("-", "_")
-    return next(out.glob(f"{name}-*.whl"))
-
-
-def write_project(root: Path, name: str, version: str, requires: list[str],
-                  module: str | None = None, code: str = "") -> Path:
-    """A minimal setuptools project; with ``module``, that module is a zoo plugin entry point."""
-    project = root / name
-    project.mkdir(parents=True)
-    entry = f'\n[project.entry-points.zoo]\n{name} = "{module}"\n' if module else ""
-    modules = f'py-modules = ["{module}"]' if module else "py-modules = []"
-    (project / "pyproject.toml").write_text(textwrap.dedent(f"""\
-        [build-system]
-        requires = ["setuptools"]
-        build-backend = "setuptools.build_meta"
-
-        [project]
-        name = "{name}"
-        version = "{version}"
-        dependencies = {requires!r}
-        """) + entry + f"\n[tool.setuptools]\n{modules}\n")
-    if module:
-        (project / f"{module}.py").write_text(textwrap.dedent(code))
-    return project
-
-
 PLUGIN_CODE = '''
     """A tiny zoo plugin, built and installed by the tests."""
     from zoo import Task, hookimpl
@@ -101,8 +72,8 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """
     src, out = tmp_path_factory.mktemp("src"), tmp_path_factory.mktemp("wheels")
     return {
-        "hello": build_wheel(write_project(src, "zoo-hello", "1.0", ["torch>=2.0"], "zoo_hello",
+        "hello": build_wheel(write_plugin_project(src, "zoo-hello", "1.0", ["torch>=2.0"], "zoo_hello",
                                            PLUGIN_CODE), out),
-        "old-torch": build_wheel(write_project(src, "zoo-old-torch", "1.0", ["torch<2.0"]), out),
-        "torch": build_wheel(write_project(src, "torch", "1.0.0", []), out),
+        "old-torch": build_wheel(write_plugin_project(src, "zoo-old-torch", "1.0", ["torch<2.0"]), out),
+        "torch": build_wheel(write_plugin_project(src, "torch", "1.0.0", []), out),
     }
