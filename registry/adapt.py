@@ -157,9 +157,8 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
     check_weights(snap, backbone.allow_pickle)
     output = output or Path("runs") / f"{entry_name}-{task_name}-{strategy}"
     return adapt_snapshot(
-        SnapshotInfo(path=Path(snap.path), entry=backbone.name, repo=backbone.repo,
-                     revision=getattr(snap, "revision", backbone.revision) or backbone.revision,
-                     license=backbone.license, files=dict(snap.files)),
+        SnapshotInfo(path=snap.path, entry=backbone.name, repo=backbone.repo,
+                     revision=snap.revision, license=backbone.license, files=dict(snap.files)),
         task,
         AdaptData(train=task_data.train, validation=task_data.validation, test=task_data.test,
                   labels=tuple(task_data.labels), sha256=task_data.sha256,
