@@ -243,7 +243,8 @@ class VisionDomain(Domain):
         base = copy.deepcopy(model).unload()
         self.save(base, preprocessor, path / BASE_DIR)
         model.peft_config["default"].base_model_name_or_path = str((final_path / BASE_DIR).resolve())
-        model.save_pretrained(str(path))
+        # No embeddings to check for resizing: skip peft's look for a config at the base.
+        model.save_pretrained(str(path), save_embedding_layers=False)
         preprocessor.save_pretrained(path)
 
     def load_run(self, path: Path, head: Head) -> tuple[Any, Any]:
