@@ -49,6 +49,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--image-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch threads (0: the engine's default, every core); on a machine "
+                             "another job is loading, 1 avoids OpenMP's waiting on a busy core")
     parser.add_argument("--only", default="", help="comma-separated run names, e.g. freeze,scratch")
     parser.add_argument("--out", type=Path, help="keep the run directories here")
     args = parser.parse_args()
@@ -81,14 +84,15 @@ def main() -> None:
             ("scratch-lr10", "random", scratch, "full", full_lr * 10)]
     wanted = {n for n in args.only.split(",") if n}
     print(f"{entry.name} on digits: {len(data.train)} train / {len(data.validation)} validation / "
-          f"{len(data.test)} test, {args.image_size}px, {args.epochs} epochs, seed {args.seed}",
+          f"{len(data.test)} test, {args.image_size}px, {args.epochs} epochs, seed {args.seed}, "
+          f"threads {args.threads or 'all'}",
           flush=True)
     rows = []
     for name, weights, snapshot, strategy, lr in plan:
         if wanted and name not in wanted:
             continue
         config = TrainConfig(epochs=args.epochs, lr=lr, patience=0, seed=args.seed,
-                             progress=False, checkpoint_every=0)
+                             progress=False, checkpoint_every=0, threads=args.threads)
         start = time.perf_counter()
         outcome = adapt_snapshot(snapshot, task, data, strategy=strategy, config=config,
                                  domain_options={"image_size": args.image_size},
