@@ -25,7 +25,10 @@ from zoo.inference import load_run
 from zoo_vision.domain import BASE_DIR
 from zoo_vision.timm_models import create_model, import_timm
 
-FAST = dict(epochs=2, batch_size=8, lr=1e-2, progress=False, bf16=False, checkpoint_every=0)
+# One thread: a tiny model gains nothing from two, and on a machine where another job holds
+# a core, OpenMP's second thread waiting on it makes each step many times slower.
+FAST = dict(epochs=2, batch_size=8, lr=1e-2, progress=False, bf16=False, checkpoint_every=0,
+            threads=1)
 TASK = Task(name="shades", domain="vision", labels=("dark", "light"),
             options={"image_size": 32, "hflip": 0.0})
 

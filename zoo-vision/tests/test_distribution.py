@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 import zoo_vision
+from zoo.testing import build_wheel
 from zoo_vision.entries import BACKBONES
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -37,9 +38,7 @@ def run(python: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The python of a fresh environment into which ``zoo install`` put zoo-vision's wheel."""
     tmp = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-w", str(tmp / "wheels"), str(PROJECT)], check=True, capture_output=True)
-    wheel = next((tmp / "wheels").glob("zoo_vision-*.whl"))
+    wheel = build_wheel(PROJECT, tmp / "wheels")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp / "env")],
                    check=True, capture_output=True)
     python = tmp / "env" / "bin" / "python"
@@ -72,9 +71,7 @@ def test_zoo_plugins_and_zoo_list_see_the_vision_domain(installed):
 def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The ``bin`` folder of a new venv holding zoo (from this checkout) and zoo-vision's wheel."""
     tmp = tmp_path_factory.mktemp("fresh")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-w", str(tmp / "wheels"), str(PROJECT)], check=True, capture_output=True)
-    wheel = next((tmp / "wheels").glob("zoo_vision-*.whl"))
+    wheel = build_wheel(PROJECT, tmp / "wheels")
     subprocess.run([sys.executable, "-m", "venv", str(tmp / "env")], check=True, capture_output=True)
     bin_dir = tmp / "env" / "bin"
     # --no-compile: byte-compiling torch and transformers would double the install time.
