@@ -184,3 +184,27 @@ def test_vision_options_belong_to_vision_tasks(vision_zoo, tmp_path):
     result = CliRunner().invoke(cli, ["adapt", "mobilenetv2", "--task", "digits",
                                       "--vision-image-size", "8", "--output", str(tmp_path / "r")])
     assert result.exit_code == 2 and "at least 16" in result.output
+
+
+@pytest.mark.network
+def test_zoo_adapt_takes_a_folder_of_images_one_subfolder_per_class(vision_zoo, tmp_path):
+    import numpy as np
+    from click.testing import CliRunner
+    from sklearn.datasets import load_digits
+
+    from zoo.cli.main import cli
+
+    digits = load_digits()
+    for i in np.flatnonzero(digits.target < 2)[:40]:
+        folder = tmp_path / "mine" / str(digits.target[i])
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray((digits.images[i] * 255 / 16).astype(np.uint8), "L").save(folder / f"{i}.png")
+    run = tmp_path / "run"
+    result = CliRunner().invoke(cli, ["adapt", "mobilenetv2", "--task", "digits", "--data",
+                                      str(tmp_path / "mine"), "--strategy", "freeze", "--epochs", "1",
+                                      "--vision-image-size", "32", "--output", str(run),
+                                      "--no-progress"])
+    assert result.exit_code == 0, result.output
+    recorded = json.loads((run / "run.json").read_text())
+    assert recorded["data"]["name"] == str(tmp_path / "mine")
+    assert sum(recorded["data"]["rows"].values()) == 40
