@@ -16,6 +16,7 @@ from typing import Any
 
 from .app import get_zoo
 from .catalog import Backbone, Task
+from .components import Strategy
 from .engine import TrainConfig, TrainResult, train
 from .errors import UsageError
 from .rundir import RunRecord, RunStaging, write_run
@@ -56,7 +57,7 @@ class AdaptOutcome:
     wall_seconds: float
 
 
-def check_strategy_domain(strategy: Any, task: Task) -> None:
+def check_strategy_domain(strategy: Strategy, task: Task) -> None:
     """Refuse a strategy on a domain it was not written for, before any work is done."""
     if strategy.domains and task.domain not in strategy.domains:
         raise UsageError(f"strategy {strategy.name!r} works on {' and '.join(strategy.domains)} "

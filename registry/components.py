@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .errors import UsageError
+
 if TYPE_CHECKING:
     from .catalog import Backbone, Dataset, SourceSpec
 
@@ -44,8 +46,6 @@ class Domain(Component):
 
     def make_config(self, **options: Any) -> Any:
         """The validated config from options given by name (a task's, then the user's)."""
-        from .errors import UsageError
-
         if not dataclasses.is_dataclass(self.config_class):
             if options:
                 raise UsageError(f"the {self.name} domain takes no options, got "
