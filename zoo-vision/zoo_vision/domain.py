@@ -44,7 +44,8 @@ class VisionConfig:
         "help": "Square side images are resized to; 0 takes the backbone's own (224 for most). "
                 "Small images (8x8 digits) train many times faster at 32-64."})
     hflip: float = field(default=0.5, metadata={
-        "help": "Chance of a horizontal flip for training images (0 for digits and text)."})
+        "help": "Chance of a horizontal flip for training images (0 where a mirror image is "
+                "another thing, as for digits; a task may set its own default)."})
     min_scale: float = field(default=0.08, metadata={
         "help": "Smallest share of a training image a random crop keeps (1: no cropping)."})
 
