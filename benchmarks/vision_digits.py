@@ -72,7 +72,7 @@ def main() -> None:
     snap = resolve(entry, progress=False)
     check_weights(snap, entry.allow_pickle)
     pretrained = SnapshotInfo(snap.path, entry.name, repo=entry.repo, revision=snap.revision,
-                              files=dict(snap.files), backbone=entry)
+                              license=entry.license, files=dict(snap.files), backbone=entry)
     out = args.out or Path(tempfile.mkdtemp(prefix="vision-digits-"))
     scratch = SnapshotInfo(random_snapshot(entry.architecture, out / "random-init", args.seed),
                            f"{entry.name}-random-init")
