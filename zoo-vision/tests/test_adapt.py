@@ -196,11 +196,11 @@ def test_zoo_adapt_takes_a_folder_of_images_one_subfolder_per_class(vision_zoo, 
 
     digits = load_digits()
     for i in np.flatnonzero(digits.target < 2)[:40]:
-        folder = tmp_path / "mine" / str(digits.target[i])
+        folder = tmp_path / "mine" / ("zero", "one")[digits.target[i]]
         folder.mkdir(parents=True, exist_ok=True)
         Image.fromarray((digits.images[i] * 255 / 16).astype(np.uint8), "L").save(folder / f"{i}.png")
     run = tmp_path / "run"
-    result = CliRunner().invoke(cli, ["adapt", "mobilenetv2", "--task", "digits", "--data",
+    result = CliRunner().invoke(cli, ["adapt", "mobilenetv2", "--task", "classify-images", "--data",
                                       str(tmp_path / "mine"), "--strategy", "freeze", "--epochs", "1",
                                       "--vision-image-size", "32", "--output", str(run),
                                       "--no-progress"])
@@ -208,3 +208,4 @@ def test_zoo_adapt_takes_a_folder_of_images_one_subfolder_per_class(vision_zoo, 
     recorded = json.loads((run / "run.json").read_text())
     assert recorded["data"]["name"] == str(tmp_path / "mine")
     assert sum(recorded["data"]["rows"].values()) == 40
+    assert recorded["labels"] == ["one", "zero"]  # the class folders, sorted

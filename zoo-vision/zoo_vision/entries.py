@@ -117,4 +117,7 @@ TASKS = (
          metric="accuracy", labels=DIGIT_LABELS,
          options=MappingProxyType({"image_size": 64, "hflip": 0.0, "min_scale": 0.6}),
          description="Which digit (0-9) a small grey handwritten image shows"),
+    # No dataset and no labels: --data DIR is required and its class folders are the labels.
+    Task(name="classify-images", domain="vision", head="classification", metric="accuracy",
+         description="Single-label classification of your own images (--data DIR/<class>/<image>)"),
 )
