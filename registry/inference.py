@@ -1,7 +1,9 @@
 """``zoo eval`` and ``zoo predict``: load a finished run directory and use it.
 
 The run's own run.json says which domain and head it was trained with, so the same code
-serves every domain; the model loads through the domain (transformers or peft).
+serves every domain: inputs are whatever that domain encodes (texts, or image files for
+vision), the model loads through the domain (transformers, timm, peft) and its logits come
+from the domain's ``logits``.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ class LoadedRun:
         with torch.no_grad():
             for start in range(0, len(features), batch_size):
                 chunk = features[start:start + batch_size]
-                logits = self.model(**self.domain.collate(self.preprocessor, chunk)).logits.float()
+                batch = self.domain.collate(self.preprocessor, chunk)
+                logits = self.domain.logits(self.model, batch).float()
                 for j, f in enumerate(chunk):
                     if logits.ndim == 3:
                         starts = torch.tensor(f["word_starts"] + [False] * (logits.shape[1] - len(f["word_starts"])))

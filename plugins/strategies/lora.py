@@ -1,24 +1,20 @@
 """LoRA through peft: low-rank adapters on the attention projections, the head trained whole.
 
-The run directory holds a peft adapter (head included through ``modules_to_save``) that
-``peft.AutoPeftModelFor<Task>.from_pretrained`` loads; ``--merge`` writes a plain
-transformers model instead.
+The strategy is domain-agnostic: the domain names the default targets, the peft options its
+models need (a task type, or the head modules to train whole and save through
+``modules_to_save``) and writes the adapter with its base model. For text that is an adapter
+``peft.AutoPeftModelFor<Task>.from_pretrained`` loads; ``--merge`` writes a plain model
+instead.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from zoo.components import Domain, Strategy
 from zoo.errors import UsageError
-
-#: The folder inside a LoRA run that holds the base model the adapter applies to.
-BASE_DIR = "base"
 
 
 @dataclass(frozen=True)
@@ -56,10 +52,9 @@ class LoraStrategy(Strategy):
         import peft
 
         targets = config.target_list() or domain.lora_targets(model)
-        task_type = (peft.TaskType.TOKEN_CLS if type(model).__name__.endswith("TokenClassification")
-                     else peft.TaskType.SEQ_CLS)
-        peft_config = peft.LoraConfig(task_type=task_type, r=config.r, lora_alpha=config.alpha,
-                                      lora_dropout=config.dropout, target_modules=targets)
+        peft_config = peft.LoraConfig(r=config.r, lora_alpha=config.alpha,
+                                      lora_dropout=config.dropout, target_modules=targets,
+                                      **domain.lora_options(model))
         try:
             return peft.get_peft_model(model, peft_config)
         except ValueError as exc:
@@ -70,23 +65,5 @@ class LoraStrategy(Strategy):
         if config.merge:
             domain.save(model.merge_and_unload(), preprocessor, path)
             return "model"
-        base = path / BASE_DIR
-        _write_base(model, base_path, base)
-        model.peft_config["default"].base_model_name_or_path = str((final_path / BASE_DIR).resolve())
-        model.save_pretrained(str(path))
-        preprocessor.save_pretrained(str(path))
+        domain.save_adapter(model, preprocessor, path, base_path, final_path)
         return "peft"
-
-
-def _write_base(model: Any, snapshot: Path, base: Path) -> None:
-    """The base model the adapter applies to: the snapshot's weights (linked, not copied)
-    with a config that already has the task's labels, so the head's shape matches on load."""
-    base.mkdir(parents=True, exist_ok=True)
-    for item in Path(snapshot).iterdir():
-        if item.is_file() and item.name != "config.json":
-            try:
-                os.symlink(item.resolve(), base / item.name)
-            except OSError:
-                shutil.copy2(item, base / item.name)
-    config = model.get_base_model().config.to_dict()
-    (base / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True))

@@ -7,17 +7,23 @@ code never runs.
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 from functools import lru_cache
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from zoo.catalog import Backbone
 from zoo.components import Domain, Head
 from zoo.errors import UsageError
 
 from .lora_targets import DEFAULT_TARGETS, FALLBACK_NAMES
 
 IGNORE = -100
+#: The folder inside a LoRA run that holds the base model the adapter applies to.
+BASE_DIR = "base"
 
 
 def _auto_class(head: Head) -> Any:
@@ -49,25 +55,27 @@ class TextDomain(Domain):
     description = "Text encoders from transformers (AutoModel / AutoTokenizer)"
 
     # -- loading -------------------------------------------------------------------------
-    def load_preprocessor(self, path: Path) -> Any:
+    def load_preprocessor(self, path: Path, *, entry: Backbone | None = None,
+                          config: Any = None) -> Any:
         from transformers import AutoTokenizer
 
         return AutoTokenizer.from_pretrained(str(path), trust_remote_code=False)
 
-    def build_model(self, path: Path, head: Head, labels: Sequence[str]) -> Any:
+    def build_model(self, path: Path, head: Head, labels: Sequence[str], *,
+                    entry: Backbone | None = None, config: Any = None) -> Any:
         from transformers import AutoConfig
 
         _quiet_transformers()
         n = head.num_outputs(labels)
         names = list(labels) if len(labels) == n else [f"LABEL_{i}" for i in range(n)]
-        config = AutoConfig.from_pretrained(
+        model_config = AutoConfig.from_pretrained(
             str(path), trust_remote_code=False, num_labels=n,
             id2label=dict(enumerate(names)), label2id={v: i for i, v in enumerate(names)})
         if head.problem_type:
-            config.problem_type = head.problem_type
+            model_config.problem_type = head.problem_type
         safetensors = any(Path(path).glob("*.safetensors"))
         return _auto_class(head).from_pretrained(
-            str(path), config=config, use_safetensors=safetensors, trust_remote_code=False)
+            str(path), config=model_config, use_safetensors=safetensors, trust_remote_code=False)
 
     # -- inputs --------------------------------------------------------------------------
     def encode(self, preprocessor: Any, inputs: Sequence[Any], labels: Sequence[Any] | None,
@@ -97,7 +105,8 @@ class TextDomain(Domain):
     def length(self, feature: dict[str, Any]) -> int:
         return len(feature["input_ids"])
 
-    def collate(self, preprocessor: Any, features: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    def collate(self, preprocessor: Any, features: Sequence[dict[str, Any]],
+                training: bool = False) -> dict[str, Any]:
         import torch
 
         width = max(len(f["input_ids"]) for f in features)
@@ -138,6 +147,13 @@ class TextDomain(Domain):
                 return list(names)
         raise UsageError(f"no default LoRA targets for model type {model_type!r}; "
                          "name them with --lora-targets")
+
+    def lora_options(self, model: Any) -> dict[str, Any]:
+        """peft's task type for the transformers head, so peft trains and saves it whole."""
+        import peft
+
+        return {"task_type": peft.TaskType.TOKEN_CLS if _is_token_model(model)
+                else peft.TaskType.SEQ_CLS}
 
     # -- cached backbone features --------------------------------------------------------
     def backbone_features(self, model: Any, batch: dict[str, Any]) -> list[dict[str, Any]]:
@@ -189,6 +205,13 @@ class TextDomain(Domain):
         model.save_pretrained(str(path), safe_serialization=True)
         preprocessor.save_pretrained(str(path))
 
+    def save_adapter(self, model: Any, preprocessor: Any, path: Path, base_path: Path,
+                     final_path: Path) -> None:
+        _write_base(model, base_path, path / BASE_DIR)
+        model.peft_config["default"].base_model_name_or_path = str((final_path / BASE_DIR).resolve())
+        model.save_pretrained(str(path))
+        preprocessor.save_pretrained(str(path))
+
     def load_run(self, path: Path, head: Head) -> tuple[Any, Any]:
         _quiet_transformers()
         if (Path(path) / "adapter_config.json").is_file():
@@ -198,6 +221,31 @@ class TextDomain(Domain):
                                                       trust_remote_code=False)
         model.eval()
         return model, self.load_preprocessor(path)
+
+
+    def loading_code(self, head: Head, fmt: str) -> str:
+        names = self.run_fields(head)
+        cls = names["peft_class"] if fmt == "peft" else names["auto_class"]
+        library = "peft" if fmt == "peft" else "transformers"
+        return f"from {library} import {cls}\nmodel = {cls}.from_pretrained(RUN_DIR)"
+
+    def run_fields(self, head: Head) -> dict[str, str]:
+        suffix = "TokenClassification" if head.output_kind == "token" else "SequenceClassification"
+        return {"auto_class": f"AutoModelFor{suffix}", "peft_class": f"AutoPeftModelFor{suffix}"}
+
+
+def _write_base(model: Any, snapshot: Path, base: Path) -> None:
+    """The base model the adapter applies to: the snapshot's weights (linked, not copied)
+    with a config that already has the task's labels, so the head's shape matches on load."""
+    base.mkdir(parents=True, exist_ok=True)
+    for item in Path(snapshot).iterdir():
+        if item.is_file() and item.name != "config.json":
+            try:
+                os.symlink(item.resolve(), base / item.name)
+            except OSError:
+                shutil.copy2(item, base / item.name)
+    config = model.get_base_model().config.to_dict()
+    (base / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True))
 
 
 def _is_token_model(model: Any) -> bool:

@@ -80,7 +80,7 @@ def _runner(model: Any, domain: Domain, cached: bool) -> Any:
             if hidden:
                 out = self.model(**batch, output_hidden_states=True)
                 return out.logits, out.hidden_states[-1]
-            return self.model(**batch).logits
+            return domain.logits(self.model, batch)
 
     return Runner()
 
@@ -117,9 +117,12 @@ class _Engine:
         self.objective = objective
 
     # -- data ----------------------------------------------------------------------------
-    def collate(self, features: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], Any]:
+    def collate(self, features: Sequence[dict[str, Any]],
+                training: bool = False) -> tuple[dict[str, Any], Any]:
+        """Inputs and labels of a batch; ``training`` batches get the domain's augmentation
+        (cached features are the backbone's outputs for unaugmented inputs)."""
         inputs = (self.domain.collate_features(features) if self.cached
-                  else self.domain.collate(self.preprocessor, features))
+                  else self.domain.collate(self.preprocessor, features, training=training))
         return inputs, self.head.label_tensor([f["label"] for f in features])
 
     def backbone_features(self, features: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -239,7 +242,7 @@ class _Engine:
                     break
                 tick = time.perf_counter()
                 indices = shard(batches[b], self.rank, self.world)
-                inputs, labels = self.collate([train[i] for i in indices])
+                inputs, labels = self.collate([train[i] for i in indices], training=True)
                 loss = (self.objective.loss(runner, inputs, labels, indices) if self.objective
                         else self.head.loss(runner(inputs), labels))
                 self.acc.backward(loss)

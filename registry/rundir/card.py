@@ -19,7 +19,8 @@ def model_card(run: dict[str, Any], metrics: dict[str, Any], strategy_section: s
         header.append(f"license: {run['license']}")
     header.append(f"base_model: {json.dumps(run['repo'] or run['entry'])}")
     header += _yaml_list("datasets", [run["data"]["name"]] if run["data"].get("name") else [])
-    header += ["library_name: " + ("peft" if run["format"] == "peft" else "transformers"),
+    library = "peft" if run["format"] == "peft" else run.get("library", "transformers")
+    header += [f"library_name: {library}",
                "tags:", "- zoo", f"- {run['strategy']['name']}",
                "model-index:", f"- name: {json.dumps(run['entry'] + '-' + run['task'])}",
                "  results:", "  - task:", f"      type: {json.dumps(run['head'])}",
@@ -42,11 +43,5 @@ def model_card(run: dict[str, Any], metrics: dict[str, Any], strategy_section: s
              f"- strategy config: `{json.dumps(run['strategy']['config'])}`",
              f"- data sha256: `{run['data']['sha256']}`", "",
              "## Loading", "", "```python"]
-    if run["format"] == "peft":
-        lines.append(f"from peft import {run['peft_class']}")
-        lines.append(f"model = {run['peft_class']}.from_pretrained(RUN_DIR)")
-    else:
-        lines.append(f"from transformers import {run['auto_class']}")
-        lines.append(f"model = {run['auto_class']}.from_pretrained(RUN_DIR)")
-    lines += ["```", ""]
+    lines += [run["loading_code"].rstrip(), "```", ""]
     return "\n".join(header + lines)

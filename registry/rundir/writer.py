@@ -50,11 +50,14 @@ class RunRecord:
     data: dict[str, Any]
     strategy: str
     strategy_config: dict[str, Any]
+    domain_config: dict[str, Any]
     train_config: dict[str, Any]
     seed: int
     format: str
-    auto_class: str
-    peft_class: str
+    #: Python lines that load the run with the domain's own libraries (the card shows them).
+    loading_code: str
+    #: What the domain adds to run.json (text: the auto classes that load the run).
+    domain_fields: dict[str, str]
 
 
 def write_run(path: Path, record: RunRecord, result: Any, wall_seconds: float) -> None:
@@ -72,8 +75,9 @@ def write_run(path: Path, record: RunRecord, result: Any, wall_seconds: float) -
            "head": record.head, "domain": record.domain, "labels": list(record.labels),
            "metric": record.metric, "data": record.data,
            "strategy": {"name": record.strategy, "config": record.strategy_config},
+           "domain_config": record.domain_config,
            "train": record.train_config, "seed": record.seed, "format": record.format,
-           "auto_class": record.auto_class, "peft_class": record.peft_class,
+           **record.domain_fields, "loading_code": record.loading_code,
            "bf16": result.bf16, "processes": result.processes,
            "versions": library_versions(), "wall_seconds": round(wall_seconds, 3)}
     write_json(path / "metrics.json", metrics)

