@@ -149,11 +149,20 @@ class TextDomain(Domain):
                          "name them with --lora-targets")
 
     def lora_options(self, model: Any) -> dict[str, Any]:
-        """peft's task type for the transformers head, so peft trains and saves it whole."""
+        """peft's task type, and every module between the backbone and the logits trained
+        whole and saved with the adapter: the classifier, plus whatever the head reads through
+        (BERT's pooler, DeBERTa's context pooler). ``full`` trains those too; peft's task type
+        alone keeps only modules named like ``classifier``, which left DeBERTa's new pooler
+        frozen at random and unsaved, and BERT's pretrained pooler frozen."""
         import peft
 
-        return {"task_type": peft.TaskType.TOKEN_CLS if _is_token_model(model)
-                else peft.TaskType.SEQ_CLS}
+        backbone = self.backbone_module(model)
+        trained = [name for name, child in model.named_children()
+                   if child is not backbone and any(True for _ in child.parameters())]
+        if getattr(backbone, "pooler", None) is not None:
+            trained.append("pooler")
+        task_type = peft.TaskType.TOKEN_CLS if _is_token_model(model) else peft.TaskType.SEQ_CLS
+        return {"task_type": task_type, "modules_to_save": sorted(trained)}
 
     # -- cached backbone features --------------------------------------------------------
     def backbone_features(self, model: Any, batch: dict[str, Any]) -> list[dict[str, Any]]:

@@ -36,6 +36,25 @@ def make_snapshot(path: Path, *, dropout: float = 0.1, seed: int = 0) -> Path:
     return path
 
 
+def make_deberta_snapshot(path: Path, seed: int = 0) -> Path:
+    """A 2-layer, hidden-32 DeBERTa-v2 with the same vocabulary: a family whose classification
+    model puts a layer of its own (a context ``pooler``) between the backbone and the logits."""
+    import torch
+    from transformers import BertTokenizerFast, DebertaV2Config, DebertaV2Model
+
+    path.mkdir(parents=True, exist_ok=True)
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + WORDS
+    BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)},
+                      do_lower_case=True).save_pretrained(str(path))
+    config = DebertaV2Config(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2,
+                             num_attention_heads=2, intermediate_size=37,
+                             max_position_embeddings=64, hidden_dropout_prob=0.0,
+                             attention_probs_dropout_prob=0.0, pooler_dropout=0.0)
+    torch.manual_seed(seed)
+    DebertaV2Model(config).save_pretrained(str(path))
+    return path
+
+
 def sentiment(n: int, seed: int = 0) -> list[Example]:
     """Sentences whose label is whether positive words outnumber negative ones."""
     rng = random.Random(seed)

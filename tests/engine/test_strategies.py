@@ -10,8 +10,9 @@ import torch
 from safetensors.torch import load_file
 
 from engine_helpers import run
-from engine_tiny import sentiment
+from engine_tiny import make_deberta_snapshot, sentiment
 from zoo.inference import load_run
+from zoo.plugins.text.lora_targets import DEFAULT_TARGETS
 
 LABELS = ("negative", "positive")
 
@@ -105,9 +106,28 @@ def test_lora_writes_an_adapter_plain_peft_loads(snapshot, tmp_path):
     # lora_B starts at zero: non-zero means the adapters trained; the head is saved whole.
     assert all(t.abs().sum() > 0 for k, t in adapter.items() if "lora_B" in k)
     assert any("classifier" in k for k in adapter)
+    assert any("pooler" in k for k in adapter)  # the pooler the head reads trains whole too
     assert outcome.result.steps == 45
     config = json.loads((tmp_path / "run" / "adapter_config.json").read_text())
-    assert sorted(config["target_modules"]) == ["query", "value"]
+    assert sorted(config["target_modules"]) == sorted(DEFAULT_TARGETS["bert"])
+    assert {"classifier", "pooler"} <= set(config["modules_to_save"])
+    model = peft.AutoPeftModelForSequenceClassification.from_pretrained(str(tmp_path / "run"))
+    _same_as_zoo(model, tmp_path / "run", ["good movie", "awful plot and dull acting"])
+
+
+def test_lora_trains_and_saves_every_module_between_backbone_and_logits(tmp_path):
+    """DeBERTa's classification model has a context pooler of its own, which peft's task type
+    does not keep: it must train and be saved with the adapter, or plain peft rebuilds it at
+    random and predicts other than zoo did."""
+    import peft
+
+    snapshot = make_deberta_snapshot(tmp_path / "deberta")
+    run(snapshot, tmp_path / "run", sentiment, "classification", LABELS, "lora", {"r": 4},
+        lr=5e-3, epochs=1)
+    adapter = load_file(str(tmp_path / "run" / "adapter_model.safetensors"))
+    assert any(".pooler." in k for k in adapter)
+    config = json.loads((tmp_path / "run" / "adapter_config.json").read_text())
+    assert sorted(config["target_modules"]) == sorted(DEFAULT_TARGETS["deberta-v2"])
     model = peft.AutoPeftModelForSequenceClassification.from_pretrained(str(tmp_path / "run"))
     _same_as_zoo(model, tmp_path / "run", ["good movie", "awful plot and dull acting"])
 
