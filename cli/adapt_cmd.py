@@ -47,7 +47,12 @@ class AdaptCommand(click.Command):
         if self._strategy_params is None:
             from zoo import get_zoo
 
-            self._strategy_params = _config_params(get_zoo().strategies.list())
+            strategies = get_zoo().strategies.list()
+            self._strategy_params = _config_params(strategies)
+            defaults = ", ".join(f"{s.name} {s.default_epochs(s.make_config())}" for s in strategies)
+            epochs = next(p for p in self.params if p.name == "epochs")
+            assert isinstance(epochs, click.Option)
+            epochs.help = f"Passes over the training data [default: the strategy's: {defaults}]."
         return self._strategy_params
 
     def domain_params(self) -> list[click.Parameter]:
@@ -92,7 +97,7 @@ def _train_config(values: dict[str, Any]) -> TrainConfig:
 @click.option("--label-column", help="Column holding the label in --data.")
 @click.option("--skip-bad-rows", is_flag=True, help="Skip malformed rows instead of failing.")
 @click.option("--output", type=click.Path(path_type=Path), help="Run directory [default: runs/NAME-TASK-STRATEGY].")
-@click.option("--epochs", type=int, help="Passes over the training data [default: the strategy's: full 3, lora 2, freeze 10].")
+@click.option("--epochs", type=int, help="Passes over the training data [default: the strategy's].")
 @click.option("--batch-size", type=int, help="Examples per step [default: 32].")
 @click.option("--lr", type=float, help="Peak learning rate [default: the strategy's].")
 @click.option("--max-length", type=int, help="Longest input in tokens [default: 128].")

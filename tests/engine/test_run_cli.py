@@ -71,6 +71,15 @@ def test_strategy_options_come_from_config_dataclasses():
         assert flag in result.output
 
 
+def test_epochs_help_names_each_strategys_own_default():
+    from zoo import get_zoo
+
+    help_text = " ".join(invoke("adapt", "--help").output.split())
+    for strategy in get_zoo().strategies.list():
+        epochs = strategy.default_epochs(strategy.make_config())
+        assert f"{strategy.name} {epochs}" in help_text
+
+
 def test_bad_rows_are_a_usage_error(snapshot, tmp_path):
     from engine_tiny import Example
     from zoo.adapt import AdaptData, SnapshotInfo, adapt_snapshot
