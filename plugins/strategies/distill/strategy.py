@@ -44,6 +44,9 @@ class DistillStrategy(Strategy):
     description = "Distil a fine-tuned teacher into a DistilBERT-style student (half the layers)"
     config_class = DistillConfig
     lr = 1e-4
+    # As many as the teacher's ``full`` run: the student's validation accuracy was still
+    # rising at the third epoch on minilm-l6 / sentiment (0.8458, 0.8486, 0.8543).
+    epochs = 3
     # The student is built by dropping transformer layers: text encoders only.
     domains = ("text",)
 
