@@ -142,9 +142,12 @@ def run_trainer(snapshot: Path, data: Any, strategy: str, config: Any, output: P
         from zoo.plugins.text.lora_targets import DEFAULT_TARGETS
 
         lora = LoraConfig()
+        # zoo's own choices (targets, and the pooler trained whole beside the classifier),
+        # spelled out in plain peft.
         model = peft.get_peft_model(model, peft.LoraConfig(
             task_type=peft.TaskType.SEQ_CLS, r=lora.r, lora_alpha=lora.alpha,
-            lora_dropout=lora.dropout, target_modules=DEFAULT_TARGETS["bert"]))
+            lora_dropout=lora.dropout, target_modules=DEFAULT_TARGETS["bert"],
+            modules_to_save=["classifier", "pooler"]))
 
     class Rows(torch.utils.data.Dataset):
         def __init__(self, rows: list[Any]) -> None:
