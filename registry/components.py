@@ -99,8 +99,16 @@ class Domain(Component):
         """The backbone's blocks, input side first, with the embeddings as block 0."""
         raise NotImplementedError
 
+    def head_modules(self, model: Any) -> dict[str, Any]:
+        """Modules inside the backbone that the head reads through, by name (BERT's pooler
+        turns the first token into what its classifier sees). They belong with the head:
+        freezing the backbone still trains them, LoRA trains and saves them whole, and cached
+        features stop before them. None by default."""
+        return {}
+
     def backbone_features(self, model: Any, batch: dict[str, Any]) -> list[dict[str, Any]]:
-        """What the head reads from the backbone, one dict per example (for feature caching)."""
+        """What the head reads from the backbone, one dict per example (for feature caching);
+        it stops before :meth:`head_modules`, which train on top of the cache."""
         raise NotImplementedError
 
     def collate_features(self, features: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Freeze: train the head on a frozen backbone, or freeze only its first N layers.
 
 With the whole backbone frozen its outputs never change, so the engine computes them once
-and the head trains on that cache (see ``caches_features``).
+and the head trains on that cache (see ``caches_features``). What the head reads through
+inside the backbone (the domain's ``head_modules``: BERT's pooler) trains with the head.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class FreezeStrategy(Strategy):
         if config.layers == -1:
             for p in domain.backbone_module(model).parameters():
                 p.requires_grad_(False)
+            for module in domain.head_modules(model).values():
+                module.requires_grad_(True)
             return model
         blocks = domain.backbone_layers(model)
         if config.layers > len(blocks) - 1:

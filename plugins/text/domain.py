@@ -159,28 +159,27 @@ class TextDomain(Domain):
         backbone = self.backbone_module(model)
         trained = [name for name, child in model.named_children()
                    if child is not backbone and any(True for _ in child.parameters())]
-        if getattr(backbone, "pooler", None) is not None:
-            trained.append("pooler")
+        trained += list(self.head_modules(model))
         task_type = peft.TaskType.TOKEN_CLS if _is_token_model(model) else peft.TaskType.SEQ_CLS
         return {"task_type": task_type, "modules_to_save": sorted(trained)}
 
+    def head_modules(self, model: Any) -> dict[str, Any]:
+        """BERT-style backbones end in a pooler (dense + tanh over the first token) that only
+        the classifier reads. Sentence encoders such as all-MiniLM-L6-v2 were never trained
+        through it, so a head that cannot train it sits on near-random features: on
+        minilm-l6 / sentiment, freeze reached 0.68 with the pooler frozen."""
+        pooler = getattr(self.backbone_module(model), "pooler", None)
+        return {"pooler": pooler} if pooler is not None else {}
+
     # -- cached backbone features --------------------------------------------------------
     def backbone_features(self, model: Any, batch: dict[str, Any]) -> list[dict[str, Any]]:
-        out = self.backbone_module(model)(**batch)
-        hidden = out.last_hidden_state.float()
-        pooled = getattr(out, "pooler_output", None)
+        hidden = self.backbone_module(model)(**batch).last_hidden_state.float()
         if _is_token_model(model):
             lengths = batch["attention_mask"].sum(-1).tolist()
             return [{"hidden": hidden[i, :n].clone()} for i, n in enumerate(lengths)]
-        # Sequence heads read the first token or the pooler only; keeping just those makes
+        # Sequence heads (and the pooler) read the first token only; keeping just that makes
         # the cache a few floats per example instead of a whole sequence.
-        feats = []
-        for i in range(hidden.shape[0]):
-            f = {"hidden": hidden[i, :1].clone()}
-            if pooled is not None:
-                f["pooled"] = pooled[i].float().clone()
-            feats.append(f)
-        return feats
+        return [{"hidden": hidden[i, :1].clone()} for i in range(hidden.shape[0])]
 
     def collate_features(self, features: Sequence[dict[str, Any]]) -> dict[str, Any]:
         import torch
@@ -189,20 +188,20 @@ class TextDomain(Domain):
         hidden = torch.zeros(len(features), width, features[0]["hidden"].shape[-1])
         for i, f in enumerate(features):
             hidden[i, :f["hidden"].shape[0]] = f["hidden"]
-        batch = {"hidden": hidden}
-        if "pooled" in features[0]:
-            batch["pooled"] = torch.stack([f["pooled"] for f in features])
-        return batch
+        return {"hidden": hidden}
 
     def head_logits(self, model: Any, batch: dict[str, Any]) -> Any:
         """Call the model's own forward with its backbone swapped for the cached outputs, so
-        every architecture's head (pooler-based, first-token, per-token) runs unchanged."""
+        every architecture's head (pooler-based, first-token, per-token) runs unchanged; the
+        pooler, which trains with the head, runs live on the cached first token."""
         from transformers.modeling_outputs import BaseModelOutputWithPooling
 
         prefix = model.base_model_prefix
         real = getattr(model, prefix)
+        pooler = self.head_modules(model).get("pooler")
         stub = _cached_backbone_class()(BaseModelOutputWithPooling(
-            last_hidden_state=batch["hidden"], pooler_output=batch.get("pooled")))
+            last_hidden_state=batch["hidden"],
+            pooler_output=pooler(batch["hidden"]) if pooler is not None else None))
         model._modules[prefix] = stub
         try:
             return model(input_ids=None, inputs_embeds=batch["hidden"]).logits

@@ -53,6 +53,8 @@ def test_freeze_whole_backbone_caches_features_and_keeps_backbone(snapshot, tmp_
     base = load_file(str(snapshot / "model.safetensors"))
     layer = "encoder.layer.1.attention.self.query.weight"
     assert torch.equal(trained[f"bert.{layer}"], base[layer])
+    # The pooler belongs to the head's path: it trains on the cached first token.
+    assert not torch.equal(trained["bert.pooler.dense.weight"], base["pooler.dense.weight"])
     assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
 
 
