@@ -272,11 +272,17 @@ class Fetched:
 class Objective:
     """A strategy's training loss, for strategies that learn from more than the labels.
 
-    The engine calls :meth:`setup` once before the first step, :meth:`loss` for every
-    training batch instead of ``head.loss``, and :meth:`report` once after the test split is
-    scored. ``view`` (a ``zoo.engine.TrainingView``) lends the encoded splits: their batches,
+    The engine calls :meth:`training_examples` before encoding the data, :meth:`setup` once
+    before the first step, :meth:`loss` for every training batch instead of ``head.loss``, and
+    :meth:`report` once after the test split is scored. ``view`` (a ``zoo.engine.TrainingView``) lends the encoded splits: their batches,
     collated inputs, labels and any model's logits, so an objective needs no domain code.
     """
+
+    def training_examples(self, examples: Sequence[Any], seed: int) -> Sequence[Any]:
+        """The examples to train on, given the training split's (raw inputs and labels).
+        An objective that can label more than the data adds to them (distill's perturbed
+        copies, which its teacher labels); every batch, epoch and ``view`` covers the result."""
+        return examples
 
     def setup(self, view: Any) -> None:
         """Prepare for training (distill runs its teacher over the training split here)."""

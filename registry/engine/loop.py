@@ -347,4 +347,6 @@ def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: 
         return domain.encode(preprocessor, [e.input for e in examples],
                              [e.label for e in examples], head, config.max_length)
 
+    if objective is not None:
+        train = objective.training_examples(train, config.seed)
     return engine.run(encode(train), encode(validation), encode(test), workdir, resume, on_step)

@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 import torch
 
-pytest.importorskip("zoo.engine", reason="the training engine is not merged yet")
-
 from zoo.app import get_zoo
 from zoo.engine import TrainingView
 from zoo.plugins.strategies.distill import DistillConfig, build_student, distill_loss

@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 from zoo.errors import UsageError
 
-pytest.importorskip("zoo.engine", reason="the training engine is not merged yet")
-
 from distill_helpers import engine_run, sentiment_snapshot
 
 
@@ -92,3 +90,24 @@ def test_distill_a_token_classifier(snapshot: Path, tmp_path: Path) -> None:
     report = json.loads((out.output / "metrics.json").read_text())["distill"]
     assert report["student"]["layers"] == 2 and report["teacher"]["metrics"]
     assert AutoModelForTokenClassification.from_pretrained(out.output).config.num_hidden_layers == 2
+
+
+def test_augmented_copies_are_trained_on_with_the_teachers_targets(
+        snapshot: Path, teacher: Path, tmp_path: Path) -> None:
+    out = engine_run(snapshot, tmp_path / "run", "distill",
+                     {"teacher": str(teacher), "augment": 2}, epochs=1)
+    run = json.loads((out.output / "run.json").read_text())
+    assert run["strategy"]["config"]["augment"] == 2
+    # 160 sentences and two copies of each, all in the epoch; the soft targets of a copy come
+    # from the teacher cache, which would fail on an index it does not hold
+    assert out.result.examples == 480
+    # the data recorded is the task's own, not the copies
+    assert run["data"]["rows"]["train"] == 160
+
+
+def test_augmenting_a_token_task_is_refused(snapshot: Path, tmp_path: Path) -> None:
+    teacher = engine_run(snapshot, tmp_path / "teacher", "full", head="token-classification",
+                         epochs=1).output
+    with pytest.raises(UsageError, match="--distill-augment perturbs whole sentences"):
+        engine_run(snapshot, tmp_path / "run", "distill", {"teacher": str(teacher), "augment": 1},
+                   head="token-classification", epochs=1)

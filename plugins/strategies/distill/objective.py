@@ -9,6 +9,7 @@ from typing import Any
 
 from zoo.components import Head, Objective
 
+from .augment import augment_examples
 from .config import DistillConfig
 from .latency import compare
 from .loss import distill_loss
@@ -28,6 +29,11 @@ class DistillObjective(Objective):
         self.config, self.head, self.teacher, self.plan = config, head, teacher, plan
         self.teacher_run = teacher_run
         self.cache: TeacherCache | None = None
+
+    def training_examples(self, examples: Sequence[Any], seed: int) -> Sequence[Any]:
+        """The training split plus ``--distill-augment`` perturbed copies of each sentence."""
+        return augment_examples(examples, self.config.copies(self.head.label_kind),
+                                self.config.augment_rate, seed)
 
     def setup(self, view: Any) -> None:
         """The teacher's outputs for the whole training split, once (or from a resumed run's

@@ -78,5 +78,8 @@ class DistillStrategy(Strategy):
         if run.get("head") != head.name:
             raise UsageError(f"teacher {config.teacher} has a {run.get('head')!r} head but the "
                              f"task needs {head.name!r}")
+        if config.augment > 0 and head.label_kind == "token":
+            raise UsageError("--distill-augment perturbs whole sentences, which would misalign "
+                             "per-word labels: leave it at 0 for token classification")
         return DistillObjective(config, head, teacher,
                                 plan_student(teacher, config.student_layers or None), run)
