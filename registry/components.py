@@ -274,8 +274,9 @@ class Objective:
 
     The engine calls :meth:`training_examples` before encoding the data, :meth:`setup` once
     before the first step, :meth:`loss` for every training batch instead of ``head.loss``, and
-    :meth:`report` once after the test split is scored. ``view`` (a ``zoo.engine.TrainingView``) lends the encoded splits: their batches,
-    collated inputs, labels and any model's logits, so an objective needs no domain code.
+    :meth:`report` once after the test split is scored. ``view`` (a
+    ``zoo.engine.TrainingView``) lends the encoded splits: their batches, collated inputs,
+    labels and any model's logits, so an objective needs no domain code.
     """
 
     def training_examples(self, examples: Sequence[Any], seed: int) -> Sequence[Any]:

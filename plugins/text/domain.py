@@ -167,7 +167,8 @@ class TextDomain(Domain):
         """BERT-style backbones end in a pooler (dense + tanh over the first token) that only
         the classifier reads. Sentence encoders such as all-MiniLM-L6-v2 were never trained
         through it, so a head that cannot train it sits on near-random features: on
-        minilm-l6 / sentiment, freeze reached 0.68 with the pooler frozen."""
+        minilm-l6 / sentiment, freeze reached 0.68 test accuracy with the pooler frozen and
+        0.72 with it trained."""
         pooler = getattr(self.backbone_module(model), "pooler", None)
         return {"pooler": pooler} if pooler is not None else {}
 
