@@ -185,7 +185,8 @@ class _Engine:
             inputs=lambda split, idx: self.collate([splits[split][i] for i in idx])[0],
             labels=lambda split: self.head.label_tensor([f["label"] for f in splits[split]]),
             logits=lambda model, split: self.logits(
-                _runner(model, self.domain, self.cached), splits[split]))
+                _runner(model, self.domain, self.cached), splits[split]),
+            autocast=self.acc.autocast)
 
     def evaluate(self, runner: Any, features: list[dict[str, Any]]) -> dict[str, float]:
         if not features:

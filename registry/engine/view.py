@@ -7,6 +7,7 @@ know how a domain encodes or collates; the view hands it closures over the engin
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,3 +29,6 @@ class TrainingView:
     labels: Callable[[str], Any]
     #: Any model's logits for a whole split, in example order.
     logits: Callable[[Any, str], Any]
+    #: The engine's precision context (bf16 autocast where it is on), for an objective that
+    #: runs a model of its own: the teacher then runs as fast as the student trains.
+    autocast: Callable[[], AbstractContextManager[Any]] = nullcontext

@@ -3,6 +3,8 @@ however many epochs, each step's loss is the configured mix, and the report comp
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import random
 from pathlib import Path
 
@@ -22,10 +24,11 @@ class Counting(torch.nn.Module):
 
     def __init__(self, teacher: torch.nn.Module) -> None:
         super().__init__()
-        self.teacher, self.examples = teacher, 0
+        self.teacher, self.examples, self.autocast = teacher, 0, []
 
     def forward(self, **inputs: torch.Tensor) -> object:
         self.examples += len(inputs["input_ids"])
+        self.autocast.append(torch.is_autocast_enabled("cpu"))
         return self.teacher(**inputs)
 
 
@@ -69,6 +72,18 @@ def test_teacher_runs_once_per_example_over_three_epochs(tmp_path: Path) -> None
                            view.labels("train")[idx], idx).backward()
     assert counting.examples == 24
     assert (tmp_path / "teacher.pt").is_file()
+
+
+def test_teacher_runs_in_the_engines_precision(tmp_path: Path) -> None:
+    """The engine's bf16 autocast covers the teacher as it covers the student's steps."""
+    objective, counting, _ = _objective(DistillConfig(teacher="t"))
+    bf16 = functools.partial(torch.autocast, "cpu", dtype=torch.bfloat16)
+    objective.setup(dataclasses.replace(_view(tmp_path), autocast=bf16))
+    assert counting.autocast and all(counting.autocast)
+    plain, counting, _ = _objective(DistillConfig(teacher="t"))
+    (tmp_path / "plain").mkdir()
+    plain.setup(_view(tmp_path / "plain"))
+    assert counting.autocast and not any(counting.autocast)
 
 
 def test_a_resumed_run_reads_the_teachers_outputs_from_the_work_dir(tmp_path: Path) -> None:

@@ -45,7 +45,8 @@ class DistillObjective(Objective):
                 return
         self.cache = TeacherCache.compute(
             self.teacher, view.sizes["train"], view.batches("train"),
-            lambda indices: view.inputs("train", indices), hidden=self.config.uses_hidden)
+            lambda indices: view.inputs("train", indices), hidden=self.config.uses_hidden,
+            precision=view.autocast)
         if view.is_main:
             self.cache.save(path)
 

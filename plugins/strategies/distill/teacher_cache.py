@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,9 +51,13 @@ class TeacherCache:
     @classmethod
     def compute(cls, teacher: Any, size: int, batches: Sequence[Sequence[int]],
                 inputs_for: Callable[[Sequence[int]], dict[str, Any]],
-                hidden: bool = False) -> "TeacherCache":
+                hidden: bool = False,
+                precision: Callable[[], AbstractContextManager[Any]] = nullcontext,
+                ) -> "TeacherCache":
         """Run ``teacher`` once over the ``size`` examples, batch by batch (``batches`` must
-        cover every index once); ``inputs_for(indices)`` collates those examples' inputs."""
+        cover every index once); ``inputs_for(indices)`` collates those examples' inputs.
+        ``precision`` is the engine's autocast: in bf16 the MiniLM teacher labelled 4,000
+        sentences in 5.2 s against 13.3 s in fp32 (2 cores with AMX)."""
         import torch
 
         logits: list[Any] = [None] * size
@@ -60,7 +65,7 @@ class TeacherCache:
         was_training = teacher.training
         teacher.eval()  # soft targets without dropout noise
         try:
-            with torch.inference_mode():
+            with torch.inference_mode(), precision():
                 for batch in batches:
                     inputs = inputs_for(batch)
                     out = teacher(**inputs, output_hidden_states=hidden)
