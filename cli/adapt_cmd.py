@@ -49,10 +49,14 @@ class AdaptCommand(click.Command):
 
             strategies = get_zoo().strategies.list()
             self._strategy_params = _config_params(strategies)
-            defaults = ", ".join(f"{s.name} {s.default_epochs(s.make_config())}" for s in strategies)
-            epochs = next(p for p in self.params if p.name == "epochs")
-            assert isinstance(epochs, click.Option)
-            epochs.help = f"Passes over the training data [default: the strategy's: {defaults}]."
+            for name, default in (("epochs", "default_epochs"),
+                                  ("head_lr_scale", "default_head_lr_scale")):
+                option = next(p for p in self.params if p.name == name)
+                assert isinstance(option, click.Option) and option.help
+                defaults = ", ".join(f"{s.name} {getattr(s, default)(s.make_config()):g}"
+                                     for s in strategies)
+                option.help = option.help.replace("[default: the strategy's]",
+                                                  f"[default: the strategy's: {defaults}]")
         return self._strategy_params
 
     def domain_params(self) -> list[click.Parameter]:
@@ -100,6 +104,9 @@ def _train_config(values: dict[str, Any]) -> TrainConfig:
 @click.option("--epochs", type=int, help="Passes over the training data [default: the strategy's].")
 @click.option("--batch-size", type=int, help="Examples per step [default: 32].")
 @click.option("--lr", type=float, help="Peak learning rate [default: the strategy's].")
+@click.option("--head-lr-scale", type=float,
+              help="The head's learning rate as a multiple of --lr (the classifier and what it "
+                   "reads through, BERT's pooler) [default: the strategy's].")
 @click.option("--max-length", type=int, help="Longest input in tokens [default: 128].")
 @click.option("--max-steps", type=int, help="Stop after N optimizer steps.")
 @click.option("--patience", type=int, help="Early stopping patience in epochs (0: off) [default: 2].")

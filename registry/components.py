@@ -212,6 +212,8 @@ class Strategy(Component):
 
     #: Passes over the data that suit this strategy when the user gives none.
     epochs: ClassVar[int] = 1
+    #: The head's learning rate as a multiple of the rest's, when the user gives none.
+    head_lr_scale: ClassVar[float] = 1.0
     #: The domains this strategy can adapt; empty means every domain.
     domains: ClassVar[tuple[str, ...]] = ()
 
@@ -222,6 +224,11 @@ class Strategy(Component):
     def default_epochs(self, config: Any) -> int:
         """The number of epochs to run when the user gives none (may depend on the config)."""
         return self.epochs
+
+    def default_head_lr_scale(self, config: Any) -> float:
+        """How much faster than the backbone the head learns when the user gives no
+        ``--head-lr-scale`` (may depend on the config)."""
+        return self.head_lr_scale
 
     def make_config(self, **options: Any) -> Any:
         """The validated config from options given by name (unset ones keep their default)."""

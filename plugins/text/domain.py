@@ -130,7 +130,8 @@ class TextDomain(Domain):
         blocks = next((m for m in base.modules()
                        if isinstance(m, torch.nn.ModuleList) and len(m) == n), None)
         if blocks is None:
-            raise UsageError(f"cannot find the layers of {type(model).__name__} to freeze")
+            raise UsageError(f"cannot find the layers of {type(model).__name__}: "
+                             "--freeze-layers and --head-lr-scale need them")
         embeddings = getattr(base, "embeddings", None)
         return ([embeddings] if embeddings is not None else []) + list(blocks)
 

@@ -12,6 +12,9 @@ class TrainConfig:
     epochs: int = field(default=0, metadata={"help": "Passes over the training split; 0 takes the strategy's default."})
     batch_size: int = field(default=32, metadata={"help": "Examples per optimizer step (all processes together)."})
     lr: float = field(default=0.0, metadata={"help": "Peak learning rate; 0 takes the strategy's default."})
+    head_lr_scale: float = field(default=0.0, metadata={
+        "help": "The head's learning rate (the task head and what it reads through in the "
+                "backbone) as a multiple of --lr; 0 takes the strategy's default."})
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay (not on biases and norms)."})
     warmup: float = field(default=0.06, metadata={"help": "Share of the steps spent warming the learning rate up."})
     max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm; 0 disables clipping."})
@@ -31,8 +34,8 @@ class TrainConfig:
         for name, value in positive.items():
             if value < 1:
                 raise UsageError(f"--{name.replace('_', '-')} must be at least 1, not {value}")
-        for name in ("epochs", "lr", "weight_decay", "max_grad_norm", "patience", "checkpoint_every",
-                     "max_steps", "threads"):
+        for name in ("epochs", "lr", "head_lr_scale", "weight_decay", "max_grad_norm",
+                     "patience", "checkpoint_every", "max_steps", "threads"):
             if getattr(self, name) < 0:
                 raise UsageError(f"--{name.replace('_', '-')} must not be negative")
         if not 0.0 <= self.warmup < 1.0:

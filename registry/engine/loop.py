@@ -207,7 +207,7 @@ class _Engine:
         import torch
         from tqdm.auto import tqdm
 
-        from .schedule import linear_schedule, param_groups
+        from .schedule import head_parameters, linear_schedule, param_groups
 
         cfg = self.config
         feature_seconds = 0.0
@@ -225,8 +225,11 @@ class _Engine:
             self.objective.setup(view)
         # The fused kernel updates all parameters in one pass: a full step over 22M weights
         # otherwise costs a noticeable share of a CPU step.
-        optimizer = torch.optim.AdamW(param_groups(self.model, cfg.weight_decay), lr=cfg.lr,
-                                      fused=True)
+        optimizer = torch.optim.AdamW(
+            param_groups(self.model, cfg.weight_decay, cfg.lr,
+                         head_parameters(self.model, self.domain, cfg.head_lr_scale),
+                         cfg.lr * (cfg.head_lr_scale or 1.0)),
+            lr=cfg.lr, fused=True)
         scheduler = linear_schedule(optimizer, total, cfg.warmup)
         state = (load_checkpoint(workdir, self.model, optimizer, scheduler) if resume else None)
         state = state or LoopState()
