@@ -100,11 +100,13 @@ def defaults(seeds: list[int], work: Path) -> None:
           f"median {100 * statistics.median(gaps):+.2f} (target: within 1.5)")
 
 
-def zoo_config(epochs: int, lr: float, max_length: int, batch: int, seed: int) -> Any:
+def zoo_config(epochs: int, lr: float, head_lr_scale: float, max_length: int, batch: int,
+               seed: int) -> Any:
     from zoo.engine import TrainConfig
 
-    return TrainConfig(epochs=epochs, lr=lr, batch_size=batch, max_length=max_length,
-                       seed=seed, progress=False, patience=0, checkpoint_every=0)
+    return TrainConfig(epochs=epochs, lr=lr, head_lr_scale=head_lr_scale, batch_size=batch,
+                       max_length=max_length, seed=seed, progress=False, patience=0,
+                       checkpoint_every=0)
 
 
 def run_zoo(snapshot: Path, data: Any, strategy: str, config: Any, output: Path) -> dict[str, Any]:
@@ -162,6 +164,16 @@ def run_trainer(snapshot: Path, data: Any, strategy: str, config: Any, output: P
         def __getitem__(self, i: int) -> dict[str, Any]:
             return {**{k: v[i] for k, v in self.enc.items()}, "labels": self.labels[i]}
 
+    # zoo's two learning rates (the head's scaled) as plain AdamW parameter groups; fused, as
+    # the Trainer's own default optimizer is
+    from zoo import get_zoo
+    from zoo.engine.schedule import head_parameters, param_groups
+
+    head = head_parameters(model, get_zoo().domains.get("text"), config.head_lr_scale)
+    optimizer = torch.optim.AdamW(param_groups(model, config.weight_decay, config.lr, head,
+                                               config.lr * (config.head_lr_scale or 1.0)),
+                                  fused=True)
+
     def accuracy(pred: Any) -> dict[str, float]:
         return {"accuracy": float((np.argmax(pred.predictions, -1) == pred.label_ids).mean())}
 
@@ -176,7 +188,7 @@ def run_trainer(snapshot: Path, data: Any, strategy: str, config: Any, output: P
         logging_strategy="no", use_cpu=True, seed=config.seed, disable_tqdm=True)
     trainer = Trainer(model=model, args=args, train_dataset=Rows(data.train),
                       eval_dataset=Rows(data.validation), compute_metrics=accuracy,
-                      data_collator=DataCollatorWithPadding(tok))
+                      data_collator=DataCollatorWithPadding(tok), optimizers=(optimizer, None))
     t0 = time.perf_counter()
     trainer.train()
     train_s = time.perf_counter() - t0
@@ -206,8 +218,9 @@ def versus_trainer(strategies: list[str], data: Any, snapshot: Path, work: Path,
         epochs = TRAINER_EPOCHS[strategy]
         gaps, speedups = [], []
         for seed in seeds:
-            config = zoo_config(epochs, plugin.default_lr(plugin.make_config()), max_length,
-                                batch, seed)
+            options = plugin.make_config()
+            config = zoo_config(epochs, plugin.default_lr(options),
+                                plugin.default_head_lr_scale(options), max_length, batch, seed)
             z = run_zoo(snapshot, data, strategy, config, work / f"zoo-{strategy}-{seed}")
             t = run_trainer(snapshot, data, strategy, config, work / f"trainer-{strategy}-{seed}")
             gaps.append(z["accuracy"] - t["accuracy"])
