@@ -130,6 +130,9 @@ def run_trainer(snapshot: Path, data: Any, strategy: str, config: Any, output: P
     from transformers import (AutoModelForSequenceClassification, AutoTokenizer,
                               DataCollatorWithPadding, Trainer, TrainingArguments)
 
+    from zoo import get_zoo
+    from zoo.engine.schedule import head_parameters, param_groups
+
     torch.manual_seed(config.seed)
     tok = AutoTokenizer.from_pretrained(str(snapshot))
     start = time.perf_counter()
@@ -166,9 +169,6 @@ def run_trainer(snapshot: Path, data: Any, strategy: str, config: Any, output: P
 
     # zoo's two learning rates (the head's scaled) as plain AdamW parameter groups; fused, as
     # the Trainer's own default optimizer is
-    from zoo import get_zoo
-    from zoo.engine.schedule import head_parameters, param_groups
-
     head = head_parameters(model, get_zoo().domains.get("text"), config.head_lr_scale)
     optimizer = torch.optim.AdamW(param_groups(model, config.weight_decay, config.lr, head,
                                                config.lr * (config.head_lr_scale or 1.0)),
