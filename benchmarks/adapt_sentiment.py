@@ -171,7 +171,7 @@ def run_trainer(snapshot: Path, data: Any, strategy: str, config: Any, output: P
     # the Trainer's own default optimizer is
     head = head_parameters(model, get_zoo().domains.get("text"), config.head_lr_scale)
     optimizer = torch.optim.AdamW(param_groups(model, config.weight_decay, config.lr, head,
-                                               config.lr * (config.head_lr_scale or 1.0)),
+                                               config.lr * config.head_lr_scale),
                                   fused=True)
 
     def accuracy(pred: Any) -> dict[str, float]:

@@ -228,8 +228,8 @@ class _Engine:
         optimizer = torch.optim.AdamW(
             param_groups(self.model, cfg.weight_decay, cfg.lr,
                          head_parameters(self.model, self.domain, cfg.head_lr_scale),
-                         cfg.lr * (cfg.head_lr_scale or 1.0)),
-            lr=cfg.lr, fused=True)
+                         cfg.lr * cfg.head_lr_scale),
+            fused=True)
         scheduler = linear_schedule(optimizer, total, cfg.warmup)
         state = (load_checkpoint(workdir, self.model, optimizer, scheduler) if resume else None)
         state = state or LoopState()

@@ -9,9 +9,9 @@ from ..components import Domain
 
 
 def param_groups(model: Any, weight_decay: float, lr: float,
-                 head: Collection[int] = (), head_lr: float = 0.0) -> list[dict[str, Any]]:
+                 head: Collection[int], head_lr: float) -> list[dict[str, Any]]:
     """Trainable parameters, with no weight decay on biases and normalisation weights; those
-    whose ``id`` is in ``head`` step at ``head_lr`` (0: ``lr``), the others at ``lr``."""
+    whose ``id`` is in ``head`` step at ``head_lr``, the others at ``lr``."""
     groups: dict[tuple[bool, bool], list[Any]] = {}
     for name, p in model.named_parameters():
         if p.requires_grad:
@@ -20,7 +20,7 @@ def param_groups(model: Any, weight_decay: float, lr: float,
     # A fixed order, so a resumed run's optimizer state lines up with its groups.
     order = [(False, True), (False, False), (True, True), (True, False)]
     return [{"params": groups[key], "weight_decay": weight_decay if key[1] else 0.0,
-             "lr": (head_lr or lr) if key[0] else lr}
+             "lr": head_lr if key[0] else lr}
             for key in order if key in groups]
 
 
