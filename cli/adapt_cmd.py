@@ -107,6 +107,13 @@ def _train_config(values: dict[str, Any]) -> TrainConfig:
 @click.option("--head-lr-scale", type=float,
               help="The head's learning rate as a multiple of --lr (the classifier and what it "
                    "reads through, BERT's pooler) [default: the strategy's].")
+@click.option("--weight-decay", type=float,
+              help="AdamW weight decay, not applied to biases and norms [default: 0.01].")
+@click.option("--warmup", type=float,
+              help="Share of the steps over which the learning rate rises to its peak, "
+                   "before it decays linearly to 0 [default: 0.06].")
+@click.option("--max-grad-norm", type=float,
+              help="Clip the gradient to this norm (0: no clipping) [default: 1.0].")
 @click.option("--max-length", type=int, help="Longest input in tokens [default: 128].")
 @click.option("--max-steps", type=int, help="Stop after N optimizer steps.")
 @click.option("--patience", type=int, help="Early stopping patience in epochs (0: off) [default: 2].")

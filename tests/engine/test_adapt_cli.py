@@ -49,6 +49,7 @@ def test_adapt_eval_predict_through_the_cli(catalog, tmp_path):
     result = runner.invoke(cli, ["adapt", "tiny-bert", "--task", "classify", "--data", str(data),
                                  "--output", str(out), "--epochs", "3", "--batch-size", "16",
                                  "--lr", "2e-3", "--head-lr-scale", "1", "--no-bf16",
+                                 "--weight-decay", "0.05", "--warmup", "0.1",
                                  "--no-progress", "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
@@ -56,6 +57,7 @@ def test_adapt_eval_predict_through_the_cli(catalog, tmp_path):
     run = json.loads((out / "run.json").read_text())
     assert run["entry"] == "tiny-bert" and run["data"]["sha256"]
     assert run["train"]["head_lr_scale"] == 1.0
+    assert (run["train"]["weight_decay"], run["train"]["warmup"]) == (0.05, 0.1)
     assert set(run["files"]) >= {"config.json", "model.safetensors"}
     card = (out / "README.md").read_text()
     assert card.startswith("---\nlicense: apache-2.0\n") and "model-index:" in card
@@ -83,3 +85,13 @@ def test_unknown_column_is_exit_2(catalog, tmp_path):
                                       "--output", str(tmp_path / "run")])
     assert result.exit_code == 2, result.output
     assert "review" in result.output and "Traceback" not in result.output
+
+
+def test_a_warmup_outside_0_to_1_is_exit_2(catalog, tmp_path):
+    data = _csv(tmp_path / "reviews.csv", sentiment(50))
+    result = CliRunner().invoke(cli, ["adapt", "tiny-bert", "--task", "classify", "--data",
+                                      str(data), "--warmup", "1.5",
+                                      "--output", str(tmp_path / "run")])
+    assert result.exit_code == 2, result.output
+    assert "--warmup must be in [0, 1), not 1.5" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "run").exists()
