@@ -1,8 +1,9 @@
 """Resumable checkpoints: one file, replaced atomically, so a crash leaves the last good one.
 
-Only trainable tensors are stored (a frozen backbone is reloaded from its snapshot), together
-with the optimizer, the schedule, the RNG state and the loop's position, which is what makes
-a resumed run end exactly where an uninterrupted one would.
+Only the tensors training changes are stored (a frozen backbone is reloaded from its
+snapshot), together with the optimizer, the schedule, every random generator augmentation and
+dropout draw from, and the loop's position, which is what makes a resumed run end exactly
+where an uninterrupted one would.
 """
 
 from __future__ import annotations
@@ -35,8 +36,11 @@ class LoopState:
 
 
 def trainable_state(model: Any) -> dict[str, Any]:
-    """Copies of the tensors that training changes (the rest comes from the snapshot)."""
+    """Copies of the tensors that training changes: the parameters that train, and every
+    buffer, since batch norm's running statistics move in training mode, in frozen layers
+    too (the rest comes from the snapshot)."""
     names = {n for n, p in model.named_parameters() if p.requires_grad}
+    names.update(n for n, _ in model.named_buffers())
     return {k: v.detach().clone() for k, v in model.state_dict().items() if k in names}
 
 
@@ -48,12 +52,35 @@ def atomic_save(obj: Any, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def rng_state() -> dict[str, Any]:
+    """The state of every generator a training step draws from: torch (dropout, flips),
+    Python's ``random`` (timm's random crops) and numpy's."""
+    import random
+
+    import numpy
+    import torch
+
+    return {"torch": torch.get_rng_state(), "python": random.getstate(),
+            "numpy": numpy.random.get_state()}
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    import random
+
+    import numpy
+    import torch
+
+    torch.set_rng_state(state["torch"])
+    random.setstate(state["python"])
+    numpy.random.set_state(state["numpy"])
+
+
 def save_checkpoint(workdir: Path, model: Any, optimizer: Any, scheduler: Any,
                     state: LoopState) -> None:
     import torch
 
     atomic_save({"model": trainable_state(model), "optimizer": optimizer.state_dict(),
-                 "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state(),
+                 "scheduler": scheduler.state_dict(), "rng": rng_state(),
                  "state": state.__dict__}, workdir / CHECKPOINT)
 
 
@@ -68,5 +95,5 @@ def load_checkpoint(workdir: Path, model: Any, optimizer: Any, scheduler: Any) -
     model.load_state_dict(saved["model"], strict=False)
     optimizer.load_state_dict(saved["optimizer"])
     scheduler.load_state_dict(saved["scheduler"])
-    torch.set_rng_state(saved["rng"])
+    set_rng_state(saved["rng"])
     return LoopState(**saved["state"])

@@ -60,3 +60,19 @@ def test_existing_output_or_partial_run_is_refused(snapshot, tmp_path):
         run(snapshot, tmp_path / "done", sentiment, "classification", LABELS, epochs=1)
     with pytest.raises(UsageError, match="nothing to resume"):
         run(snapshot, tmp_path / "none", sentiment, "classification", LABELS, epochs=1, resume=True)
+
+
+def test_kept_weights_carry_the_batch_norm_statistics_frozen_layers_update():
+    """Checkpoints and the best epoch's weights hold every tensor training changes: batch
+    norm's running statistics move in training mode even where its parameters are frozen."""
+    import torch
+
+    from zoo.engine.checkpoint import trainable_state
+
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))
+    model[1].requires_grad_(False)
+    model(torch.randn(8, 3))
+    state = trainable_state(model)
+    assert set(state) == {"0.weight", "0.bias", "1.running_mean", "1.running_var",
+                          "1.num_batches_tracked"}
+    assert torch.equal(state["1.running_mean"], model[1].running_mean)

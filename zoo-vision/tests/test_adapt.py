@@ -133,6 +133,40 @@ def test_distill_refuses_a_vision_task_before_any_work(snapshot, tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+
+class Interrupt(Exception):
+    pass
+
+
+def test_an_interrupted_run_resumes_to_the_figures_of_an_uninterrupted_one(snapshot, tmp_path):
+    """Training images are randomly cropped and flipped and the model has batch norm, so equal
+    figures show that the random state and the running statistics came back as they were."""
+    task = Task(name="shades", domain="vision", labels=TASK.labels,
+                options={"image_size": 32, "hflip": 0.5, "min_scale": 0.5})
+    data = AdaptData(examples(32, 0), examples(8, 100), examples(8, 200), TASK.labels, "0" * 64)
+    kwargs = dict(strategy="full", config=TrainConfig(**{**FAST, "checkpoint_every": 2,
+                                                           "patience": 0}))
+    whole = adapt_snapshot(SnapshotInfo(snapshot, "tiny-vision"), task, data,
+                           output=tmp_path / "whole", **kwargs)
+
+    def stop(step: int) -> None:
+        if step == 7:  # epoch 2 of 2 (4 steps each), one step past the checkpoint at step 6
+            raise Interrupt()
+
+    with pytest.raises(Interrupt):
+        adapt_snapshot(SnapshotInfo(snapshot, "tiny-vision"), task, data,
+                       output=tmp_path / "cut", on_step=stop, **kwargs)
+    assert not (tmp_path / "cut").exists()
+    resumed = adapt_snapshot(SnapshotInfo(snapshot, "tiny-vision"), task, data,
+                             output=tmp_path / "cut", resume=True, **kwargs)
+    assert resumed.result.steps == whole.result.steps == 8
+    # Relative tolerances: the losses get small (1e-4) on this easy task.
+    assert resumed.result.test == pytest.approx(whole.result.test)
+    for mine, theirs in zip(resumed.result.history, whole.result.history, strict=True):
+        assert mine["train_loss"] == pytest.approx(theirs["train_loss"])
+        assert mine["validation"] == pytest.approx(theirs["validation"])
+
+
 @pytest.fixture(scope="module")
 def digit_pngs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Three scikit-learn digits as PNG files, as a user would have them."""
