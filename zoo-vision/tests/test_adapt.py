@@ -167,6 +167,28 @@ def test_an_interrupted_run_resumes_to_the_figures_of_an_uninterrupted_one(snaps
         assert mine["validation"] == pytest.approx(theirs["validation"])
 
 
+def test_freeze_layers_keeps_the_stem_and_first_stage_and_trains_the_rest(snapshot, tmp_path):
+    from zoo import get_zoo
+
+    data = AdaptData(examples(32, 0), examples(8, 100), examples(8, 200), TASK.labels, "0" * 64)
+    run = adapt_snapshot(SnapshotInfo(snapshot, "tiny-vision"), TASK, data, strategy="freeze",
+                         strategy_options={"layers": 1}, config=TrainConfig(**FAST),
+                         output=tmp_path / "run")
+    assert run.result.feature_seconds == 0  # part of the backbone trains: nothing to cache
+    domain = get_zoo().domains.get("vision")
+    model = domain.build_model(snapshot, get_zoo().heads.get("classification"), TASK.labels,
+                               config=domain.make_config(**TASK.options))
+    names = {id(p): n for n, p in model.named_parameters()}
+    layers = [[names[id(p)] for p in layer.parameters()] for layer in domain.backbone_layers(model)]
+    assert len(layers) > 2
+    original = load_file(str(snapshot / "model.safetensors"))
+    tuned = load_file(str(run.output / "model.safetensors"))
+    frozen = layers[0] + layers[1]  # the stem ("embeddings") and the first stage
+    assert frozen and all(torch.equal(tuned[n], original[n]) for n in frozen)
+    for layer in layers[2:]:
+        assert not all(torch.equal(tuned[n], original[n]) for n in layer)
+    assert not torch.equal(tuned["classifier.weight"], original["classifier.weight"])
+
 @pytest.fixture(scope="module")
 def digit_pngs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Three scikit-learn digits as PNG files, as a user would have them."""
