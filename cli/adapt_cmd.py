@@ -112,6 +112,9 @@ def _train_config(values: dict[str, Any]) -> TrainConfig:
 @click.option("--warmup", type=float,
               help="Share of the steps over which the learning rate rises to its peak, "
                    "before it decays linearly to 0 [default: 0.06].")
+@click.option("--ema", type=float,
+              help="Score and keep a moving average of the weights with this decay "
+                   "(0.99: about the last 100 steps; 0: off) [default: 0].")
 @click.option("--max-grad-norm", type=float,
               help="Clip the gradient to this norm (0: no clipping) [default: 1.0].")
 @click.option("--max-length", type=int, help="Longest input in tokens [default: 128].")

@@ -76,15 +76,16 @@ def set_rng_state(state: dict[str, Any]) -> None:
 
 
 def save_checkpoint(workdir: Path, model: Any, optimizer: Any, scheduler: Any,
-                    state: LoopState) -> None:
-    import torch
-
+                    state: LoopState, average: Any = None) -> None:
+    """``average``: the run's ``WeightAverage`` when ``--ema`` is on."""
     atomic_save({"model": trainable_state(model), "optimizer": optimizer.state_dict(),
                  "scheduler": scheduler.state_dict(), "rng": rng_state(),
+                 "average": average.state_dict() if average is not None else None,
                  "state": state.__dict__}, workdir / CHECKPOINT)
 
 
-def load_checkpoint(workdir: Path, model: Any, optimizer: Any, scheduler: Any) -> LoopState | None:
+def load_checkpoint(workdir: Path, model: Any, optimizer: Any, scheduler: Any,
+                    average: Any = None) -> LoopState | None:
     """Restore the last checkpoint into the given objects; None when there is none."""
     import torch
 
@@ -96,4 +97,6 @@ def load_checkpoint(workdir: Path, model: Any, optimizer: Any, scheduler: Any) -
     optimizer.load_state_dict(saved["optimizer"])
     scheduler.load_state_dict(saved["scheduler"])
     set_rng_state(saved["rng"])
+    if average is not None and saved.get("average") is not None:
+        average.load_state_dict(saved["average"])
     return LoopState(**saved["state"])

@@ -17,6 +17,9 @@ class TrainConfig:
                 "backbone) as a multiple of --lr; 0 takes the strategy's default."})
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay (not on biases and norms)."})
     warmup: float = field(default=0.06, metadata={"help": "Share of the steps spent warming the learning rate up."})
+    ema: float = field(default=0.0, metadata={
+        "help": "Evaluate and keep an exponential moving average of the weights with this "
+                "decay (0.99 averages about the last 100 steps); 0 keeps the weights as trained."})
     max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm; 0 disables clipping."})
     max_length: int = field(default=128, metadata={"help": "Longest input in tokens; longer ones are truncated."})
     bf16: bool | None = field(default=None, metadata={"help": "bf16 autocast; default: on where the CPU supports bf16."})
@@ -38,5 +41,7 @@ class TrainConfig:
                      "patience", "checkpoint_every", "max_steps", "threads"):
             if getattr(self, name) < 0:
                 raise UsageError(f"--{name.replace('_', '-')} must not be negative")
+        if not 0.0 <= self.ema < 1.0:
+            raise UsageError(f"--ema must be in [0, 1), not {self.ema}")
         if not 0.0 <= self.warmup < 1.0:
             raise UsageError(f"--warmup must be in [0, 1), not {self.warmup}")

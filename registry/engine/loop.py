@@ -13,6 +13,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from ..errors import UsageError
 from .batching import epoch_batches, eval_batches, shard
 from .checkpoint import BEST, LoopState, atomic_save, load_checkpoint, save_checkpoint, trainable_state
 from .config import TrainConfig
+from .ema import WeightAverage
 from .precision import cpu_has_bf16
 from .view import TrainingView
 
@@ -115,6 +117,7 @@ class _Engine:
         torch.set_num_threads(threads)
         self.model = model
         self.objective = objective
+        self.average: WeightAverage | None = None
 
     # -- data ----------------------------------------------------------------------------
     def collate(self, features: Sequence[dict[str, Any]],
@@ -231,7 +234,9 @@ class _Engine:
                          cfg.lr * cfg.head_lr_scale),
             fused=True)
         scheduler = linear_schedule(optimizer, total, cfg.warmup)
-        state = (load_checkpoint(workdir, self.model, optimizer, scheduler) if resume else None)
+        self.average = WeightAverage(self.model, cfg.ema) if cfg.ema else None
+        state = (load_checkpoint(workdir, self.model, optimizer, scheduler, self.average)
+                 if resume else None)
         state = state or LoopState()
         runner, optimizer = self.acc.prepare(_runner(self.model, self.domain, self.cached), optimizer)
         bar = tqdm(total=total, initial=state.step, unit="step", dynamic_ncols=True,
@@ -255,6 +260,8 @@ class _Engine:
                 optimizer.step()
                 scheduler.step()
                 optimizer.zero_grad(set_to_none=True)
+                if self.average is not None:
+                    self.average.update(self.model)
                 state.step += 1
                 state.batch = b + 1
                 state.epoch_loss += float(loss.detach())
@@ -288,8 +295,10 @@ class _Engine:
 
     def end_epoch(self, runner: Any, validation: list[dict[str, Any]], workdir: Path,
                   state: LoopState) -> None:
-        """Evaluate, keep the best weights, decide on early stopping, move to the next epoch."""
-        metrics = self.evaluate(runner, validation)
+        """Evaluate, keep the best weights, decide on early stopping, move to the next epoch.
+        With ``--ema`` the averaged weights are the ones scored and kept."""
+        with self.averaged():
+            metrics = self.evaluate(runner, validation)
         train_loss = state.epoch_loss / max(1, state.epoch_batches)
         state.history.append({"epoch": state.epoch + 1, "step": state.step,
                               "train_loss": train_loss, "validation": metrics})
@@ -297,7 +306,8 @@ class _Engine:
         if self.better(value, state.best_metric):
             state.best_metric, state.best_epoch, state.bad_epochs = value, state.epoch, 0
             if self.acc.is_main_process:
-                atomic_save(trainable_state(self.model), workdir / BEST)
+                with self.averaged():
+                    atomic_save(trainable_state(self.model), workdir / BEST)
         else:
             state.bad_epochs += 1
             if self.config.patience and state.bad_epochs >= self.config.patience:
@@ -305,9 +315,13 @@ class _Engine:
         state.epoch, state.batch = state.epoch + 1, 0
         state.epoch_loss, state.epoch_batches = 0.0, 0
 
+    def averaged(self) -> Any:
+        """A context in which the model holds its weight average (``--ema``), else nothing."""
+        return self.average.applied(self.model) if self.average is not None else nullcontext()
+
     def checkpoint(self, workdir: Path, optimizer: Any, scheduler: Any, state: LoopState) -> None:
         if self.acc.is_main_process:
-            save_checkpoint(workdir, self.model, optimizer, scheduler, state)
+            save_checkpoint(workdir, self.model, optimizer, scheduler, state, self.average)
         self.acc.wait_for_everyone()
 
     def cached_features(self, workdir: Path, *splits: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
