@@ -100,6 +100,10 @@ def _train_config(values: dict[str, Any]) -> TrainConfig:
 @click.option("--text-column", help="Column holding the input in --data.")
 @click.option("--label-column", help="Column holding the label in --data.")
 @click.option("--skip-bad-rows", is_flag=True, help="Skip malformed rows instead of failing.")
+@click.option("--split-seed", type=int, default=0, show_default=True,
+              help="Seed of the 80/10/10 split of --data without splits of its own. --seed "
+                   "leaves the split alone, so runs that differ in --seed score the same "
+                   "test rows.")
 @click.option("--output", type=click.Path(path_type=Path), help="Run directory [default: runs/NAME-TASK-STRATEGY].")
 @click.option("--epochs", type=int, help="Passes over the training data [default: the strategy's].")
 @click.option("--batch-size", type=int, help="Examples per step [default: 32].")
@@ -121,13 +125,16 @@ def _train_config(values: dict[str, Any]) -> TrainConfig:
 @click.option("--max-steps", type=int, help="Stop after N optimizer steps.")
 @click.option("--patience", type=int, help="Early stopping patience in epochs (0: off) [default: 2].")
 @click.option("--checkpoint-every", type=int, help="Checkpoint every N steps [default: 200].")
-@click.option("--seed", type=int, help="Random seed [default: 0].")
+@click.option("--seed", type=int,
+              help="Seed of the head's initial weights, the batch order and dropout "
+                   "[default: 0].")
 @click.option("--bf16/--no-bf16", default=None, help="bf16 autocast [default: where the CPU has it].")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its last checkpoint.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 def adapt_cmd(name: str, task_name: str, strategy: str, data: str | None, text_column: str | None,
-              label_column: str | None, skip_bad_rows: bool, output: Path | None, resume: bool,
+              label_column: str | None, skip_bad_rows: bool, split_seed: int, output: Path | None,
+              resume: bool,
               no_progress: bool, as_json: bool, **options: Any) -> None:
     """Adapt backbone NAME to a task and write a run directory.
 
@@ -155,7 +162,8 @@ def adapt_cmd(name: str, task_name: str, strategy: str, data: str | None, text_c
     outcome = adapt(name, task_name, strategy=strategy, strategy_options=mine,
                     domain_options=domain_options, config=config,
                     output=output, resume=resume, data=data, text_column=text_column,
-                    label_column=label_column, skip_bad_rows=skip_bad_rows)
+                    label_column=label_column, skip_bad_rows=skip_bad_rows,
+                    split_seed=split_seed)
     summary = {"output": str(outcome.output), "test": outcome.result.test,
                "best_epoch": outcome.result.best_epoch + 1, "steps": outcome.result.steps,
                "wall_seconds": round(outcome.wall_seconds, 1)}

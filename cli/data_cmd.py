@@ -50,10 +50,11 @@ def _label_kind(head: str, asked: str | None) -> str:
 @click.option("--label-kind", type=click.Choice(LABEL_KINDS),
               help="How labels are read; by default the task's head decides.")
 @click.option("--skip-bad-rows", is_flag=True, help="Leave out rows that cannot be used, and count them.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Split seed for your own data.")
+@click.option("--split-seed", type=int, default=0, show_default=True,
+              help="Seed of the 80/10/10 split of your own data when it has no splits of its own.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def data_cmd(task_name: str, data_path: Path | None, text_column: str | None,
-             label_column: str | None, label_kind: str | None, skip_bad_rows: bool, seed: int,
+             label_column: str | None, label_kind: str | None, skip_bad_rows: bool, split_seed: int,
              as_json: bool) -> None:
     """Show the labels, split sizes and data hash that TASK would train on.
 
@@ -65,7 +66,7 @@ def data_cmd(task_name: str, data_path: Path | None, text_column: str | None,
     task = get_zoo().tasks.get(task_name)
     kind = _label_kind(task.head, label_kind)
     data = load_task_data(task, data=data_path, text_column=text_column, label_column=label_column,
-                          label_kind=kind, skip_bad_rows=skip_bad_rows, seed=seed)
+                          label_kind=kind, skip_bad_rows=skip_bad_rows, seed=split_seed)
     counts = label_counts(data, kind)
     if as_json:
         emit_json({"task": task.name, "label_kind": kind, "labels": list(data.labels),

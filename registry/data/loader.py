@@ -58,7 +58,7 @@ def load_task_data(task: Task, *, data: Path | None = None, text_column: str | N
 
     A catalog dataset is split by its own ``splits`` and ``seed`` so every run sees the same
     test set; the user's data is split by its split column or ``datasets`` splits when it has
-    them, else 80/10/10 keyed by ``seed``.
+    them, else 80/10/10 keyed by ``seed`` (which the description then names).
     """
     if label_kind not in LABEL_KINDS:
         raise UsageError(f"unknown label kind {label_kind!r}; expected one of {', '.join(LABEL_KINDS)}")
@@ -105,7 +105,9 @@ def load_task_data(task: Task, *, data: Path | None = None, text_column: str | N
     return TaskData(
         train=out["train"], validation=out["validation"], test=out["test"], labels=names,
         sha256=_digest(out, names, label_kind),
-        description=_describe(raw.origin, out, names, len(bad)), skipped_rows=len(bad))
+        description=_describe(raw.origin if data is None or split_col is not None
+                              else f"{raw.origin}, split by seed {raw.split_seed}",
+                              out, names, len(bad)), skipped_rows=len(bad))
 
 
 def _read(task: Task, data: Path | None, seed: int) -> RawData:

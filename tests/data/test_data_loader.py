@@ -182,6 +182,7 @@ def test_split_is_deterministic_independent_of_row_order_and_keyed_by_seed(tmp_p
     assert {ex.input for ex in a.test} == {ex.input for ex in shuffled.test}
     assert {ex.input for ex in a.test} != {ex.input for ex in other_seed.test}
     assert a.sha256 == again.sha256 != other_seed.sha256
+    assert "split by seed 1" in other_seed.description
 
 
 def test_split_column_is_used_and_a_missing_validation_split_is_carved_from_train(

@@ -95,3 +95,22 @@ def test_a_warmup_outside_0_to_1_is_exit_2(catalog, tmp_path):
     assert result.exit_code == 2, result.output
     assert "--warmup must be in [0, 1), not 1.5" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "run").exists()
+
+
+def test_the_training_seed_leaves_the_split_of_your_data_alone(catalog, tmp_path):
+    data = _csv(tmp_path / "reviews.csv", sentiment(100, 5))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["adapt", "tiny-bert", "--task", "classify", "--data", str(data),
+                                 "--seed", "1", "--max-steps", "1", "--no-bf16", "--no-progress",
+                                 "--output", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    recorded = json.loads((tmp_path / "run" / "run.json").read_text())["data"]
+
+    def split(seed: str) -> dict:
+        shown = runner.invoke(cli, ["data", "classify", "--data", str(data), "--split-seed", seed,
+                                    "--json"])
+        assert shown.exit_code == 0, shown.output
+        return json.loads(shown.stdout)
+
+    assert recorded["sha256"] == split("0")["sha256"] != split("1")["sha256"]
+    assert "split by seed 0" in recorded["description"]
