@@ -213,6 +213,7 @@ def versus_trainer(strategies: list[str], data: Any, snapshot: Path, work: Path,
     tokens = sum(len(x) for x in tok([e.input for e in data.train], truncation=True,
                                      max_length=max_length)["input_ids"])
     params = matmul_parameters(snapshot)
+    text = get_zoo().domains.get("text")
     for strategy in strategies:
         plugin = get_zoo().strategies.get(strategy)
         epochs = TRAINER_EPOCHS[strategy]
@@ -220,7 +221,8 @@ def versus_trainer(strategies: list[str], data: Any, snapshot: Path, work: Path,
         for seed in seeds:
             options = plugin.make_config()
             config = zoo_config(epochs, plugin.default_lr(options),
-                                plugin.default_head_lr_scale(options), max_length, batch, seed)
+                                plugin.default_head_lr_scale(options, text), max_length, batch,
+                                seed)
             z = run_zoo(snapshot, data, strategy, config, work / f"zoo-{strategy}-{seed}")
             t = run_trainer(snapshot, data, strategy, config, work / f"trainer-{strategy}-{seed}")
             gaps.append(z["accuracy"] - t["accuracy"])

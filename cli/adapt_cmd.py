@@ -49,14 +49,15 @@ class AdaptCommand(click.Command):
 
             strategies = get_zoo().strategies.list()
             self._strategy_params = _config_params(strategies)
-            for name, default in (("epochs", "default_epochs"),
-                                  ("head_lr_scale", "default_head_lr_scale")):
+            domains = get_zoo().domains.list()
+            defaults = {
+                "epochs": [f"{s.name} {s.default_epochs(s.make_config())}" for s in strategies],
+                "head_lr_scale": [f"{s.name} {_per_domain(s, domains)}" for s in strategies]}
+            for name, values in defaults.items():
                 option = next(p for p in self.params if p.name == name)
                 assert isinstance(option, click.Option) and option.help
-                defaults = ", ".join(f"{s.name} {getattr(s, default)(s.make_config()):g}"
-                                     for s in strategies)
-                option.help = option.help.replace("[default: the strategy's]",
-                                                  f"[default: the strategy's: {defaults}]")
+                option.help = option.help.replace(
+                    "[default: the strategy's]", f"[default: the strategy's: {', '.join(values)}]")
         return self._strategy_params
 
     def domain_params(self) -> list[click.Parameter]:
@@ -69,6 +70,15 @@ class AdaptCommand(click.Command):
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         own = super().get_params(ctx)
         return own[:-1] + self.strategy_params() + self.domain_params() + own[-1:]
+
+
+def _per_domain(strategy: Any, domains: list[Any]) -> str:
+    """A strategy's default head scale: one figure, or one per domain where they differ."""
+    config = strategy.make_config()
+    scales = {d.name: strategy.default_head_lr_scale(config, d) for d in domains}
+    if len(set(scales.values())) <= 1:
+        return f"{next(iter(scales.values()), 1.0):g}"
+    return " / ".join(f"{v:g} on {d}" for d, v in scales.items())
 
 
 def _config_params(components: list[Any]) -> list[click.Parameter]:

@@ -39,11 +39,11 @@ def test_head_and_pooler_step_at_the_scaled_rate(snapshot, tmp_path):
     assert pooler == pytest.approx(1e-3, rel=0.05)
 
 
-def test_full_fills_in_its_default_scale(snapshot, tmp_path):
+def test_full_fills_in_the_text_domains_scale(snapshot, tmp_path):
     from zoo import get_zoo
 
     body, pooler, recorded = _first_step(snapshot, tmp_path / "run", 0.0)
-    assert recorded == get_zoo().strategies.get("full").head_lr_scale > 1
+    assert recorded == get_zoo().domains.get("text").fresh_head_lr_scale > 1
     assert pooler / body == pytest.approx(recorded, rel=0.05)
 
 

@@ -117,6 +117,13 @@ def test_freeze_trains_the_classifier_alone_on_cached_features(runs, snapshot):
     assert freeze.result.feature_seconds > 0 and full.result.feature_seconds == 0
 
 
+def test_full_gives_a_vision_head_the_backbones_learning_rate(runs):
+    """Unlike text's, a vision head does not learn faster by default (the domain's measured
+    ``fresh_head_lr_scale``)."""
+    recorded = json.loads((runs["full"].output / "run.json").read_text())["train"]
+    assert recorded["head_lr_scale"] == 1.0
+
+
 def test_full_and_freeze_learn_the_shades_and_lora_trains_its_adapter_and_head(runs):
     for strategy in ("freeze", "full"):
         assert runs[strategy].result.test["accuracy"] > 0.5, strategy

@@ -104,6 +104,10 @@ class VisionDomain(Domain):
     name = "vision"
     description = "Images, on timm: CNN and ViT backbones with timm's preprocessing"
     config_class = VisionConfig
+    # A faster head does not pay here: mobilenetv2 / digits, full, 8 epochs, seeds 0 and 1
+    # (benchmarks/vision_digits.py): 0.9944 and 0.9667 test accuracy with the head at 1x,
+    # 0.9889 and 0.9500 at 10x.
+    fresh_head_lr_scale = 1.0
 
     # -- loading -------------------------------------------------------------------------
     def load_preprocessor(self, path: Path, *, entry: Backbone | None = None,
