@@ -52,6 +52,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0,
                         help="torch threads (0: the engine's default, every core); on a machine "
                              "another job is loading, 1 avoids OpenMP's waiting on a busy core")
+    parser.add_argument("--head-lr-scale", type=float, default=0.0,
+                        help="the head's learning rate as a multiple of the backbone's "
+                             "(0: each strategy's default, 10 for full)")
     parser.add_argument("--only", default="", help="comma-separated run names, e.g. freeze,scratch")
     parser.add_argument("--out", type=Path, help="keep the run directories here")
     args = parser.parse_args()
@@ -91,7 +94,8 @@ def main() -> None:
     for name, weights, snapshot, strategy, lr in plan:
         if wanted and name not in wanted:
             continue
-        config = TrainConfig(epochs=args.epochs, lr=lr, patience=0, seed=args.seed,
+        config = TrainConfig(epochs=args.epochs, lr=lr, head_lr_scale=args.head_lr_scale,
+                             patience=0, seed=args.seed,
                              progress=False, checkpoint_every=0, threads=args.threads)
         start = time.perf_counter()
         outcome = adapt_snapshot(snapshot, task, data, strategy=strategy, config=config,
