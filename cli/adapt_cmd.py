@@ -143,9 +143,9 @@ def _train_config(values: dict[str, Any]) -> TrainConfig:
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 def adapt_cmd(name: str, task_name: str, strategy: str, data: str | None, text_column: str | None,
-              label_column: str | None, skip_bad_rows: bool, split_seed: int, output: Path | None,
-              resume: bool,
-              no_progress: bool, as_json: bool, **options: Any) -> None:
+              label_column: str | None, skip_bad_rows: bool, split_seed: int,
+              output: Path | None, resume: bool, no_progress: bool, as_json: bool,
+              **options: Any) -> None:
     """Adapt backbone NAME to a task and write a run directory.
 
     \b

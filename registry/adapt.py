@@ -97,8 +97,8 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: AdaptData, *, strat
     if not config.lr:
         config = dataclasses.replace(config, lr=plugin.default_lr(strategy_config))
     if not config.head_lr_scale:
-        config = dataclasses.replace(config,
-                                     head_lr_scale=plugin.default_head_lr_scale(strategy_config, domain))
+        config = dataclasses.replace(
+            config, head_lr_scale=plugin.default_head_lr_scale(strategy_config, domain))
     if not data.train:
         raise UsageError(f"task {task.name!r} has no training examples")
     labels = data.labels or task.labels
