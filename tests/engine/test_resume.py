@@ -22,8 +22,9 @@ def _stop_at(step: int):
     return on_step
 
 
-@pytest.mark.parametrize("strategy", ["full", "freeze"])
-def test_resume_after_interruption_gives_the_same_metrics(tmp_path, strategy):
+@pytest.mark.parametrize("strategy, ema", [("full", 0.0), ("freeze", 0.0), ("full", 0.9)])
+def test_resume_after_interruption_gives_the_same_metrics(tmp_path, strategy, ema):
+    """With ``--ema`` the checkpoint must bring the weight average back too."""
     from zoo.adapt import AdaptData, SnapshotInfo, adapt_snapshot
     from zoo.catalog import Task
     from zoo.engine import TrainConfig
@@ -34,11 +35,11 @@ def test_resume_after_interruption_gives_the_same_metrics(tmp_path, strategy):
     # With dropout on, equal results also prove the random state is restored.
     snapshot = make_snapshot(tmp_path / "snapshot", dropout=0.1)
     whole = run(snapshot, tmp_path / "whole", sentiment, "classification", LABELS, strategy,
-                checkpoint_every=4, patience=0)
+                checkpoint_every=4, patience=0, ema=ema)
     data = AdaptData(sentiment(240, 1), sentiment(60, 2), sentiment(60, 3), LABELS, "0" * 64)
     task = Task(name="tiny", head="classification", labels=LABELS)
     kwargs = dict(strategy=strategy, output=tmp_path / "cut",
-                  config=TrainConfig(**{**FAST, "checkpoint_every": 4, "patience": 0}))
+                  config=TrainConfig(**{**FAST, "checkpoint_every": 4, "patience": 0, "ema": ema}))
     with pytest.raises(Interrupt):
         # Step 22 is mid-epoch 2 and two steps past the last checkpoint (step 20).
         adapt_snapshot(SnapshotInfo(snapshot, "tiny"), task, data, on_step=_stop_at(22), **kwargs)

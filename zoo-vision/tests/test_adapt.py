@@ -140,7 +140,6 @@ def test_distill_refuses_a_vision_task_before_any_work(snapshot, tmp_path):
     assert not (tmp_path / "run").exists()
 
 
-
 class Interrupt(Exception):
     pass
 
