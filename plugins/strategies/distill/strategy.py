@@ -47,8 +47,8 @@ class DistillStrategy(Strategy):
     # As many as the teacher's ``full`` run: the student's validation accuracy was still
     # rising at the third epoch on minilm-l6 / sentiment (0.8458, 0.8486, 0.8543).
     epochs = 3
-    # The head keeps the backbone's rate (the base class's 1, unlike full's 10): the student's
-    # classifier and pooler are the teacher's, already trained.
+    # The head keeps the backbone's rate (the base class's 1, not full's domain-given faster
+    # rate, 10 on text): the student's classifier and pooler are the teacher's, already trained.
     # The student is built by dropping transformer layers: text encoders only.
     domains = ("text",)
 
