@@ -129,7 +129,8 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: AdaptData, *, strat
                    workdir=staging.workdir,
                    metric=metric, cache_features=plugin.caches_features(strategy_config),
                    resume=resume, on_step=on_step,
-                   objective=plugin.objective(strategy_config, domain, head))
+                   objective=plugin.objective(strategy_config, domain, head),
+                   fixed=plugin.fixed_modules(model, domain, strategy_config))
     if state.is_main_process:
         fmt = plugin.save(result.model, domain, preprocessor, staging.artifacts, strategy_config,
                           snapshot.path, staging.output)

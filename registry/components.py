@@ -246,6 +246,13 @@ class Strategy(Component):
         """True when the backbone is wholly frozen, so its features can be computed once."""
         return False
 
+    def fixed_modules(self, model: Any, domain: Domain, config: Any) -> list[Any]:
+        """Modules of the prepared ``model`` that the strategy froze whole. Frozen weights
+        alone do not make a fixed function: in training mode batch norm would normalise with
+        each batch's statistics and move its running ones. The engine keeps these modules'
+        running statistics as loaded, as timm's freezing does."""
+        return []
+
     def complete_config(self, config: Any, output: Path,
                         adapt: Callable[[str, Path], Path]) -> Any:
         """The config with whatever it leaves open worked out before the model is built.

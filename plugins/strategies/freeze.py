@@ -42,6 +42,11 @@ class FreezeStrategy(Strategy):
     def caches_features(self, config: FreezeConfig) -> bool:
         return config.layers == -1
 
+    def fixed_modules(self, model: Any, domain: Domain, config: FreezeConfig) -> list[Any]:
+        if config.layers == -1:
+            return [domain.backbone_module(model)]
+        return list(domain.backbone_layers(model)[:config.layers + 1])
+
     def prepare(self, model: Any, domain: Domain, config: FreezeConfig) -> Any:
         for p in model.parameters():
             p.requires_grad_(True)

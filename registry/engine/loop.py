@@ -87,6 +87,15 @@ def _runner(model: Any, domain: Domain, cached: bool) -> Any:
     return Runner()
 
 
+def _hold_statistics(modules: Sequence[Any]) -> None:
+    """Put the running-statistics layers (batch norm) inside ``modules`` back in eval mode
+    after the model was set to train: they normalise with, and keep, their loaded statistics."""
+    for module in modules:
+        for sub in module.modules():
+            if getattr(sub, "track_running_stats", False):
+                sub.eval()
+
+
 def _stack(rows: Sequence[Any]) -> Any:
     """Per-example logits as one tensor; per-token rows are padded to the longest."""
     import torch
@@ -105,7 +114,7 @@ class _Engine:
 
     def __init__(self, model: Any, domain: Domain, head: Head, preprocessor: Any,
                  config: TrainConfig, cached: bool, metric: str,
-                 objective: Objective | None = None) -> None:
+                 objective: Objective | None = None, fixed: Sequence[Any] = ()) -> None:
         import torch
 
         self.domain, self.head, self.preprocessor = domain, head, preprocessor
@@ -117,6 +126,7 @@ class _Engine:
         torch.set_num_threads(threads)
         self.model = model
         self.objective = objective
+        self.fixed = fixed
         self.average: WeightAverage | None = None
 
     # -- data ----------------------------------------------------------------------------
@@ -245,6 +255,7 @@ class _Engine:
         while state.epoch < cfg.epochs and not state.stopped_early and state.step < total:
             batches = epoch_batches(lengths, cfg.batch_size, cfg.seed, state.epoch, self.world)
             runner.train()
+            _hold_statistics(self.fixed)
             epoch_start = time.perf_counter()
             for b in range(state.batch, len(batches)):
                 if state.step >= total:
@@ -342,13 +353,14 @@ def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: 
           train: Sequence[Any], validation: Sequence[Any], test: Sequence[Any], workdir: Path,
           metric: str | None = None, cache_features: bool = False,
           resume: bool = False, on_step: Callable[[int], None] | None = None,
-          objective: Objective | None = None) -> TrainResult:
+          objective: Objective | None = None, fixed: Sequence[Any] = ()) -> TrainResult:
     """Train ``model`` (already prepared by its strategy) on examples with ``.input`` and
     ``.label``; checkpoints and the feature cache live in ``workdir``. ``config.epochs`` and
     ``config.lr`` must be set (the adapt glue fills them from the strategy's defaults).
 
     ``on_step(step)`` is called after every optimizer step (progress reporting; tests use it
     to interrupt a run). ``objective`` replaces the head's loss (a strategy's own).
+    ``fixed`` are the modules the strategy froze whole: their batch-norm statistics stay put.
     """
     from accelerate.utils import set_seed
 
@@ -356,7 +368,7 @@ def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: 
         raise UsageError("the engine needs epochs and a learning rate: set --epochs and --lr")
     set_seed(config.seed)
     engine = _Engine(model, domain, head, preprocessor, config, cache_features,
-                     metric or head.default_metric, objective)
+                     metric or head.default_metric, objective, fixed)
     workdir.mkdir(parents=True, exist_ok=True)
 
     def encode(examples: Sequence[Any]) -> list[dict[str, Any]]:

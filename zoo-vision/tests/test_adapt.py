@@ -184,15 +184,21 @@ def test_freeze_layers_keeps_the_stem_and_first_stage_and_trains_the_rest(snapsh
     domain = get_zoo().domains.get("vision")
     model = domain.build_model(snapshot, get_zoo().heads.get("classification"), TASK.labels,
                                config=domain.make_config(**TASK.options))
-    names = {id(p): n for n, p in model.named_parameters()}
+    names = {id(t): n for n, t in [*model.named_parameters(), *model.named_buffers()]}
     layers = [[names[id(p)] for p in layer.parameters()] for layer in domain.backbone_layers(model)]
+    stats = [[names[id(b)] for b in layer.buffers() if b.is_floating_point()]
+             for layer in domain.backbone_layers(model)]
     assert len(layers) > 2
     original = load_file(str(snapshot / "model.safetensors"))
     tuned = load_file(str(run.output / "model.safetensors"))
     frozen = layers[0] + layers[1]  # the stem ("embeddings") and the first stage
     assert frozen and all(torch.equal(tuned[n], original[n]) for n in frozen)
-    for layer in layers[2:]:
+    # ...and stay a fixed function: their batch norms keep the loaded running statistics.
+    held = stats[0] + stats[1]
+    assert held and all(torch.equal(tuned[n], original[n]) for n in held)
+    for layer, layer_stats in zip(layers[2:], stats[2:]):
         assert not all(torch.equal(tuned[n], original[n]) for n in layer)
+        assert not layer_stats or not all(torch.equal(tuned[n], original[n]) for n in layer_stats)
     assert not torch.equal(tuned["classifier.weight"], original["classifier.weight"])
 
 @pytest.fixture(scope="module")
