@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +17,9 @@ def catalog_snapshot(entry: str) -> Path:
 
 
 def task_data(task: str, train_rows: int = 0) -> Any:
-    """``task``'s catalog data as ``AdaptData``; optionally fewer training rows, for time."""
+    """``task``'s catalog data as ``TaskData``; optionally fewer training rows, for time."""
     from zoo import get_zoo
-    from zoo.adapt import AdaptData
     from zoo.data import load_task_data
 
-    entry = get_zoo().tasks.get(task)
-    data = load_task_data(entry)
-    train = data.train[:train_rows] if train_rows else data.train
-    return AdaptData(train, data.validation, data.test, tuple(data.labels), data.sha256,
-                     name=entry.dataset)
+    data = load_task_data(get_zoo().tasks.get(task))
+    return dataclasses.replace(data, train=data.train[:train_rows]) if train_rows else data

@@ -60,7 +60,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from zoo import get_zoo
-    from zoo.adapt import AdaptData, SnapshotInfo, adapt_snapshot
+    from zoo.adapt import SnapshotInfo, adapt_snapshot
     from zoo.data import load_task_data
     from zoo.engine import TrainConfig
     from zoo.resolve import resolve
@@ -69,9 +69,7 @@ def main() -> None:
     zoo = get_zoo()
     task, entry = zoo.tasks.get("digits"), zoo.backbones.get(args.entry)
     head = zoo.heads.get(task.head)
-    split = load_task_data(task, label_kind=head.label_kind, seed=args.seed)
-    data = AdaptData(split.train, split.validation, split.test, tuple(split.labels), split.sha256,
-                     name=task.dataset)
+    data = load_task_data(task, label_kind=head.label_kind, seed=args.seed)
     snap = resolve(entry, progress=False)
     check_weights(snap, entry.allow_pickle)
     pretrained = SnapshotInfo(snap.path, entry.name, repo=entry.repo, revision=snap.revision,

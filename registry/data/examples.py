@@ -28,7 +28,8 @@ class TaskData:
     ``validation`` is for model selection and ``test`` only for the final report, so the
     reported figure is never the one that was optimised. ``labels`` maps an index to its
     name (empty for regression). ``sha256`` identifies the examples actually used (after
-    bad rows were dropped), for run provenance; ``skipped_rows`` counts those dropped.
+    bad rows were dropped), for run provenance; ``skipped_rows`` counts those dropped;
+    ``name`` says where the data came from (a catalog dataset or the user's path).
     """
 
     train: list[Example]
@@ -36,5 +37,6 @@ class TaskData:
     test: list[Example]
     labels: tuple[str, ...]
     sha256: str
-    description: str
+    description: str = ""
     skipped_rows: int = 0
+    name: str = ""

@@ -107,7 +107,8 @@ def load_task_data(task: Task, *, data: Path | None = None, text_column: str | N
         sha256=_digest(out, names, label_kind),
         description=_describe(raw.origin if data is None or split_col is not None
                               else f"{raw.origin}, split by seed {raw.split_seed}",
-                              out, names, len(bad)), skipped_rows=len(bad))
+                              out, names, len(bad)), skipped_rows=len(bad),
+        name=str(data) if data is not None else task.dataset)
 
 
 def _read(task: Task, data: Path | None, seed: int) -> RawData:

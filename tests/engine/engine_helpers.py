@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from zoo.adapt import AdaptData, AdaptOutcome, SnapshotInfo, adapt_snapshot
+from zoo.adapt import AdaptOutcome, SnapshotInfo, adapt_snapshot
+from zoo.data import TaskData
 from zoo.catalog import Task
 from zoo.engine import TrainConfig
 
@@ -15,7 +16,7 @@ FAST = dict(epochs=3, batch_size=16, lr=2e-3, progress=False, bf16=False, checkp
 def run(snapshot: Path, out: Path, make: Any, head: str, labels: tuple[str, ...],
         strategy: str = "full", options: dict | None = None, n: int = 240, resume: bool = False,
         **config: Any) -> AdaptOutcome:
-    data = AdaptData(make(n, 1), make(60, 2), make(60, 3), labels, "0" * 64, name="tiny")
+    data = TaskData(make(n, 1), make(60, 2), make(60, 3), labels, "0" * 64, name="tiny")
     task = Task(name="tiny", head=head, labels=labels)
     return adapt_snapshot(SnapshotInfo(snapshot, "tiny-bert", repo="local/tiny", revision="r0"),
                           task, data, strategy=strategy, strategy_options=options or {},

@@ -24,7 +24,8 @@ def _reviews(path: Path) -> list[Example]:
 
 
 def test_minilm_fine_tuned_beats_the_majority_class(tmp_path):
-    from zoo.adapt import AdaptData, SnapshotInfo, adapt_snapshot
+    from zoo.adapt import SnapshotInfo, adapt_snapshot
+    from zoo.data import TaskData
     from zoo.catalog import Task
     from zoo.engine import TrainConfig
 
@@ -33,7 +34,7 @@ def test_minilm_fine_tuned_beats_the_majority_class(tmp_path):
     labels = ("negative", "positive")
     outcome = adapt_snapshot(
         SnapshotInfo(minilm_dir(tmp_path), "minilm-l6"), Task(name="sentiment", labels=labels),
-        AdaptData(train, val, test, labels, "0" * 64), strategy="full",
+        TaskData(train, val, test, labels, "0" * 64), strategy="full",
         config=TrainConfig(epochs=2, batch_size=16, progress=False, checkpoint_every=0),
         output=tmp_path / "run")
     majority = max(sum(e.label for e in test), sum(1 - e.label for e in test)) / len(test)

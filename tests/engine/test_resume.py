@@ -25,7 +25,8 @@ def _stop_at(step: int):
 @pytest.mark.parametrize("strategy, ema", [("full", 0.0), ("freeze", 0.0), ("full", 0.9)])
 def test_resume_after_interruption_gives_the_same_metrics(tmp_path, strategy, ema):
     """With ``--ema`` the checkpoint must bring the weight average back too."""
-    from zoo.adapt import AdaptData, SnapshotInfo, adapt_snapshot
+    from zoo.adapt import SnapshotInfo, adapt_snapshot
+    from zoo.data import TaskData
     from zoo.catalog import Task
     from zoo.engine import TrainConfig
 
@@ -36,7 +37,7 @@ def test_resume_after_interruption_gives_the_same_metrics(tmp_path, strategy, em
     snapshot = make_snapshot(tmp_path / "snapshot", dropout=0.1)
     whole = run(snapshot, tmp_path / "whole", sentiment, "classification", LABELS, strategy,
                 checkpoint_every=4, patience=0, ema=ema)
-    data = AdaptData(sentiment(240, 1), sentiment(60, 2), sentiment(60, 3), LABELS, "0" * 64)
+    data = TaskData(sentiment(240, 1), sentiment(60, 2), sentiment(60, 3), LABELS, "0" * 64)
     task = Task(name="tiny", head="classification", labels=LABELS)
     kwargs = dict(strategy=strategy, output=tmp_path / "cut",
                   config=TrainConfig(**{**FAST, "checkpoint_every": 4, "patience": 0, "ema": ema}))

@@ -82,12 +82,13 @@ def test_epochs_help_names_each_strategys_own_default():
 
 def test_bad_rows_are_a_usage_error(snapshot, tmp_path):
     from engine_tiny import Example
-    from zoo.adapt import AdaptData, SnapshotInfo, adapt_snapshot
+    from zoo.adapt import SnapshotInfo, adapt_snapshot
+    from zoo.data import TaskData
     from zoo.catalog import Task
     from zoo.errors import UsageError
 
     rows = sentiment(20) + [Example(None, 1)]
-    data = AdaptData(rows, rows[:4], rows[:4], ("negative", "positive"), "0" * 64)
+    data = TaskData(rows, rows[:4], rows[:4], ("negative", "positive"), "0" * 64)
     with pytest.raises(UsageError, match="needs each input as a string"):
         adapt_snapshot(SnapshotInfo(snapshot, "tiny"), Task(name="t", labels=("negative", "positive")),
                        data, strategy="full", output=tmp_path / "run")

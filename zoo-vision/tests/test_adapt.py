@@ -16,7 +16,8 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file
 
-from zoo.adapt import AdaptData, SnapshotInfo, adapt_snapshot
+from zoo.adapt import SnapshotInfo, adapt_snapshot
+from zoo.data import TaskData
 from zoo.catalog import Task
 from zoo.data import Example
 from zoo.engine import TrainConfig
@@ -56,7 +57,7 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def runs(snapshot: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """One finished run per strategy (module-scoped: several tests read each)."""
-    data = AdaptData(examples(32, 0), examples(8, 100), examples(8, 200), TASK.labels, "0" * 64,
+    data = TaskData(examples(32, 0), examples(8, 100), examples(8, 200), TASK.labels, "0" * 64,
                      name="shades")
     out = tmp_path_factory.mktemp("runs")
     return {strategy: adapt_snapshot(SnapshotInfo(snapshot, "tiny-vision"), TASK, data,
@@ -133,7 +134,7 @@ def test_full_and_freeze_learn_the_shades_and_lora_trains_its_adapter_and_head(r
 
 
 def test_distill_refuses_a_vision_task_before_any_work(snapshot, tmp_path):
-    data = AdaptData(examples(4, 0), [], [], TASK.labels, "0" * 64)
+    data = TaskData(examples(4, 0), [], [], TASK.labels, "0" * 64)
     with pytest.raises(UsageError, match="works on text tasks only; task 'shades' is vision"):
         adapt_snapshot(SnapshotInfo(snapshot, "tiny-vision"), TASK, data, strategy="distill",
                        config=TrainConfig(**FAST), output=tmp_path / "run")
@@ -149,7 +150,7 @@ def test_an_interrupted_run_resumes_to_the_figures_of_an_uninterrupted_one(snaps
     figures show that the random state and the running statistics came back as they were."""
     task = Task(name="shades", domain="vision", labels=TASK.labels,
                 options={"image_size": 32, "hflip": 0.5, "min_scale": 0.5})
-    data = AdaptData(examples(32, 0), examples(8, 100), examples(8, 200), TASK.labels, "0" * 64)
+    data = TaskData(examples(32, 0), examples(8, 100), examples(8, 200), TASK.labels, "0" * 64)
     kwargs = dict(strategy="full", config=TrainConfig(**{**FAST, "checkpoint_every": 2,
                                                            "patience": 0}))
     whole = adapt_snapshot(SnapshotInfo(snapshot, "tiny-vision"), task, data,
@@ -176,7 +177,7 @@ def test_an_interrupted_run_resumes_to_the_figures_of_an_uninterrupted_one(snaps
 def test_freeze_layers_keeps_the_stem_and_first_stage_and_trains_the_rest(snapshot, tmp_path):
     from zoo import get_zoo
 
-    data = AdaptData(examples(32, 0), examples(8, 100), examples(8, 200), TASK.labels, "0" * 64)
+    data = TaskData(examples(32, 0), examples(8, 100), examples(8, 200), TASK.labels, "0" * 64)
     run = adapt_snapshot(SnapshotInfo(snapshot, "tiny-vision"), TASK, data, strategy="freeze",
                          strategy_options={"layers": 1}, config=TrainConfig(**FAST),
                          output=tmp_path / "run")
