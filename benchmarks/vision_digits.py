@@ -105,7 +105,7 @@ def main() -> None:
         print(f"  {name}: accuracy {rows[-1].accuracy:.4f} in {rows[-1].wall_seconds:.0f}s",
               flush=True)
     print()
-    print(f"| weights | strategy | lr | test accuracy | best epoch | wall s |")
+    print("| weights | strategy | lr | test accuracy | best epoch | wall s |")
     print("|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r.weights} | {r.strategy} | {r.lr:g} | {r.accuracy:.4f} | {r.best_epoch} | "

@@ -11,7 +11,7 @@ import zoo
 from zoo.data.formats import reader_for
 from zoo.errors import UsageError
 
-from data_helpers import write_csv, write_jsonl
+from data_helpers import write_csv
 
 
 def reader(name: str) -> zoo.Reader:

@@ -4,7 +4,6 @@ resume, and the lock file."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
 from helpers import REPO, backbone, sha, tiny_files, write_catalog
@@ -110,7 +109,7 @@ def test_two_concurrent_pulls_leave_a_correct_cache(hub_server, isolated):
 
     files = tiny_files()
     files["model.safetensors"] = b"w" * 3_000_000
-    server = hub_server({REPO: {"main": files}})
+    hub_server({REPO: {"main": files}})
     write_catalog(isolated, REPO, "main", files)
     cmd = [sys.executable, "-m", "zoo.cli.main", "pull", "tiny", "--json"]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
