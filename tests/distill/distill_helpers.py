@@ -87,8 +87,8 @@ def engine_run(snapshot: Path, output: Path, strategy: str, options: dict | None
     """``adapt_snapshot`` on the tiny snapshot and tiny data (sentiment, or word tags for the
     token head), test-sized."""
     from zoo.adapt import SnapshotInfo, adapt_snapshot
-    from zoo.data import TaskData
     from zoo.catalog import Task
+    from zoo.data import TaskData
     from zoo.engine import TrainConfig
 
     make, labels = ((tagging, ("other", "positive", "negative")) if head == "token-classification"

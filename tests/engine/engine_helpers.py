@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from zoo.adapt import AdaptOutcome, SnapshotInfo, adapt_snapshot
-from zoo.data import TaskData
 from zoo.catalog import Task
+from zoo.data import TaskData
 from zoo.engine import TrainConfig
 
 FAST = dict(epochs=3, batch_size=16, lr=2e-3, progress=False, bf16=False, checkpoint_every=0)

@@ -10,8 +10,8 @@ import pytest
 
 from zoo import get_zoo
 from zoo.adapt import SnapshotInfo, adapt_snapshot, check_strategy_domain
-from zoo.data import TaskData
 from zoo.catalog import Task
+from zoo.data import TaskData
 from zoo.engine import TrainConfig, train
 from zoo.errors import UsageError
 from zoo.plugins.text.domain import TextDomain

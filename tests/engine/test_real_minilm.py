@@ -25,8 +25,8 @@ def _reviews(path: Path) -> list[Example]:
 
 def test_minilm_fine_tuned_beats_the_majority_class(tmp_path):
     from zoo.adapt import SnapshotInfo, adapt_snapshot
-    from zoo.data import TaskData
     from zoo.catalog import Task
+    from zoo.data import TaskData
     from zoo.engine import TrainConfig
 
     rows = _reviews(reviews_file(tmp_path))

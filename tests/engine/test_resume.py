@@ -26,8 +26,8 @@ def _stop_at(step: int):
 def test_resume_after_interruption_gives_the_same_metrics(tmp_path, strategy, ema):
     """With ``--ema`` the checkpoint must bring the weight average back too."""
     from zoo.adapt import SnapshotInfo, adapt_snapshot
-    from zoo.data import TaskData
     from zoo.catalog import Task
+    from zoo.data import TaskData
     from zoo.engine import TrainConfig
 
     from engine_helpers import FAST

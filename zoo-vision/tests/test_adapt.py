@@ -17,9 +17,8 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from zoo.adapt import SnapshotInfo, adapt_snapshot
-from zoo.data import TaskData
 from zoo.catalog import Task
-from zoo.data import Example
+from zoo.data import Example, TaskData
 from zoo.engine import TrainConfig
 from zoo.errors import UsageError
 from zoo.inference import load_run
