@@ -49,6 +49,23 @@ def test_distill_from_a_teacher_run(snapshot: Path, teacher: Path, tmp_path: Pat
     assert model.config.num_hidden_layers == 2
 
 
+def test_the_teacher_is_loaded_once_per_run(snapshot: Path, teacher: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """prepare() builds the student from the teacher and hands it to objective()."""
+    from zoo.plugins.text.domain import TextDomain
+
+    loads: list[Path] = []
+    real = TextDomain.load_run
+
+    def counted(self, path, head):  # the real loader, counted
+        loads.append(Path(path))
+        return real(self, path, head)
+
+    monkeypatch.setattr(TextDomain, "load_run", counted)
+    engine_run(snapshot, tmp_path / "student", "distill", {"teacher": str(teacher)})
+    assert loads.count(Path(teacher)) == 1
+
+
 def test_distill_without_a_teacher_adapts_one_with_full_first(snapshot: Path, tmp_path: Path) -> None:
     out = engine_run(snapshot, tmp_path / "run", "distill", {"student_layers": 1}, epochs=1)
     teacher = tmp_path / "run-teacher"

@@ -52,6 +52,17 @@ class DistillStrategy(Strategy):
     # The student is built by dropping transformer layers: text encoders only.
     domains = ("text",)
 
+    def __init__(self) -> None:
+        # prepare() hands the teacher it loaded to objective(), which the adapt glue calls
+        # next: a base-size teacher is loaded once per run, not twice.
+        self._handed: tuple[str, Any, dict[str, Any]] | None = None
+
+    def _teacher(self, domain: Domain, path: str) -> tuple[Any, dict[str, Any]]:
+        handed, self._handed = self._handed, None
+        if handed is not None and handed[0] == path:
+            return handed[1], handed[2]
+        return load_teacher(domain, Path(path))
+
     def complete_config(self, config: DistillConfig, output: Path,
                         adapt: Callable[[str, Path], Path]) -> DistillConfig:
         """Without --teacher, fine-tune the entry with ``full`` first (beside the output, and
@@ -67,16 +78,17 @@ class DistillStrategy(Strategy):
     def prepare(self, model: Any, domain: Domain, config: DistillConfig) -> Any:
         """The student, built from the teacher (``model``, the fresh backbone and head, only
         tells how many labels the task has)."""
-        teacher, _ = load_teacher(domain, Path(config.teacher))
+        teacher, run = load_teacher(domain, Path(config.teacher))
         if teacher.config.num_labels != model.config.num_labels:
             raise UsageError(f"teacher {config.teacher} has {teacher.config.num_labels} labels "
                              f"but the task has {model.config.num_labels}")
         student, _ = build_student(teacher, config.student_layers or None)
         student.requires_grad_(True)
+        self._handed = (config.teacher, teacher, run)
         return student.train()
 
     def objective(self, config: DistillConfig, domain: Domain, head: Head) -> DistillObjective:
-        teacher, run = load_teacher(domain, Path(config.teacher))
+        teacher, run = self._teacher(domain, config.teacher)
         if run.get("head") != head.name:
             raise UsageError(f"teacher {config.teacher} has a {run.get('head')!r} head but the "
                              f"task needs {head.name!r}")
