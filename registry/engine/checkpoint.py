@@ -37,8 +37,8 @@ class LoopState:
 
 def trainable_state(model: Any) -> dict[str, Any]:
     """Copies of the tensors that training changes: the parameters that train, and every
-    buffer, since batch norm's running statistics move in training mode, in frozen layers
-    too (the rest comes from the snapshot)."""
+    buffer, since batch norm's running statistics move in training mode even where the
+    weights are frozen (LoRA's base; the rest comes from the snapshot)."""
     names = {n for n, p in model.named_parameters() if p.requires_grad}
     names.update(n for n, _ in model.named_buffers())
     return {k: v.detach().clone() for k, v in model.state_dict().items() if k in names}
