@@ -109,6 +109,10 @@ def _train_config(values: dict[str, Any]) -> TrainConfig:
 @click.option("--data", type=click.Path(dir_okay=True), help="Your own data file instead of the task's dataset.")
 @click.option("--text-column", help="Column holding the input in --data.")
 @click.option("--label-column", help="Column holding the label in --data.")
+@click.option("--confidence-column", help="Column of --data saying how sure each label is, a "
+              "probability in (0, 1]: training aims at it instead of certainty.")
+@click.option("--hard-labels", is_flag=True, help="Ignore the dataset's label confidence "
+              "(movie-reviews has one) and train on the labels alone.")
 @click.option("--skip-bad-rows", is_flag=True, help="Skip malformed rows instead of failing.")
 @click.option("--split-seed", type=int, default=0, show_default=True,
               help="Seed of the 80/10/10 split of --data without splits of its own. --seed "
@@ -143,9 +147,9 @@ def _train_config(values: dict[str, Any]) -> TrainConfig:
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 def adapt_cmd(name: str, task_name: str, strategy: str, data: str | None, text_column: str | None,
-              label_column: str | None, skip_bad_rows: bool, split_seed: int,
-              output: Path | None, resume: bool, no_progress: bool, as_json: bool,
-              **options: Any) -> None:
+              label_column: str | None, confidence_column: str | None, hard_labels: bool,
+              skip_bad_rows: bool, split_seed: int, output: Path | None, resume: bool,
+              no_progress: bool, as_json: bool, **options: Any) -> None:
     """Adapt backbone NAME to a task and write a run directory.
 
     \b
@@ -173,7 +177,8 @@ def adapt_cmd(name: str, task_name: str, strategy: str, data: str | None, text_c
                     domain_options=domain_options, config=config,
                     output=output, resume=resume, data=data, text_column=text_column,
                     label_column=label_column, skip_bad_rows=skip_bad_rows,
-                    split_seed=split_seed)
+                    split_seed=split_seed, confidence_column=confidence_column,
+                    hard_labels=hard_labels)
     summary = {"output": str(outcome.output), "test": outcome.result.test,
                "best_epoch": outcome.result.best_epoch + 1, "steps": outcome.result.steps,
                "wall_seconds": round(outcome.wall_seconds, 1)}

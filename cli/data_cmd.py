@@ -47,6 +47,9 @@ def _label_kind(head: str, asked: str | None) -> str:
               help="Your own data: CSV, TSV, JSONL, Parquet, a `datasets` directory or text folders.")
 @click.option("--text-column", metavar="C", help="The column holding the text (default: text, ...).")
 @click.option("--label-column", metavar="C", help="The column holding the label (default: label, ...).")
+@click.option("--confidence-column", metavar="C",
+              help="The column saying how sure each label is, a probability in (0, 1].")
+@click.option("--hard-labels", is_flag=True, help="Leave out the dataset's label confidence.")
 @click.option("--label-kind", type=click.Choice(LABEL_KINDS),
               help="How labels are read; by default the task's head decides.")
 @click.option("--skip-bad-rows", is_flag=True, help="Leave out rows that cannot be used, and count them.")
@@ -54,8 +57,8 @@ def _label_kind(head: str, asked: str | None) -> str:
               help="Seed of the 80/10/10 split of your own data when it has no splits of its own.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def data_cmd(task_name: str, data_path: Path | None, text_column: str | None,
-             label_column: str | None, label_kind: str | None, skip_bad_rows: bool, split_seed: int,
-             as_json: bool) -> None:
+             label_column: str | None, confidence_column: str | None, hard_labels: bool,
+             label_kind: str | None, skip_bad_rows: bool, split_seed: int, as_json: bool) -> None:
     """Show the labels, split sizes and data hash that TASK would train on.
 
     \b
@@ -66,7 +69,8 @@ def data_cmd(task_name: str, data_path: Path | None, text_column: str | None,
     task = get_zoo().tasks.get(task_name)
     kind = _label_kind(task.head, label_kind)
     data = load_task_data(task, data=data_path, text_column=text_column, label_column=label_column,
-                          label_kind=kind, skip_bad_rows=skip_bad_rows, seed=split_seed)
+                          label_kind=kind, skip_bad_rows=skip_bad_rows, seed=split_seed,
+                          confidence_column=confidence_column, hard_labels=hard_labels)
     counts = label_counts(data, kind)
     if as_json:
         emit_json({"task": task.name, "label_kind": kind, "labels": list(data.labels),

@@ -145,11 +145,13 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
           domain_options: dict[str, Any] | None = None, config: TrainConfig = TrainConfig(),
           output: Path | None = None, resume: bool = False, data: str | None = None,
           text_column: str | None = None, label_column: str | None = None,
-          skip_bad_rows: bool = False, split_seed: int = 0) -> AdaptOutcome:
+          skip_bad_rows: bool = False, split_seed: int = 0,
+          confidence_column: str | None = None, hard_labels: bool = False) -> AdaptOutcome:
     """Resolve ``entry_name``, load ``task_name``'s data (or ``data``), adapt, write the run.
 
     ``split_seed`` splits ``data`` when it has no splits of its own; it is not ``config.seed``,
-    so runs that differ only in their training seed are scored on the same test rows."""
+    so runs that differ only in their training seed are scored on the same test rows.
+    ``confidence_column`` / ``hard_labels``: see :func:`zoo.data.load_task_data`."""
     zoo = get_zoo()
     backbone, task = zoo.backbones.get(entry_name), zoo.tasks.get(task_name)
     head = zoo.heads.get(task.head)
@@ -166,7 +168,8 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
 
     task_data = data_module.load_task_data(
         task, data=Path(data) if data else None, text_column=text_column, label_column=label_column,
-        label_kind=head.label_kind, skip_bad_rows=skip_bad_rows, seed=split_seed)
+        label_kind=head.label_kind, skip_bad_rows=skip_bad_rows, seed=split_seed,
+        confidence_column=confidence_column, hard_labels=hard_labels)
     snap = resolve_module.resolve(backbone, progress=config.progress)
     check_weights(snap, backbone.allow_pickle)
     output = output or Path("runs") / f"{entry_name}-{task_name}-{strategy}"

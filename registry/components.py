@@ -188,6 +188,12 @@ class Head(Component):
         """Labels of a batch as a tensor the loss accepts (per-word labels come padded)."""
         raise NotImplementedError
 
+    def soft_label_tensor(self, labels: Sequence[Any], confidence: Sequence[float]) -> Any:
+        """Training targets for labels the data is only so sure of (``Example.confidence``),
+        in a form :meth:`loss` accepts. Only heads with single labels can take them."""
+        raise UsageError(f"head {self.name!r} cannot train on label confidence: "
+                         "leave out the confidence column")
+
     def loss(self, logits: Any, labels: Any) -> Any:
         """The training loss of a batch."""
         raise NotImplementedError

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from zoo.components import Head
@@ -20,6 +21,30 @@ def macro_f1(pred: Any, gold: Any, n: int) -> float:
     return sum(scores) / len(scores) if scores else 0.0
 
 
+@dataclass(frozen=True)
+class SoftTargets:
+    """A batch's labels with how sure the data is of each (``Example.confidence``).
+
+    The loss turns them into probabilities: the confidence on the row's label, the rest
+    shared by the others. Cross-entropy against those stops pushing a logit once it matches
+    how sure the data is, so a sentence the raters barely leaned on pulls less than a clear
+    one. The number of classes comes from the logits, which the loss has and a batch does not.
+    """
+
+    index: Any
+    confidence: Any
+
+    def to(self, device: Any) -> SoftTargets:
+        return SoftTargets(self.index.to(device), self.confidence.to(device))
+
+    def probabilities(self, n: int) -> Any:
+        import torch
+
+        one_hot = torch.nn.functional.one_hot(self.index, n).float()
+        sure = self.confidence.unsqueeze(-1)
+        return one_hot * sure + (1 - one_hot) * (1 - sure) / max(n - 1, 1)
+
+
 class ClassificationHead(Head):
     name = "classification"
     description = "Single-label classification (softmax, cross-entropy); accuracy and macro-averaged F1"
@@ -34,9 +59,17 @@ class ClassificationHead(Head):
 
         return torch.tensor(list(labels), dtype=torch.long)
 
+    def soft_label_tensor(self, labels: Sequence[Any], confidence: Sequence[float]) -> Any:
+        import torch
+
+        return SoftTargets(self.label_tensor(labels),
+                           torch.tensor(list(confidence), dtype=torch.float32))
+
     def loss(self, logits: Any, labels: Any) -> Any:
         import torch.nn.functional as F
 
+        if isinstance(labels, SoftTargets):
+            return F.cross_entropy(logits.float(), labels.probabilities(logits.shape[-1]))
         return F.cross_entropy(logits.float(), labels)
 
     def metrics(self, logits: Any, labels: Any) -> dict[str, float]:

@@ -15,10 +15,13 @@ class Example:
 
     ``input`` is the raw domain input (a str for text, a list of words for token
     classification): tokenizing belongs to the domain, which knows the backbone.
+    ``confidence`` is how sure the data is of a single label (raters' agreement, a graded
+    score), when it says: training then aims at that probability instead of certainty.
     """
 
     input: Any
     label: Any
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)

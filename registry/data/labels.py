@@ -87,16 +87,28 @@ def parse_multi(value: Any, separator: str) -> tuple[str, ...]:
 
 
 def parse_regression(value: Any) -> float:
+    return _number(value, "label")
+
+
+def parse_confidence(value: Any) -> float:
+    """How sure a row is of its label: a probability in (0, 1]."""
+    number = _number(value, "confidence")
+    if not 0 < number <= 1:
+        raise BadValue(f"confidence {value!r} is outside (0, 1]")
+    return number
+
+
+def _number(value: Any, what: str) -> float:
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise BadValue("missing label")
+        raise BadValue(f"missing {what}")
     if isinstance(value, bool):
-        raise BadValue("label is a boolean, expected a number")
+        raise BadValue(f"{what} is a boolean, expected a number")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise BadValue(f"label {value!r} is not a number") from None
+        raise BadValue(f"{what} {value!r} is not a number") from None
     if not math.isfinite(number):
-        raise BadValue(f"label {value!r} is not a finite number")
+        raise BadValue(f"{what} {value!r} is not a finite number")
     return number
 
 

@@ -49,16 +49,22 @@ class Parsed:
     input: Any
     label: Any  # label name(s) or a float, encoded to indices once the label set is known
     split: str | None  # the data's own split, when it has a split column
+    confidence: float | None = None  # how sure the row is of its label, when the data says
 
 
 def load_task_data(task: Task, *, data: Path | None = None, text_column: str | None = None,
                    label_column: str | None = None, label_kind: str = "single",
-                   skip_bad_rows: bool = False, seed: int = 0) -> TaskData:
+                   skip_bad_rows: bool = False, seed: int = 0,
+                   confidence_column: str | None = None, hard_labels: bool = False) -> TaskData:
     """Read ``task``'s data (its catalog dataset, or the user's ``data``) and split it.
 
     A catalog dataset is split by its own ``splits`` and ``seed`` so every run sees the same
     test set; the user's data is split by its split column or ``datasets`` splits when it has
     them, else 80/10/10 keyed by ``seed`` (which the description then names).
+
+    ``confidence_column`` (or the dataset's ``confidence_column`` option) names a column
+    holding how sure each row is of its single label, a probability in (0, 1];
+    ``hard_labels`` leaves the dataset's out.
     """
     if label_kind not in LABEL_KINDS:
         raise UsageError(f"unknown label kind {label_kind!r}; expected one of {', '.join(LABEL_KINDS)}")
@@ -74,6 +80,9 @@ def load_task_data(task: Task, *, data: Path | None = None, text_column: str | N
                        columns, "text", raw.origin)
     label_col = _column(label_column or raw.options.get("label_column"), raw.reader.label_columns,
                         columns, "label", raw.origin)
+    declared = None if hard_labels else raw.options.get("confidence_column")
+    confidence_col = _confidence_column(confidence_column, declared, label_kind, columns,
+                                        raw.origin)
     split_col = raw.options.get("split_column", "split")
     if split_col not in columns or split_col in (text_col, label_col):
         split_col = None
@@ -84,7 +93,7 @@ def load_task_data(task: Task, *, data: Path | None = None, text_column: str | N
     for row in raw.rows:
         try:
             parsed.append(_parse(row, text_col, label_col, split_col, label_kind, separator,
-                                 task.domain))
+                                 task.domain, confidence_col))
         except lab.BadValue as exc:
             bad.append((row.where, str(exc)))
     if bad and (not skip_bad_rows or not parsed):
@@ -101,13 +110,13 @@ def load_task_data(task: Task, *, data: Path | None = None, text_column: str | N
         splits = complete([p.split for p in parsed], keys, raw.split_seed)
     out: dict[str, list[Example]] = {name: [] for name in SPLITS}
     for p, split in zip(parsed, splits):
-        out[split].append(Example(p.input, _encode(p.label, label_kind, index)))
+        out[split].append(Example(p.input, _encode(p.label, label_kind, index), p.confidence))
     return TaskData(
         train=out["train"], validation=out["validation"], test=out["test"], labels=names,
         sha256=_digest(out, names, label_kind),
         description=_describe(raw.origin if data is None or split_col is not None
                               else f"{raw.origin}, split by seed {raw.split_seed}",
-                              out, names, len(bad)), skipped_rows=len(bad),
+                              out, names, len(bad), confidence_col), skipped_rows=len(bad),
         name=str(data) if data is not None else task.dataset)
 
 
@@ -151,8 +160,20 @@ def _column(asked: str | None, candidates: Sequence[str], columns: list[str], ro
                      f"available columns: {available}; name one with --{role}-column")
 
 
+def _confidence_column(asked: str | None, declared: str | None, kind: str, columns: list[str],
+                       origin: str) -> str | None:
+    """The user's confidence column, else the dataset's; a dataset's is simply not used by a
+    head whose labels are not single (its rows still have a label each)."""
+    if asked is not None and kind != "single":
+        raise UsageError(f"a confidence column applies to single-label classification; these "
+                         f"labels are {kind}: leave out --confidence-column")
+    if asked is None and (declared is None or kind != "single"):
+        return None
+    return _column(asked or declared, (), columns, "confidence", origin)
+
+
 def _parse(row: Row, text_col: str, label_col: str, split_col: str | None, kind: str,
-           separator: str, domain: str) -> Parsed:
+           separator: str, domain: str, confidence_col: str | None = None) -> Parsed:
     if row.problem:
         raise lab.BadValue(row.problem)
     values = row.values
@@ -181,7 +202,9 @@ def _parse(row: Row, text_col: str, label_col: str, split_col: str | None, kind:
         label = lab.parse_multi(raw_label, separator)
     else:
         label = lab.parse_regression(raw_label)
-    return Parsed(key, value, label, split)
+    confidence = (lab.parse_confidence(values.get(confidence_col))
+                  if confidence_col is not None else None)
+    return Parsed(key, value, label, split, confidence)
 
 
 def _label_names(parsed: list[Parsed], kind: str, task: Task) -> tuple[str, ...]:
@@ -218,8 +241,10 @@ def _digest(splits: Mapping[str, list[Example]], names: tuple[str, ...], kind: s
     h = hashlib.sha256(json.dumps({"labels": names, "kind": kind}).encode())
     for split in SPLITS:
         for ex in splits[split]:
-            h.update(json.dumps([split, _fingerprint(ex.input), ex.label],
-                                ensure_ascii=False).encode("utf-8"))
+            record = [split, _fingerprint(ex.input), ex.label]
+            if ex.confidence is not None:
+                record.append(ex.confidence)
+            h.update(json.dumps(record, ensure_ascii=False).encode("utf-8"))
             h.update(b"\n")
     return h.hexdigest()
 
@@ -237,11 +262,13 @@ def _fingerprint(value: Any) -> Any:
 
 
 def _describe(origin: str, splits: Mapping[str, list[Example]], names: tuple[str, ...],
-              skipped: int) -> str:
+              skipped: int, confidence_col: str | None = None) -> str:
     sizes = " / ".join(f"{len(splits[s]):,} {s}" for s in SPLITS)
     text = f"{origin}: {sizes}"
     if names:
         text += f"; labels: {', '.join(names)}"
+    if confidence_col:
+        text += f"; label confidence from column {confidence_col!r}"
     if skipped:
         text += f"; {skipped:,} bad row(s) left out"
     return text

@@ -28,6 +28,8 @@ from .precision import cpu_has_bf16
 from .view import TrainingView
 
 FEATURES = "features.pt"
+#: The feature key for ``Example.confidence``, set only when the data gives one.
+CONFIDENCE = "confidence"
 
 
 @dataclass
@@ -96,6 +98,11 @@ def _hold_statistics(modules: Sequence[Any]) -> None:
                 sub.eval()
 
 
+def _targets(feature: dict[str, Any]) -> dict[str, Any]:
+    """What a feature carries to train towards: its label, and its confidence if any."""
+    return {k: feature[k] for k in ("label", CONFIDENCE) if k in feature}
+
+
 def _stack(rows: Sequence[Any]) -> Any:
     """Per-example logits as one tensor; per-token rows are padded to the longest."""
     import torch
@@ -133,10 +140,15 @@ class _Engine:
     def collate(self, features: Sequence[dict[str, Any]],
                 training: bool = False) -> tuple[dict[str, Any], Any]:
         """Inputs and labels of a batch; ``training`` batches get the domain's augmentation
-        (cached features are the backbone's outputs for unaugmented inputs)."""
+        (cached features are the backbone's outputs for unaugmented inputs) and, where the
+        data says how sure it is of each label, the head's soft targets. Evaluation always
+        scores against the labels themselves."""
         inputs = (self.domain.collate_features(features) if self.cached
                   else self.domain.collate(self.preprocessor, features, training=training))
-        return inputs, self.head.label_tensor([f["label"] for f in features])
+        labels = [f["label"] for f in features]
+        if training and CONFIDENCE in features[0]:
+            return inputs, self.head.soft_label_tensor(labels, [f[CONFIDENCE] for f in features])
+        return inputs, self.head.label_tensor(labels)
 
     def backbone_features(self, features: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The frozen backbone's outputs for every example, computed once (sharded)."""
@@ -155,7 +167,7 @@ class _Engine:
         allof = gather_object(mine) if self.world > 1 else mine
         out: list[dict[str, Any]] = [{} for _ in features]
         for i, f in allof:
-            out[i] = {**f, "label": features[i]["label"], "length": lengths[i]}
+            out[i] = {**f, **_targets(features[i]), "length": lengths[i]}
         return out
 
     def logits(self, runner: Any, features: list[dict[str, Any]]) -> Any:
@@ -354,9 +366,10 @@ def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: 
           metric: str | None = None, cache_features: bool = False,
           resume: bool = False, on_step: Callable[[int], None] | None = None,
           objective: Objective | None = None, fixed: Sequence[Any] = ()) -> TrainResult:
-    """Train ``model`` (already prepared by its strategy) on examples with ``.input`` and
-    ``.label``; checkpoints and the feature cache live in ``workdir``. ``config.epochs`` and
-    ``config.lr`` must be set (the adapt glue fills them from the strategy's defaults).
+    """Train ``model`` (already prepared by its strategy) on examples with ``.input``,
+    ``.label`` and optionally ``.confidence`` (see ``Example``); checkpoints and the feature
+    cache live in ``workdir``. ``config.epochs`` and ``config.lr`` must be set (the adapt glue
+    fills them from the strategy's defaults).
 
     ``on_step(step)`` is called after every optimizer step (progress reporting; tests use it
     to interrupt a run). ``objective`` replaces the head's loss (a strategy's own).
@@ -374,8 +387,12 @@ def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: 
     def encode(examples: Sequence[Any]) -> list[dict[str, Any]]:
         if not examples:
             return []
-        return domain.encode(preprocessor, [e.input for e in examples],
-                             [e.label for e in examples], head, config.max_length)
+        features = domain.encode(preprocessor, [e.input for e in examples],
+                                 [e.label for e in examples], head, config.max_length)
+        for feature, example in zip(features, examples):
+            if getattr(example, "confidence", None) is not None:
+                feature[CONFIDENCE] = example.confidence
+        return features
 
     if objective is not None:
         train = objective.training_examples(train, config.seed)

@@ -236,3 +236,41 @@ def test_data_with_no_rows_or_no_parseable_row_says_so(tmp_path: Path, classify:
     garbage.write_text("{oops\n[1]\n")
     with pytest.raises(UsageError, match=r"2 row\(s\) of .* line 1 \(not valid JSON.*no row is left"):
         load_task_data(classify, data=garbage, skip_bad_rows=True)
+
+
+def test_a_confidence_column_is_read_digested_and_described(tmp_path: Path, classify: Task) -> None:
+    rows = [[text, label, f"{0.5 + i / 100:.2f}"]
+            for i, (text, label) in enumerate(sentiment_rows(40))]
+    path = write_csv(tmp_path / "d.csv", ["text", "label", "sure"], rows)
+    td = load_task_data(classify, data=path, confidence_column="sure")
+    sure = {text: float(c) for text, _, c in rows}
+    assert all(ex.confidence == sure[ex.input] for ex in all_examples(td))
+    assert "label confidence from column 'sure'" in td.description
+    plain = load_task_data(classify, data=path)
+    assert all(ex.confidence is None for ex in all_examples(plain))
+    assert [ex.input for ex in plain.test] == [ex.input for ex in td.test]
+    assert plain.sha256 != td.sha256  # what the run trains towards changed
+
+
+def test_a_confidence_outside_0_1_or_not_a_number_is_a_bad_row(tmp_path: Path,
+                                                                classify: Task) -> None:
+    rows = [[text, label, "0.9"] for text, label in sentiment_rows(10)]
+    rows[1][2] = "1.5"  # line 3
+    rows[4][2] = "sure"  # line 6
+    rows[6][2] = "0"  # line 8
+    path = write_csv(tmp_path / "d.csv", ["text", "label", "c"], rows)
+    with pytest.raises(UsageError, match=r"3 row\(s\) .* line 3 \(confidence '1.5' is outside "
+                                         r"\(0, 1\]\), line 6 \(confidence 'sure' is not a "
+                                         r"number\), line 8 \(confidence '0' is outside"):
+        load_task_data(classify, data=path, confidence_column="c")
+
+
+def test_a_confidence_column_needs_single_labels_and_an_existing_column(tmp_path: Path,
+                                                                       classify: Task) -> None:
+    path = write_csv(tmp_path / "d.csv", ["text", "label", "c"],
+                     [[t, lbl, "0.9"] for t, lbl in sentiment_rows(10)])
+    with pytest.raises(UsageError, match="applies to single-label classification; these labels "
+                                         "are multi"):
+        load_task_data(classify, data=path, label_kind="multi", confidence_column="c")
+    with pytest.raises(UsageError, match="no column 'sure' in .*available columns: text, label, c"):
+        load_task_data(classify, data=path, confidence_column="sure")

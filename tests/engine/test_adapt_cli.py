@@ -81,6 +81,7 @@ def test_adapt_eval_predict_through_the_cli(catalog, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--text-column", "review"], "review"),
     (["--warmup", "1.5"], "--warmup must be in [0, 1), not 1.5"),
+    (["--confidence-column", "sure"], "no column 'sure'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(catalog, tmp_path, args, message):
     data = _csv(tmp_path / "reviews.csv", sentiment(50))
@@ -108,3 +109,22 @@ def test_the_training_seed_leaves_the_split_of_your_data_alone(catalog, tmp_path
 
     assert recorded["sha256"] == split("0")["sha256"] != split("1")["sha256"]
     assert "split by seed 0" in recorded["description"]
+
+
+def test_a_confidence_column_of_your_data_is_trained_towards_and_recorded(catalog, tmp_path):
+    data = tmp_path / "reviews.csv"
+    with open(data, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "label", "sure"])
+        for i, e in enumerate(sentiment(100, 5)):
+            writer.writerow([e.input, ["negative", "positive"][e.label], 0.6 + (i % 4) / 10])
+    runner = CliRunner()
+    result = runner.invoke(cli, ["adapt", "tiny-bert", "--task", "classify", "--data", str(data),
+                                 "--confidence-column", "sure", "--max-steps", "2", "--no-bf16",
+                                 "--no-progress", "--output", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    recorded = json.loads((tmp_path / "run" / "run.json").read_text())["data"]
+    assert "label confidence from column 'sure'" in recorded["description"]
+    shown = runner.invoke(cli, ["data", "classify", "--data", str(data), "--confidence-column",
+                                "sure", "--json"])
+    assert json.loads(shown.stdout)["sha256"] == recorded["sha256"]

@@ -4,12 +4,16 @@ giving the predictions zoo predict gives."""
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 import torch
 
+import zoo
 from engine_helpers import run
 from engine_tiny import multilabel, regression, sentiment, tagging
+from zoo.data import Example
+from zoo.errors import UsageError
 from zoo.inference import load_run
 
 CASES = {
@@ -44,3 +48,55 @@ def test_regression_head_fits(snapshot, tmp_path):
     outcome = run(snapshot, tmp_path / "run", regression, "regression", ("score",), epochs=6)
     assert outcome.result.test["mse"] < 0.1
     assert outcome.result.test["mse"] < outcome.result.history[0]["validation"]["mse"] + 1e-9
+
+
+def test_soft_targets_put_the_confidence_on_the_label_and_share_the_rest():
+    head = zoo.get_zoo().heads.get("classification")
+    targets = head.soft_label_tensor([0, 2], [0.9, 0.6])
+    probabilities = targets.probabilities(3)
+    torch.testing.assert_close(probabilities, torch.tensor([[0.9, 0.05, 0.05], [0.2, 0.2, 0.6]]))
+    logits = torch.randn(2, 3, generator=torch.Generator().manual_seed(0))
+    expected = -(probabilities * logits.log_softmax(-1)).sum(-1).mean()
+    torch.testing.assert_close(head.loss(logits, targets), expected)
+    certain = head.soft_label_tensor([0, 2], [1.0, 1.0])
+    torch.testing.assert_close(head.loss(logits, certain),
+                               head.loss(logits, head.label_tensor([0, 2])))
+
+
+@pytest.mark.parametrize("name", ["multilabel", "regression", "token-classification"])
+def test_heads_without_single_labels_refuse_confidence(name):
+    with pytest.raises(UsageError, match=f"head {name!r} cannot train on label confidence"):
+        zoo.get_zoo().heads.get(name).soft_label_tensor([0], [0.9])
+
+
+def _sure(confidence):
+    return lambda n, seed: [Example(e.input, e.label, confidence) for e in sentiment(n, seed)]
+
+
+@pytest.mark.parametrize("strategy, options, config", [
+    ("full", {}, dict(head_lr_scale=1.0, epochs=4)),  # the tiny backbone is random, not pretrained
+    ("freeze", {"layers": -1}, dict(epochs=2, lr=1e-2)),  # the head on cached features
+])
+def test_training_aims_at_the_label_confidence(snapshot, tmp_path, strategy, options, config):
+    """Confidence 1 trains exactly as the labels do, and any other confidence reaches the loss,
+    on the whole model and on cached features alike."""
+    labels = ("negative", "positive")
+
+    def train(name, make):
+        outcome = run(snapshot, tmp_path / name, make, "classification", labels, strategy,
+                      options, **config)
+        return outcome.result, [h["train_loss"] for h in outcome.result.history]
+
+    hard, hard_losses = train("hard", sentiment)
+    certain, certain_losses = train("certain", _sure(1.0))
+    assert certain_losses == pytest.approx(hard_losses, rel=1e-5)
+    assert certain.test == pytest.approx(hard.test, rel=1e-5)
+    unsure, unsure_losses = train("unsure", _sure(0.8))
+    assert unsure_losses != pytest.approx(hard_losses, rel=1e-3)
+    if strategy == "full":
+        # The loss cannot fall below the target's entropy; the labels' loss can and does.
+        # Evaluation still scores against the labels themselves.
+        floor = -(0.8 * math.log(0.8) + 0.2 * math.log(0.2))  # 0.500
+        assert min(unsure_losses) >= floor - 1e-4
+        assert hard_losses[-1] < floor - 0.1
+        assert unsure.test["accuracy"] >= 0.8
