@@ -269,7 +269,8 @@ def main() -> None:
             defaults([int(s) for s in args.seeds.split(",")], work)
         strategies = [s for s in only if s in TRAINER_EPOCHS]
         if strategies:
-            data = task_data("sentiment", args.train_rows)
+            # The labels alone: the Trainer script trains on them, so zoo must too.
+            data = task_data("sentiment", args.train_rows, hard_labels=True)
             print(f"data: train {len(data.train)}, validation {len(data.validation)}, "
                   f"test {len(data.test)}")
             versus_trainer(strategies, data, catalog_snapshot("minilm-l6"), work, args.batch,

