@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from zoo.data import Example
 
 WORDS = ["good", "great", "fine", "fun", "bad", "awful", "dull", "poor", "the", "a", "movie",
          "film", "plot", "was", "very", "quite", "acting", "story", "and", "not"]
 POSITIVE, NEGATIVE = WORDS[:4], WORDS[4:8]
 FILLER = WORDS[8:]
-
-
-@dataclass(frozen=True)
-class Example:
-    input: Any
-    label: Any
 
 
 def make_snapshot(path: Path, *, dropout: float = 0.1, seed: int = 0) -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine_assets import minilm_dir, reviews_file
-from engine_tiny import Example
+from zoo.data import Example
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]
 

@@ -81,7 +81,7 @@ def test_epochs_help_names_each_strategys_own_default():
 
 
 def test_bad_rows_are_a_usage_error(snapshot, tmp_path):
-    from engine_tiny import Example
+    from zoo.data import Example
     from zoo.adapt import SnapshotInfo, adapt_snapshot
     from zoo.catalog import Task
     from zoo.data import TaskData
