@@ -4,13 +4,15 @@ llm regretted loading every plugin at once (one broken plugin broke every comman
 entry point is imported, registered and called separately: a failure is reported as a
 one-line warning naming the plugin and it is skipped, with everything it registered taken
 back. ``ZOO_PLUGINS`` restricts which third-party plugins load; ``ZOO_STRICT_PLUGINS=1``
-turns the warning into an error.
+turns the warning into an error; ``ZOO_TRACE_PLUGINS=1`` prints every hook call to stderr.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import sys
+import time
 import warnings
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -49,6 +51,10 @@ def strict_mode() -> bool:
     return os.environ.get("ZOO_STRICT_PLUGINS", "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def trace_mode() -> bool:
+    return os.environ.get("ZOO_TRACE_PLUGINS", "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def allowed_plugins() -> set[str] | None:
     """The names ``ZOO_PLUGINS`` allows (empty string: none), or None when it is unset."""
     raw = os.environ.get("ZOO_PLUGINS")
@@ -71,6 +77,8 @@ class PluginHost:
         self.pm.add_hookspecs(hookspecs)
         self.infos: dict[str, PluginInfo] = {}
         self.strict = strict_mode()
+        if trace_mode():
+            self._trace()
         for module_name in builtins:
             self._add(module_name, lambda m=module_name: importlib.import_module(m),
                       module_name, version=None, builtin=True)
@@ -104,6 +112,21 @@ class PluginHost:
             return
         info.hooks = sorted(c.name for c in callers)
 
+    def _trace(self) -> None:
+        """One stderr line per hook call: which plugin answered and how long it took."""
+        started: list[float] = []
+
+        def before(hook_name: str, impls: Any, kwargs: Any) -> None:
+            started.append(time.perf_counter())
+
+        def after(outcome: Any, hook_name: str, impls: Any, kwargs: Any) -> None:
+            ms = (time.perf_counter() - started.pop()) * 1000
+            names = ", ".join(impl.plugin_name for impl in impls) or "no plugin"
+            failed = " (raised)" if outcome.exception is not None else ""
+            print(f"zoo trace: {hook_name} <- {names}: {ms:.1f} ms{failed}", file=sys.stderr)
+
+        self.pm.add_hookcall_monitoring(before, after)
+
     def fail(self, name: str, exc: BaseException) -> None:
         """Skip plugin ``name``: record why, unregister it, and warn (or raise in strict mode)."""
         message = f"plugin {name!r} skipped: {_describe(exc)}"
@@ -127,14 +150,17 @@ class PluginHost:
 
         ``make_args(plugin_name)`` builds the keyword arguments for that plugin (its own
         ``register`` callback); ``on_fail`` lets the caller take back what a failing plugin
-        registered before ``fail`` reports it.
+        registered before ``fail`` reports it. Each call goes through pluggy (a caller that
+        leaves every other plugin out), so its tracing and monitoring see it.
         """
         caller = getattr(self.pm.hook, hook_name)
+        plugins = dict(self.pm.list_name_plugin())
         for impl in caller.get_hookimpls():
             name = impl.plugin_name
-            args = make_args(name)
+            others = [plugin for other, plugin in plugins.items() if other != name]
+            alone = self.pm.subset_hook_caller(hook_name, remove_plugins=others)
             try:
-                impl.function(**{arg: args[arg] for arg in impl.argnames})
+                alone(**make_args(name))
             except Exception as exc:
                 on_fail(name)
                 self.fail(name, exc)

@@ -39,8 +39,8 @@ INI_PLUGINS = "zoo_plugins"
 MARKER = "zoo_plugins"
 
 #: Variables through which the developer's own zoo or Hub settings would leak into a test.
-LEAKY_ENV = ("ZOO_CATALOG", "ZOO_PLUGINS", "ZOO_STRICT_PLUGINS", "ZOO_DEBUG", "ZOO_PYPI_DOWNLOADS",
-             "HF_ENDPOINT", "HF_TOKEN", "HF_HUB_CACHE")
+LEAKY_ENV = ("ZOO_CATALOG", "ZOO_PLUGINS", "ZOO_STRICT_PLUGINS", "ZOO_TRACE_PLUGINS", "ZOO_DEBUG",
+             "ZOO_PYPI_DOWNLOADS", "HF_ENDPOINT", "HF_TOKEN", "HF_HUB_CACHE")
 OFFLINE_ENV = ("HF_HUB_OFFLINE", "ZOO_OFFLINE")
 
 

@@ -82,6 +82,18 @@ def test_zoo_plugins_env_restricts_loading(make_plugin, monkeypatch) -> None:
     assert "bert-base" in z.backbones  # builtins always load
 
 
+def test_trace_mode_shows_each_hook_call_through_pluggy(make_plugin, monkeypatch, capsys) -> None:
+    make_plugin("zoo-good", GOOD)
+    monkeypatch.setenv("ZOO_TRACE_PLUGINS", "1")
+    z = zoo.get_zoo()
+    assert "tiny-good" in z.backbones
+    lines = capsys.readouterr().err.splitlines()
+    # one line per plugin and hook: pluggy itself made the call, so its monitoring saw it
+    assert any(l.startswith("zoo trace: register_backbones <- zoo-good: ") for l in lines)
+    assert any(l.startswith("zoo trace: register_heads <- zoo.plugins.heads") for l in lines)
+    assert not any("<- zoo-good, " in l or ", zoo-good:" in l for l in lines)
+
+
 def test_strict_mode_turns_the_warning_into_an_error(make_plugin, monkeypatch) -> None:
     make_plugin("zoo-broken", "raise ImportError('needs libfoo')\n")
     monkeypatch.setenv("ZOO_STRICT_PLUGINS", "1")
