@@ -185,7 +185,6 @@ class Task(Entry):
 
 
 ENTRY_TYPES: dict[str, type[Entry]] = {"backbones": Backbone, "datasets": Dataset, "tasks": Task}
-KIND_OF_TABLE = {table: cls.kind for table, cls in ENTRY_TYPES.items()}
 
 
 def _check_type(value: Any, expected: Any) -> bool:

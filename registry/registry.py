@@ -8,7 +8,7 @@ came from.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, Generic, TypeVar
 
 from .catalog import NAME_RE
@@ -88,12 +88,3 @@ class Registry(Generic[T]):
 
     def __len__(self) -> int:
         return len(self._items)
-
-    def registrar(self, provider: str) -> Callable[[T], None]:
-        """The ``register`` callback handed to one plugin's hook implementation."""
-
-        def register(item: T) -> None:
-            self.register(item, provider)
-
-        register.__doc__ = f"Register a {self.kind} (as plugin {provider!r})."
-        return register

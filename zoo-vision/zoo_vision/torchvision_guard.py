@@ -106,11 +106,3 @@ def uninstall() -> None:
     """Disarm the repair (the import hook removes itself once it has been used)."""
     if _finder in sys.meta_path:
         sys.meta_path.remove(_finder)
-
-
-def import_torchvision() -> ModuleType:
-    """Import torchvision with the repair armed; what timm-facing code calls before ``import timm``."""
-    install()
-    import torchvision
-
-    return torchvision
