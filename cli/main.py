@@ -14,7 +14,6 @@ from typing import Any
 
 import click
 
-from zoo import __version__
 from zoo.errors import ZooError
 from zoo.plugin_host import PluginWarning
 
@@ -98,7 +97,7 @@ class ZooGroup(click.Group):
 
 
 @click.group(cls=ZooGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="zoo")
+@click.version_option(package_name="zoo", prog_name="zoo")
 @click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
 def cli(debug: bool) -> None:
     """zoo: pretrained backbones, tasks and datasets, adapted to your problem.

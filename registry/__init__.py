@@ -11,7 +11,15 @@ from .errors import (CatalogError, IntegrityError, NotFoundError, PluginError, U
 from .hookspecs import hookimpl
 from .app import Zoo, get_zoo, reset_zoo
 
-__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> str:
+    """``zoo.__version__``: the installed distribution's, so pyproject.toml is its one source."""
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("zoo")
+    raise AttributeError(f"module 'zoo' has no attribute {name!r}")
 
 __all__ = [
     "Backbone", "CatalogError", "Dataset", "Domain", "FileSpec", "Head", "IntegrityError",

@@ -125,3 +125,16 @@ def test_the_installed_zoo_offers_its_pytest_plugin() -> None:
 
     found = [ep.value for ep in entry_points(group="pytest11") if ep.name == "zoo"]
     assert found == ["zoo.pytest_plugin"], "reinstall zoo (pip install -e .) to get its pytest11 entry point"
+
+
+def test_version_is_pyprojects() -> None:
+    import tomllib
+
+    from click.testing import CliRunner
+
+    import zoo
+    from zoo.cli.main import cli
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    assert zoo.__version__ == declared
+    assert CliRunner().invoke(cli, ["--version"]).output == f"zoo, version {declared}\n"
