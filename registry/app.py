@@ -18,7 +18,7 @@ from .catalog import (ENTRY_TYPES, Backbone, Dataset, Entry, Task, Where, builti
 from .components import Domain, Head, Reader, Source, Strategy
 from .errors import CatalogError, NotFoundError, PluginError
 from .plugin_host import PluginHost, PluginInfo
-from .registry import Registry
+from .registries import Registry
 
 #: The builtin plugins, loaded before any entry point and through the same hooks.
 BUILTIN_PLUGINS: tuple[str, ...] = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from zoo import Backbone, NotFoundError, PluginError
-from zoo.registry import Registry
+from zoo.registries import Registry
 
 
 def backbone(name: str, domain: str = "text") -> Backbone:
