@@ -8,10 +8,11 @@ where an uninterrupted one would.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from zoo.integrity import atomic_target
 
 CHECKPOINT = "checkpoint.pt"
 BEST = "best.pt"
@@ -47,9 +48,8 @@ def trainable_state(model: Any) -> dict[str, Any]:
 def atomic_save(obj: Any, path: Path) -> None:
     import torch
 
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    with atomic_target(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def rng_state() -> dict[str, Any]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from zoo.integrity import write_atomic
 
 from .card import model_card
 from .plot import plot_curves
@@ -28,9 +29,7 @@ def library_versions() -> dict[str, str]:
 
 
 def write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
 
 
 @dataclass(frozen=True)
@@ -82,8 +81,6 @@ def write_run(path: Path, record: RunRecord, result: Any, wall_seconds: float) -
            "versions": library_versions(), "wall_seconds": round(wall_seconds, 3)}
     write_json(path / "metrics.json", metrics)
     write_json(path / "run.json", run)
-    tmp = path / "README.md.tmp"
-    tmp.write_text(model_card(run, metrics, result.strategy_card))
-    os.replace(tmp, path / "README.md")
+    write_atomic(path / "README.md", model_card(run, metrics, result.strategy_card))
     if result.history:
         plot_curves(result.history, record.metric, path / "curves.png")

@@ -9,12 +9,13 @@ Inputs are assumed padded on the right, as the BERT-family tokenizers distill su
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from zoo.integrity import atomic_target
 
 
 @dataclass
@@ -96,9 +97,8 @@ class TeacherCache:
         """Write atomically, so an interrupted run resumes without rerunning the teacher."""
         import torch
 
-        tmp = path.with_name(path.name + ".tmp")
-        torch.save({"logits": self.logits, "hidden": self.hidden}, tmp)
-        os.replace(tmp, path)
+        with atomic_target(path) as tmp:
+            torch.save({"logits": self.logits, "hidden": self.hidden}, tmp)
 
     @classmethod
     def load(cls, path: Path) -> "TeacherCache":
