@@ -32,17 +32,17 @@ def _records(name: str | None) -> list[CacheRecord]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def ls_cmd(as_json: bool) -> None:
     """Each resolved entry: revision, size, when it was verified, and its source."""
-    rows = [{"entry": r.entry, "kind": r.kind, "revision": r.revision, "size": r.size,
-             "verified": r.verified_at, "source": r.key, "path": r.path} for r in load_records()]
+    records = load_records()
     if as_json:
-        emit_json(rows)
+        emit_json([{"entry": r.entry, "kind": r.kind, "revision": r.revision, "size": r.size,
+                    "verified": r.verified_at, "source": r.key, "path": r.path} for r in records])
         return
-    if not rows:
+    if not records:
         click.echo("nothing cached yet: zoo pull NAME")
         return
     table(["ENTRY", "REVISION", "SIZE", "VERIFIED", "SOURCE"],
-          [[r["entry"], short_revision(r["revision"]), human_bytes(r["size"]), r["verified"], r["source"]]
-           for r in rows])
+          [[r.entry, short_revision(r.revision), human_bytes(r.size), r.verified_at, r.key]
+           for r in records])
 
 
 @cache_group.command("verify")

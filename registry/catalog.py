@@ -241,7 +241,7 @@ def entry_from_mapping(table: str, name: str, data: Mapping[str, Any], where: Wh
 
     if not NAME_RE.match(name):
         raise where.error(kind, name, None, "names are lowercase letters, digits, '.', '_' and '-'")
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
     kwargs: dict[str, Any] = {"name": name, "origin": where.origin}
     for key, value in data.items():
         err = err_for(key)

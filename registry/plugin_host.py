@@ -9,6 +9,7 @@ turns the warning into an error; ``ZOO_TRACE_PLUGINS=1`` prints every hook call 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
@@ -80,7 +81,7 @@ class PluginHost:
         if trace_mode():
             self._trace()
         for module_name in builtins:
-            self._add(module_name, lambda m=module_name: importlib.import_module(m),
+            self._add(module_name, functools.partial(importlib.import_module, module_name),
                       module_name, version=None, builtin=True)
         allowed = allowed_plugins()
         for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):

@@ -153,7 +153,8 @@ def build_tiny_bert(folder: Path) -> Path:
     Built from a config with a fixed seed, offline, in about a second; weights are random,
     which is what tests of plumbing want."""
     import torch
-    from transformers import BertConfig, BertModel, BertTokenizerFast
+    from transformers import BertConfig, BertModel
+    from transformers import BertTokenizerFast  # type: ignore[attr-defined]  # an alias in 5.x, undeclared
 
     folder.mkdir(parents=True, exist_ok=True)
     vocab = folder / "vocab.txt"

@@ -7,6 +7,7 @@ came from.
 
 from __future__ import annotations
 
+import builtins
 import fnmatch
 from collections.abc import Iterator
 from typing import Any, Generic, TypeVar
@@ -77,7 +78,7 @@ class Registry(Generic[T]):
             out.append(item)
         return out
 
-    def names(self) -> list[str]:
+    def names(self) -> builtins.list[str]:  # ``list`` here is the method above
         return sorted(self._items)
 
     def __contains__(self, name: object) -> bool:

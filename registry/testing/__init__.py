@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -31,7 +32,7 @@ def write_plugin_distribution(root: Path, name: str, code: str, *, version: str 
     return root
 
 
-def write_plugin_project(root: Path, name: str, version: str = "1.0", requires: list[str] = (),
+def write_plugin_project(root: Path, name: str, version: str = "1.0", requires: Sequence[str] = (),
                          module: str | None = None, code: str = "") -> Path:
     """A minimal setuptools project ``root/name``; with ``module``, that module holds ``code``
     and is the distribution's entry point in group ``zoo``, under the distribution's name."""
