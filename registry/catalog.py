@@ -27,6 +27,36 @@ from .errors import CatalogError
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
+#: A Hub repo id by the rules of ``huggingface_hub.utils.validate_repo_id`` (not imported: it
+#: is too heavy for ``zoo list``): ``name`` or ``namespace/name``, each part up to 96 letters,
+#: digits, '.', '_' or '-', starting and ending with a letter, digit or '_'.
+_REPO_PART = r"[A-Za-z0-9_](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?"
+REPO_ID_RE = re.compile(rf"^(?:{_REPO_PART}/)?{_REPO_PART}$")
+HUB_REPO_TYPES = ("model", "dataset", "space")
+
+
+def repo_id_problem(repo: str) -> str | None:
+    """Why ``repo`` is not a Hub repo id, or None; '..' in one could name a folder outside the cache."""
+    if not REPO_ID_RE.match(repo) or "--" in repo or ".." in repo or repo.endswith(".git"):
+        return (f"not a Hub repo id (org/name: letters, digits, '.', '_', '-', no '..' or '--', "
+                f"at most 96 per part): {repo!r}")
+    return None
+
+
+def relpath_problem(path: str) -> str | None:
+    """Why ``path`` cannot name something inside an entry's folder (absolute, '..'), or None.
+
+    Catalogs are untrusted: a path that climbs out would read, serve, or delete another file.
+    """
+    if not path:
+        return "must not be empty"
+    if "\\" in path or "\0" in path:
+        return f"{path!r} must use '/' between parts, with no backslash or NUL"
+    if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
+        return f"{path!r} must be relative, not absolute"
+    if any(part in ("", ".", "..") for part in path.split("/")):
+        return f"{path!r} must not contain '..', '.' or empty parts"
+    return None
 
 
 @dataclass(frozen=True)
@@ -216,6 +246,8 @@ def _parse_files(value: Any, err) -> tuple[FileSpec, ...]:
         size = item.get("size")
         if size is not None and not _check_type(size, int):
             raise err(f"size of {item['path']!r} must be an integer")
+        if problem := relpath_problem(item["path"]):
+            raise err(f"file path {problem}")
         out.append(FileSpec(item["path"], sha, size))
     return tuple(out)
 
@@ -228,8 +260,32 @@ def _parse_sources(value: Any, err) -> tuple[SourceSpec, ...]:
         if not isinstance(item, dict) or not isinstance(item.get("type"), str):
             raise err(f"each source needs a string 'type' (hub, local, pypi, ...), got {item!r}")
         params = {k: v for k, v in item.items() if k != "type"}
+        if problem := _source_problem(item["type"], params):
+            raise err(f"{item['type']} source: {problem}")
         out.append(SourceSpec(item["type"], MappingProxyType(params)))
     return tuple(out)
+
+
+def _source_problem(kind: str, params: Mapping[str, Any]) -> str | None:
+    """What is wrong with a builtin source's names of repos and paths, which become paths on
+    disk; every other parameter is the source's own to check when it fetches."""
+    if kind == "hub":
+        for key, check in (("repo", repo_id_problem), ("revision", relpath_problem)):
+            value = params.get(key)
+            if value in (None, ""):  # absent: the entry's repo, the resolver's revision
+                continue
+            if problem := check(value) if isinstance(value, str) else f"must be a string, got {value!r}":
+                return f"{key}: {problem}"
+        if params.get("repo_type", "model") not in HUB_REPO_TYPES:
+            return f"repo_type must be one of {', '.join(HUB_REPO_TYPES)}, got {params['repo_type']!r}"
+    if kind == "pypi" and "path" in params:
+        path = params["path"]
+        if not isinstance(path, str) or path.count("!") > 1:
+            return f"path must be a string 'dir' or 'archive!dir', got {path!r}"
+        for part in path.split("!"):
+            if part and (problem := relpath_problem(part)):
+                return f"path: {problem}"
+    return None
 
 
 def entry_from_mapping(table: str, name: str, data: Mapping[str, Any], where: Where) -> Entry:
@@ -285,10 +341,12 @@ def entry_from_mapping(table: str, name: str, data: Mapping[str, Any], where: Wh
 
 def _validate(entry: Entry, err_for) -> None:
     if isinstance(entry, Backbone):
-        if not re.match(r"^[\w.-]+(/[\w.-]+)?$", entry.repo):
-            raise err_for("repo")(f"not a Hub repo id (org/name): {entry.repo!r}")
+        if problem := repo_id_problem(entry.repo):
+            raise err_for("repo")(problem)
         if not entry.revision:
             raise err_for("revision")("must not be empty; use a commit hash or a branch such as 'main'")
+        if problem := relpath_problem(entry.revision):  # a branch name becomes a file in the cache
+            raise err_for("revision")(f"not a branch, tag or commit: {problem}")
         if entry.params < 0:
             raise err_for("params")("must not be negative")
 
