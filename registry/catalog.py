@@ -32,7 +32,6 @@ COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
 #: digits, '.', '_' or '-', starting and ending with a letter, digit or '_'.
 _REPO_PART = r"[A-Za-z0-9_](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?"
 REPO_ID_RE = re.compile(rf"^(?:{_REPO_PART}/)?{_REPO_PART}$")
-HUB_REPO_TYPES = ("model", "dataset", "space")
 
 
 def repo_id_problem(repo: str) -> str | None:
@@ -260,32 +259,8 @@ def _parse_sources(value: Any, err) -> tuple[SourceSpec, ...]:
         if not isinstance(item, dict) or not isinstance(item.get("type"), str):
             raise err(f"each source needs a string 'type' (hub, local, pypi, ...), got {item!r}")
         params = {k: v for k, v in item.items() if k != "type"}
-        if problem := _source_problem(item["type"], params):
-            raise err(f"{item['type']} source: {problem}")
         out.append(SourceSpec(item["type"], MappingProxyType(params)))
     return tuple(out)
-
-
-def _source_problem(kind: str, params: Mapping[str, Any]) -> str | None:
-    """What is wrong with a builtin source's names of repos and paths, which become paths on
-    disk; every other parameter is the source's own to check when it fetches."""
-    if kind == "hub":
-        for key, check in (("repo", repo_id_problem), ("revision", relpath_problem)):
-            value = params.get(key)
-            if value in (None, ""):  # absent: the entry's repo, the resolver's revision
-                continue
-            if problem := check(value) if isinstance(value, str) else f"must be a string, got {value!r}":
-                return f"{key}: {problem}"
-        if params.get("repo_type", "model") not in HUB_REPO_TYPES:
-            return f"repo_type must be one of {', '.join(HUB_REPO_TYPES)}, got {params['repo_type']!r}"
-    if kind == "pypi" and "path" in params:
-        path = params["path"]
-        if not isinstance(path, str) or path.count("!") > 1:
-            return f"path must be a string 'dir' or 'archive!dir', got {path!r}"
-        for part in path.split("!"):
-            if part and (problem := relpath_problem(part)):
-                return f"path: {problem}"
-    return None
 
 
 def entry_from_mapping(table: str, name: str, data: Mapping[str, Any], where: Where) -> Entry:

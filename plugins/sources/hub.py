@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 from zoo import hookimpl
-from zoo.catalog import Backbone, Dataset, SourceSpec
+from zoo.catalog import Backbone, Dataset, SourceSpec, relpath_problem, repo_id_problem
 from zoo.components import Fetched, Source
 from zoo.errors import SourceError
 from zoo.locations import env_flag, hf_hub_cache
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
+REPO_TYPES = ("model", "dataset", "space")
 #: What a backbone needs when the catalog lists no files: config, safetensors weights and
 #: tokenizer or preprocessor files; never pickles, never code.
 NEEDED = ("config.json", "*.safetensors", "model.safetensors.index.json", "tokenizer.json",
@@ -127,6 +128,19 @@ class HubSource(Source):
         repo = spec.get("repo")
         return f"hub:{repo}" if repo else "hub"
 
+    def check(self, spec: SourceSpec) -> str | None:
+        """A repo id, repo type and revision that keep the cache's paths inside the cache
+        (huggingface_hub writes ``refs/<revision>`` as given)."""
+        for key, problem_of in (("repo", repo_id_problem), ("revision", relpath_problem)):
+            value = spec.get(key)
+            if value in (None, ""):  # absent: the entry's repo, the resolver's revision
+                continue
+            if problem := problem_of(value) if isinstance(value, str) else f"must be a string, got {value!r}":
+                return f"{key}: {problem}"
+        if spec.get("repo_type", "model") not in REPO_TYPES:
+            return f"repo_type must be one of {', '.join(REPO_TYPES)}, got {spec.get('repo_type')!r}"
+        return None
+
     @staticmethod
     def _target(entry: Backbone | Dataset, spec: SourceSpec) -> tuple[str, str]:
         repo = spec.get("repo") or getattr(entry, "repo", "")
@@ -136,6 +150,8 @@ class HubSource(Source):
 
     def fetch(self, entry: Backbone | Dataset, spec: SourceSpec, *, revision: str,
               files: tuple[str, ...], offline: bool, progress: bool) -> Fetched:
+        if problem := self.check(spec):  # an entry built in code was never read as a catalog
+            raise SourceError(problem)
         repo, repo_type = self._target(entry, spec)
         revision = revision or "main"  # the resolver already applied spec, catalog and lock
         endpoint, token = _endpoint_and_token(spec)
@@ -187,6 +203,10 @@ class HubSource(Source):
         if not wanted:
             raise SourceError(f"{repo}@{revision} has no config, safetensors or tokenizer files")
         return wanted
+
+    def cache_roots(self, fetched: Fetched) -> tuple[Path, ...]:
+        """The repo's folder (``models--org--name``): snapshot files link into its blobs."""
+        return (fetched.root.parent.parent,)
 
     def remove(self, entry: Backbone | Dataset, spec: SourceSpec, revision: str) -> None:
         """Delete this revision from the Hugging Face cache (blobs other revisions share stay)."""

