@@ -74,7 +74,8 @@ def _check_inside(source: Source, key: str, fetched: Fetched) -> None:
         if problem := relpath_problem(rel):
             raise IntegrityError(f"{key} served a file whose path {problem}; refused")
         if os.path.abspath(path) != os.path.abspath(fetched.root / rel):
-            raise IntegrityError(f"{key} served {rel} from {path}, not from {fetched.root / rel}; refused")
+            raise IntegrityError(f"{key} served {rel} from {path}, not from {fetched.root / rel}; "
+                                 "refused")
         if source.caches and not any(path.resolve().is_relative_to(r) for r in owned):
             raise IntegrityError(f"{key} served {rel} from {path.resolve()}, outside its cache "
                                  f"{', '.join(map(str, owned))}; refused, and left alone")

@@ -135,7 +135,9 @@ class HubSource(Source):
             value = spec.get(key)
             if value in (None, ""):  # absent: the entry's repo, the resolver's revision
                 continue
-            if problem := problem_of(value) if isinstance(value, str) else f"must be a string, got {value!r}":
+            if not isinstance(value, str):
+                return f"{key} must be a string, got {value!r}"
+            if problem := problem_of(value):
                 return f"{key}: {problem}"
         if spec.get("repo_type", "model") not in REPO_TYPES:
             return f"repo_type must be one of {', '.join(REPO_TYPES)}, got {spec.get('repo_type')!r}"

@@ -137,9 +137,12 @@ def test_builtin_files_hashes_are_wellformed() -> None:
 
 
 ESCAPES = [  # (entry text, field, what the message says)
-    ('[backbones.x]\nrepo = "a/b"\nfiles = ["../../x"]', "backbones.x.files", "'../../x' must not contain '..'"),
-    ('[backbones.x]\nrepo = "a/b"\nfiles = [{path = "a/../../x"}]', "backbones.x.files", "must not contain '..'"),
-    ('[backbones.x]\nrepo = "a/b"\nfiles = ["/etc/passwd"]', "backbones.x.files", "'/etc/passwd' must be relative"),
+    ('[backbones.x]\nrepo = "a/b"\nfiles = ["../../x"]', "backbones.x.files",
+     "'../../x' must not contain '..'"),
+    ('[backbones.x]\nrepo = "a/b"\nfiles = [{path = "a/../../x"}]', "backbones.x.files",
+     "must not contain '..'"),
+    ('[backbones.x]\nrepo = "a/b"\nfiles = ["/etc/passwd"]', "backbones.x.files",
+     "'/etc/passwd' must be relative"),
     ('[datasets.d]\nfiles = ["C:/x"]', "datasets.d.files", "must be relative"),
     ('[datasets.d]\nfiles = ["a\\\\..\\\\x"]', "datasets.d.files", "no backslash"),
     ('[backbones.x]\nrepo = "a/.."', "backbones.x.repo", "not a Hub repo id"),
@@ -149,7 +152,8 @@ ESCAPES = [  # (entry text, field, what the message says)
     ('[backbones.x]\nrepo = "a/b."', "backbones.x.repo", "not a Hub repo id"),
     ('[backbones.x]\nrepo = "a--b/c"', "backbones.x.repo", "not a Hub repo id"),
     (f'[backbones.x]\nrepo = "a/{"b" * 97}"', "backbones.x.repo", "not a Hub repo id"),
-    ('[backbones.x]\nrepo = "a/b"\nrevision = "../../../x"', "backbones.x.revision", "must not contain '..'"),
+    ('[backbones.x]\nrepo = "a/b"\nrevision = "../../../x"', "backbones.x.revision",
+     "must not contain '..'"),
     ('[datasets.d]\n[[datasets.d.sources]]\ntype = "hub"\nrepo = "a/.."', "datasets.d.sources",
      "hub source: repo: not a Hub repo id"),
     ('[datasets.d]\n[[datasets.d.sources]]\ntype = "hub"\nrepo = "a/b"\nrepo_type = "../x"',

