@@ -77,7 +77,7 @@ class Zoo:
             def make_args(plugin: str, registry: Registry[Any] = registry) -> dict[str, Any]:
                 def register(item: Any) -> None:
                     if isinstance(item, Entry):
-                        item = _checked_entry(item, plugin)
+                        item = _checked_entry(item, plugin, self.sources)
                     registry.register(item, plugin)
                     made[plugin].append((registry, item.name))
                 return {"register": register}
@@ -97,6 +97,7 @@ class Zoo:
                 base.pop("name"), base.pop("origin")
                 data = {**base, **data}
             entry = entry_from_mapping(table, name, data, where)
+            _check_sources(entry, where, self.sources)
             registry.register(entry, f"user catalog {path}", override=True)
 
     def find(self, name: str) -> list[tuple[Entry, str]]:
@@ -108,7 +109,16 @@ class Zoo:
         return hits
 
 
-def _checked_entry(entry: Entry, plugin: str) -> Entry:
+def _check_sources(entry: Entry, where: Where, sources: Registry[Source]) -> None:
+    """Have each source check its own parameters as the entry is read (``Source.check``), so a
+    catalog naming a path that leaves the cache fails before anything is fetched."""
+    for spec in getattr(entry, "sources", ()):
+        if spec.type in sources and (problem := sources.get(spec.type).check(spec)):
+            raise where.error(TABLE_OF_KIND[entry.kind], entry.name, "sources",
+                              f"{spec.type} source: {problem}")
+
+
+def _checked_entry(entry: Entry, plugin: str, sources: Registry[Source]) -> Entry:
     """Validate a plugin's entry exactly as a zoo.toml entry would be, and stamp its origin."""
     data = entry.to_dict()
     name = data.pop("name")
@@ -117,9 +127,11 @@ def _checked_entry(entry: Entry, plugin: str) -> Entry:
                 if f.default is not dataclasses.MISSING}
     data = {k: v for k, v in data.items() if not (k in defaults and v == defaults[k])}
     data = {k: v for k, v in data.items() if v not in ([], {}, ())}
+    where = Where(entry.origin or f"plugin {plugin}")
     try:
-        return entry_from_mapping(TABLE_OF_KIND[entry.kind], name, data,
-                                  Where(entry.origin or f"plugin {plugin}"))
+        checked = entry_from_mapping(TABLE_OF_KIND[entry.kind], name, data, where)
+        _check_sources(checked, where, sources)
+        return checked
     except CatalogError as exc:
         raise PluginError(str(exc)) from exc
 

@@ -27,6 +27,35 @@ from .errors import CatalogError
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
+#: A Hub repo id by the rules of ``huggingface_hub.utils.validate_repo_id`` (not imported: it
+#: is too heavy for ``zoo list``): ``name`` or ``namespace/name``, each part up to 96 letters,
+#: digits, '.', '_' or '-', starting and ending with a letter, digit or '_'.
+_REPO_PART = r"[A-Za-z0-9_](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?"
+REPO_ID_RE = re.compile(rf"^(?:{_REPO_PART}/)?{_REPO_PART}$")
+
+
+def repo_id_problem(repo: str) -> str | None:
+    """Why ``repo`` is not a Hub repo id, or None; '..' in one could name a folder outside the cache."""
+    if not REPO_ID_RE.match(repo) or "--" in repo or ".." in repo or repo.endswith(".git"):
+        return (f"not a Hub repo id (org/name: letters, digits, '.', '_', '-', no '..' or '--', "
+                f"at most 96 per part): {repo!r}")
+    return None
+
+
+def relpath_problem(path: str) -> str | None:
+    """Why ``path`` cannot name something inside an entry's folder (absolute, '..'), or None.
+
+    Catalogs are untrusted: a path that climbs out would read, serve, or delete another file.
+    """
+    if not path:
+        return "must not be empty"
+    if "\\" in path or "\0" in path:
+        return f"{path!r} must use '/' between parts, with no backslash or NUL"
+    if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
+        return f"{path!r} must be relative, not absolute"
+    if any(part in ("", ".", "..") for part in path.split("/")):
+        return f"{path!r} must not contain '..', '.' or empty parts"
+    return None
 
 
 @dataclass(frozen=True)
@@ -215,6 +244,8 @@ def _parse_files(value: Any, err) -> tuple[FileSpec, ...]:
         size = item.get("size")
         if size is not None and not _check_type(size, int):
             raise err(f"size of {item['path']!r} must be an integer")
+        if problem := relpath_problem(item["path"]):
+            raise err(f"file path {problem}")
         out.append(FileSpec(item["path"], sha, size))
     return tuple(out)
 
@@ -284,10 +315,12 @@ def entry_from_mapping(table: str, name: str, data: Mapping[str, Any], where: Wh
 
 def _validate(entry: Entry, err_for) -> None:
     if isinstance(entry, Backbone):
-        if not re.match(r"^[\w.-]+(/[\w.-]+)?$", entry.repo):
-            raise err_for("repo")(f"not a Hub repo id (org/name): {entry.repo!r}")
+        if problem := repo_id_problem(entry.repo):
+            raise err_for("repo")(problem)
         if not entry.revision:
             raise err_for("revision")("must not be empty; use a commit hash or a branch such as 'main'")
+        if problem := relpath_problem(entry.revision):  # a branch name becomes a file in the cache
+            raise err_for("revision")(f"not a branch, tag or commit: {problem}")
         if entry.params < 0:
             raise err_for("params")("must not be negative")
 

@@ -340,6 +340,12 @@ class Source(Component):
         hashes (two PyPI packages serving one entry are two keys)."""
         return self.name
 
+    def check(self, spec: SourceSpec) -> str | None:
+        """What is wrong with ``spec``'s parameters, in one line, or None. Called when a catalog
+        is read, so that a parameter that would lead outside the cache (a path holding '..')
+        is a catalog error before anything is fetched."""
+        return None
+
     def fetch(self, entry: Backbone | Dataset, spec: SourceSpec, *, revision: str,
               files: tuple[str, ...], offline: bool, progress: bool) -> Fetched:
         """Make ``files`` (every file the entry needs; empty means "what this source has")
@@ -347,13 +353,20 @@ class Source(Component):
         Raise ``zoo.errors.SourceError`` with a one-line reason when it cannot."""
         raise NotImplementedError
 
+    def cache_roots(self, fetched: Fetched) -> tuple[Path, ...]:
+        """The folders this source owns for ``fetched`` (the Hub: the repo's folder in the HF
+        cache, where snapshot links point). A cached file whose real path leaves them is
+        refused, and :meth:`discard` deletes nothing outside them."""
+        return (fetched.root,)
+
     def discard(self, fetched: Fetched, relpath: str) -> None:
-        """Remove one fetched file that failed verification, so it is never used again."""
+        """Remove one fetched file that failed verification (the link and what it points to),
+        so it is never used again; a path outside :meth:`cache_roots` is left alone."""
+        owned = [root.resolve() for root in self.cache_roots(fetched)]
         path = fetched.files[relpath]
-        target = path.resolve()
-        path.unlink(missing_ok=True)
-        if target != path:
-            target.unlink(missing_ok=True)
+        for doomed in (path.parent.resolve() / path.name, path.resolve()):  # both before unlinking
+            if any(doomed.is_relative_to(root) for root in owned):
+                doomed.unlink(missing_ok=True)
 
     def remove(self, entry: Backbone | Dataset, spec: SourceSpec, revision: str) -> None:
         """Delete what this source cached for ``entry`` at ``revision`` (``zoo cache rm``)."""

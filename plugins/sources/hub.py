@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 from zoo import hookimpl
-from zoo.catalog import Backbone, Dataset, SourceSpec
+from zoo.catalog import Backbone, Dataset, SourceSpec, relpath_problem, repo_id_problem
 from zoo.components import Fetched, Source
 from zoo.errors import SourceError
 from zoo.locations import env_flag, hf_hub_cache
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
+REPO_TYPES = ("model", "dataset", "space")
 #: What a backbone needs when the catalog lists no files: config, safetensors weights and
 #: tokenizer or preprocessor files; never pickles, never code.
 NEEDED = ("config.json", "*.safetensors", "model.safetensors.index.json", "tokenizer.json",
@@ -42,14 +43,16 @@ def _quiet_tqdm() -> type:
 
 
 def _reason(exc: Exception, repo: str, revision: str, filename: str, endpoint: str,
-            offline: bool) -> str:
-    """One line saying why the Hub could not serve a file."""
+            offline: bool, trusted: bool) -> str:
+    """One line saying why the Hub could not serve a file (``trusted``: HF_TOKEN goes there)."""
     from huggingface_hub import errors
 
+    token = ("set HF_TOKEN" if trusted
+             else "know that HF_TOKEN goes only to HF_ENDPOINT, never to a catalog's endpoint")
     if isinstance(exc, errors.GatedRepoError):
-        return f"{repo} is gated at {endpoint}: accept its terms and set HF_TOKEN"
+        return f"{repo} is gated at {endpoint}: accept its terms and {token}"
     if isinstance(exc, errors.RepositoryNotFoundError):
-        return f"repository {repo} not found at {endpoint} (if it is private, set HF_TOKEN)"
+        return f"repository {repo} not found at {endpoint} (if it is private, {token})"
     if isinstance(exc, errors.RevisionNotFoundError):
         return f"revision {revision!r} not found in {repo} at {endpoint}"
     if isinstance(exc, errors.RemoteEntryNotFoundError):
@@ -88,6 +91,21 @@ def _unreachable(endpoint: str) -> str | None:
     return None
 
 
+def _endpoint_and_token(spec: SourceSpec) -> tuple[str, str | bool | None]:
+    """The endpoint to ask, and the token to send it.
+
+    The user's token goes only to the endpoint the user chose (``HF_ENDPOINT``, else the
+    Hub): an ``endpoint`` a catalog names is sent none, since a cloned repository's
+    ``./zoo.toml`` is written by someone else. ``False``, not ``None``, because for ``None``
+    huggingface_hub sends the token of ``huggingface-cli login`` instead.
+    """
+    trusted = (os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
+    endpoint = (spec.get("endpoint") or trusted).rstrip("/")
+    if endpoint != trusted:
+        return endpoint, False
+    return endpoint, os.environ.get("HF_TOKEN") or None
+
+
 @contextmanager
 def _hub_quiet() -> Iterator[None]:
     """Keep huggingface_hub's retry warnings off the terminal: zoo reports failures itself."""
@@ -110,6 +128,21 @@ class HubSource(Source):
         repo = spec.get("repo")
         return f"hub:{repo}" if repo else "hub"
 
+    def check(self, spec: SourceSpec) -> str | None:
+        """A repo id, repo type and revision that keep the cache's paths inside the cache
+        (huggingface_hub writes ``refs/<revision>`` as given)."""
+        for key, problem_of in (("repo", repo_id_problem), ("revision", relpath_problem)):
+            value = spec.get(key)
+            if value in (None, ""):  # absent: the entry's repo, the resolver's revision
+                continue
+            if not isinstance(value, str):
+                return f"{key} must be a string, got {value!r}"
+            if problem := problem_of(value):
+                return f"{key}: {problem}"
+        if spec.get("repo_type", "model") not in REPO_TYPES:
+            return f"repo_type must be one of {', '.join(REPO_TYPES)}, got {spec.get('repo_type')!r}"
+        return None
+
     @staticmethod
     def _target(entry: Backbone | Dataset, spec: SourceSpec) -> tuple[str, str]:
         repo = spec.get("repo") or getattr(entry, "repo", "")
@@ -119,10 +152,11 @@ class HubSource(Source):
 
     def fetch(self, entry: Backbone | Dataset, spec: SourceSpec, *, revision: str,
               files: tuple[str, ...], offline: bool, progress: bool) -> Fetched:
+        if problem := self.check(spec):  # an entry built in code was never read as a catalog
+            raise SourceError(problem)
         repo, repo_type = self._target(entry, spec)
         revision = revision or "main"  # the resolver already applied spec, catalog and lock
-        endpoint = (spec.get("endpoint") or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
-        token = os.environ.get("HF_TOKEN") or None
+        endpoint, token = _endpoint_and_token(spec)
         offline = offline or env_flag("HF_HUB_OFFLINE")
         cache = hf_hub_cache()
         if not offline and (why := _unreachable(endpoint)):
@@ -132,7 +166,7 @@ class HubSource(Source):
                                   files, progress)
 
     def _download(self, repo: str, repo_type: str, revision: str, endpoint: str,
-                  token: str | None, offline: bool, cache: Path, files: tuple[str, ...],
+                  token: str | bool | None, offline: bool, cache: Path, files: tuple[str, ...],
                   progress: bool) -> Fetched:
         from huggingface_hub import hf_hub_download
 
@@ -145,7 +179,8 @@ class HubSource(Source):
                                         cache_dir=cache, endpoint=endpoint, token=token,
                                         local_files_only=offline, tqdm_class=tqdm_class)
             except Exception as exc:  # huggingface_hub raises many types; each becomes one line
-                raise SourceError(_reason(exc, repo, revision, filename, endpoint, offline)) from exc
+                raise SourceError(_reason(exc, repo, revision, filename, endpoint, offline,
+                                          token is not False)) from exc
             paths[filename] = Path(str(local))
         first, local = next(iter(paths.items()))
         root = local
@@ -154,7 +189,7 @@ class HubSource(Source):
         return Fetched(root, paths, root.name)
 
     def _listing(self, repo: str, repo_type: str, revision: str, endpoint: str,
-                 token: str | None, offline: bool, cache: Path) -> tuple[str, ...]:
+                 token: str | bool | None, offline: bool, cache: Path) -> tuple[str, ...]:
         """The repo's files that a backbone needs, for entries whose catalog lists none."""
         from huggingface_hub import HfApi
 
@@ -164,11 +199,16 @@ class HubSource(Source):
             names = HfApi(endpoint=endpoint, token=token).list_repo_files(
                 repo, repo_type=repo_type, revision=revision)
         except Exception as exc:
-            raise SourceError(_reason(exc, repo, revision, "the file list", endpoint, offline)) from exc
+            raise SourceError(_reason(exc, repo, revision, "the file list", endpoint, offline,
+                                      token is not False)) from exc
         wanted = tuple(n for n in names if any(fnmatch.fnmatch(n, p) for p in NEEDED))
         if not wanted:
             raise SourceError(f"{repo}@{revision} has no config, safetensors or tokenizer files")
         return wanted
+
+    def cache_roots(self, fetched: Fetched) -> tuple[Path, ...]:
+        """The repo's folder (``models--org--name``): snapshot files link into its blobs."""
+        return (fetched.root.parent.parent,)
 
     def remove(self, entry: Backbone | Dataset, spec: SourceSpec, revision: str) -> None:
         """Delete this revision from the Hugging Face cache (blobs other revisions share stay)."""

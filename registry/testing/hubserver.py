@@ -89,6 +89,12 @@ class HubServer:
         """The GET requests (not HEAD) whose path ends with ``path_suffix``."""
         return [r for r in self.state.requests if r.method == "GET" and r.path.endswith(path_suffix)]
 
+    def authorizations(self) -> set[str | None]:
+        """The ``Authorization`` header of every request received (None where one had none),
+        looked up without regard to case: httpx sends ``authorization``."""
+        return {next((v for k, v in r.headers.items() if k.lower() == "authorization"), None)
+                for r in self.state.requests}
+
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()

@@ -134,3 +134,67 @@ def test_builtin_files_hashes_are_wellformed() -> None:
     for backbone in zoo.get_zoo().backbones:
         for f in backbone.files:
             assert f.sha256 is None or re.fullmatch(r"[0-9a-f]{64}", f.sha256)
+
+
+ESCAPES = [  # (entry text, field, what the message says)
+    ('[backbones.x]\nrepo = "a/b"\nfiles = ["../../x"]', "backbones.x.files",
+     "'../../x' must not contain '..'"),
+    ('[backbones.x]\nrepo = "a/b"\nfiles = [{path = "a/../../x"}]', "backbones.x.files",
+     "must not contain '..'"),
+    ('[backbones.x]\nrepo = "a/b"\nfiles = ["/etc/passwd"]', "backbones.x.files",
+     "'/etc/passwd' must be relative"),
+    ('[datasets.d]\nfiles = ["C:/x"]', "datasets.d.files", "must be relative"),
+    ('[datasets.d]\nfiles = ["a\\\\..\\\\x"]', "datasets.d.files", "no backslash"),
+    ('[backbones.x]\nrepo = "a/.."', "backbones.x.repo", "not a Hub repo id"),
+    ('[backbones.x]\nrepo = ".."', "backbones.x.repo", "not a Hub repo id"),
+    ('[backbones.x]\nrepo = "a/b/c"', "backbones.x.repo", "not a Hub repo id"),
+    ('[backbones.x]\nrepo = "-a/b"', "backbones.x.repo", "not a Hub repo id"),
+    ('[backbones.x]\nrepo = "a/b."', "backbones.x.repo", "not a Hub repo id"),
+    ('[backbones.x]\nrepo = "a--b/c"', "backbones.x.repo", "not a Hub repo id"),
+    (f'[backbones.x]\nrepo = "a/{"b" * 97}"', "backbones.x.repo", "not a Hub repo id"),
+    ('[backbones.x]\nrepo = "a/b"\nrevision = "../../../x"', "backbones.x.revision",
+     "must not contain '..'"),
+    ('[datasets.d]\n[[datasets.d.sources]]\ntype = "hub"\nrepo = "a/.."', "datasets.d.sources",
+     "hub source: repo: not a Hub repo id"),
+    ('[datasets.d]\n[[datasets.d.sources]]\ntype = "hub"\nrepo = "a/b"\nrepo_type = "../x"',
+     "datasets.d.sources", "hub source: repo_type must be one of model, dataset, space"),
+    ('[datasets.d]\n[[datasets.d.sources]]\ntype = "hub"\nrepo = "a/b"\nrevision = "/x"',
+     "datasets.d.sources", "hub source: revision: '/x' must be relative"),
+    ('[datasets.d]\n[[datasets.d.sources]]\ntype = "pypi"\npackage = "p==1"\npath = "../.."',
+     "datasets.d.sources", "pypi source: path: '../..' must not contain '..'"),
+    ('[datasets.d]\n[[datasets.d.sources]]\ntype = "pypi"\npackage = "p==1"\npath = "/root"',
+     "datasets.d.sources", "pypi source: path: '/root' must be relative"),
+    ('[datasets.d]\n[[datasets.d.sources]]\ntype = "pypi"\npackage = "p==1"\npath = "a/x.tar.gz!../y"',
+     "datasets.d.sources", "pypi source: path: '../y' must not contain '..'"),
+]
+
+
+@pytest.mark.parametrize("text, field, message", ESCAPES)
+def test_paths_and_repo_ids_that_leave_their_folder_are_refused_by_zoo_list(
+        zoo_cli, text: str, field: str, message: str) -> None:
+    catalog = write(Path.cwd() / "zoo.toml", text)
+    result = zoo_cli("list")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+    assert f"{catalog}:" in result.stderr and f"{field}: " in result.stderr
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize("repo", ["bert-base-uncased", "org/name", "Org_1/a.b-c_d", "a/b", "_x/y_",
+                                  f"{'a' * 96}/{'b' * 96}"])
+def test_hub_repo_ids_the_hub_accepts_are_accepted(repo: str) -> None:
+    from huggingface_hub.utils import validate_repo_id
+
+    validate_repo_id(repo)  # the Hub's own rule agrees
+    entry = entry_from_mapping("backbones", "x", {"repo": repo}, zoo.catalog.Where("t.toml"))
+    assert entry.repo == repo
+
+
+def test_repo_ids_zoo_refuses_the_hub_refuses_too() -> None:
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    for text, field, _ in ESCAPES:
+        if field == "backbones.x.repo":
+            repo = text.split('"')[1]
+            with pytest.raises(HFValidationError):
+                validate_repo_id(repo)

@@ -156,3 +156,54 @@ def test_moving_the_catalog_pin_records_the_new_commit(hub_server):
     record = read_record("backbone", "tiny", "hub")
     assert record.revision == "2" * 40
     assert dict(record.files) == {p: sha(d) for p, d in new.items()}
+
+
+def _endpoint_catalog(folder, endpoint: str, files: dict[str, bytes]) -> None:
+    """A ./zoo.toml as a cloned repository might carry: a backbone from its author's endpoint."""
+    listed = ", ".join(f'"{p}"' for p in files)
+    (folder / "zoo.toml").write_text(
+        f'[backbones.theirs]\nrepo = "{REPO}"\nfiles = [{listed}]\n'
+        f'[[backbones.theirs.sources]]\ntype = "hub"\nendpoint = "{endpoint}"\n', encoding="utf-8")
+
+
+def test_hf_token_goes_to_hf_endpoint_but_not_to_an_endpoint_a_catalog_names(
+        hub_server, isolated, monkeypatch):
+    from zoo.app import get_zoo
+
+    files = tiny_files()
+    theirs = hub_server({REPO: {"main": files}})
+    mine = tiny_files("mine")
+    ours = hub_server({"org/mine": {"main": mine}})  # HF_ENDPOINT now points here
+    monkeypatch.setenv("HF_TOKEN", "hf_secret")
+    _endpoint_catalog(isolated, theirs.url, files)
+    resolve(get_zoo().backbones.get("theirs"))
+    assert theirs.gets("/resolve/main/config.json") and theirs.authorizations() == {None}
+
+    resolve(backbone("main", mine, name="ours", repo="org/mine"))
+    assert ours.authorizations() == {"Bearer hf_secret"}
+
+
+def test_a_catalog_endpoint_is_not_sent_the_stored_login_token(hub_server, isolated, zoo_env,
+                                                              zoo_cli):
+    # huggingface_hub sends the token saved by `hf auth login` whenever it is given token=None.
+    files = tiny_files()
+    theirs = hub_server({REPO: {"main": files}})
+    (zoo_env.hf_home / "token").write_text("hf_stored_secret", encoding="utf-8")
+    _endpoint_catalog(isolated, theirs.url, files)
+    done = zoo_cli("pull", "theirs", installed=True, env={"HF_ENDPOINT": "http://127.0.0.1:9"})
+    assert done.exit_code == 0, done.output
+    assert theirs.gets("/resolve/main/config.json") and theirs.authorizations() == {None}
+
+
+def test_a_private_repo_at_a_catalog_endpoint_says_the_token_is_not_sent_there(hub_server,
+                                                                                monkeypatch):
+    from zoo.catalog import SourceSpec
+
+    theirs = hub_server({REPO: {"main": tiny_files()}})
+    hub_server({})
+    monkeypatch.setenv("HF_TOKEN", "hf_secret")
+    entry = backbone("main", tiny_files(), repo="org/private",
+                     sources=(SourceSpec("hub", {"endpoint": theirs.url}),))
+    with pytest.raises(ZooError, match=r"not found at .* \(if it is private, know that HF_TOKEN "
+                                       r"goes only to HF_ENDPOINT, never to a catalog's endpoint\)"):
+        resolve(entry)

