@@ -34,7 +34,7 @@ NEEDED = ("config.json", "*.safetensors", "model.safetensors.index.json", "token
 def _quiet_tqdm() -> type:
     from huggingface_hub.utils import tqdm
 
-    class Quiet(tqdm):  # type: ignore[misc, valid-type]
+    class Quiet(tqdm):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs["disable"] = True
             super().__init__(*args, **kwargs)
@@ -182,8 +182,7 @@ class HubSource(Source):
                 raise SourceError(_reason(exc, repo, revision, filename, endpoint, offline,
                                           token is not False)) from exc
             paths[filename] = Path(str(local))
-        first, local = next(iter(paths.items()))
-        root = local
+        first, root = next(iter(paths.items()))
         for _ in Path(first).parts:
             root = root.parent
         return Fetched(root, paths, root.name)
