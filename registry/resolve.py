@@ -4,7 +4,8 @@ Order: first every source's cache (no network), then each source with the networ
 entry's order (a backbone's Hub repo first unless it lists ``hub`` elsewhere). Every file
 from every source is hashed and held to the catalog's sha256, else to the lock file's; a
 mismatch discards the file and that source, and the next one is tried. What was verified is
-recorded (lock file, cache record) only after every file passed.
+recorded (lock file, cache record) only after every file passed, and the entry is loaded
+from a folder holding exactly the verified files.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .errors import IntegrityError, NotFoundError, SourceError, UsageError, ZooE
 from .integrity import sha256_file
 from .locations import env_flag
 from .lockfile import LockRecord, read_record, write_record
+from .verified import verified_folder
 
 #: Set to 1 to use only what is cached, from every source (HF_HUB_OFFLINE covers the Hub only).
 OFFLINE_ENV = "ZOO_OFFLINE"
@@ -30,13 +32,16 @@ __all__ = ["Snapshot", "resolve", "source_specs", "expected_hashes"]
 
 @dataclass(frozen=True)
 class Snapshot:
-    """An entry's files, verified, in one local directory at their relative paths."""
+    """An entry's files, verified, in one local directory at their relative paths: ``path``
+    holds those files and nothing else (``zoo.verified``); ``origin`` is the source's own
+    folder they were verified in."""
 
     entry: str
     path: Path
     files: dict[str, str]
     source: str
     revision: str
+    origin: Path
 
 
 def source_specs(entry: Backbone | Dataset) -> list[SourceSpec]:
@@ -119,7 +124,8 @@ def _attempt(entry: Backbone | Dataset, source: Source, spec: SourceSpec, *, off
     record = LockRecord(fetched.revision, {**(held.files if held else {}), **hashes})
     if record != locked:
         write_record(entry.kind, entry.name, key, record)
-    snapshot = Snapshot(entry.name, fetched.root, hashes, source.name, fetched.revision)
+    folder = verified_folder(entry.kind, entry.name, fetched.files, hashes)
+    snapshot = Snapshot(entry.name, folder, hashes, source.name, fetched.revision, fetched.root)
     save_record(CacheRecord.of(entry, snapshot, key))
     return snapshot
 

@@ -1,5 +1,6 @@
-"""The weights policy: safetensors always; a pickle checkpoint only when opted in, and then
-through ``torch.load(weights_only=True)``, which refuses to run arbitrary code.
+"""The loading policy: safetensors always; a pickle checkpoint only when opted in, and then
+through ``torch.load(weights_only=True)``, which refuses to run arbitrary code; never a
+model's own code (``auto_map``).
 
 Domains call ``check_weights`` before ``from_pretrained`` (so a pickle is refused before
 transformers sees it) and ``load_state_dict`` when they read weights themselves.
@@ -7,15 +8,51 @@ transformers sees it) and ``load_state_dict`` when they read weights themselves.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
+from .verified import listed_files
 
 if TYPE_CHECKING:
     from .resolve import Snapshot
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
+#: The config files in which a Hub model names Python code of its own for transformers to
+#: import (``trust_remote_code``), under the key ``auto_map``.
+CODE_CONFIGS = ("config.json", "tokenizer_config.json", "preprocessor_config.json",
+                "processor_config.json")
+
+
+def _config(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # not a config this check can read; the library that loads it will say why
+    return data if isinstance(data, dict) else {}
+
+
+def refuse_remote_code(folder: Path, entry: str) -> None:
+    """Raise ``UsageError`` when a config in ``folder`` asks for the model's own code."""
+    for name in CODE_CONFIGS:
+        if (folder / name).is_file() and "auto_map" in _config(folder / name):
+            raise UsageError(
+                f"{entry}: {name} names Python code of its own (auto_map), which zoo never "
+                "runs; choose a backbone whose architecture transformers has built in")
+
+
+def strip_remote_code(folder: Path) -> None:
+    """Drop ``auto_map`` from the configs written into ``folder``, so that nothing that loads
+    a zoo run is invited to import code (``trust_remote_code``)."""
+    from .integrity import write_atomic
+
+    for name in CODE_CONFIGS:
+        path = folder / name
+        data = _config(path) if path.is_file() else {}
+        if "auto_map" in data:
+            del data["auto_map"]
+            write_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def is_pickle(path: str | Path) -> bool:
@@ -24,8 +61,10 @@ def is_pickle(path: str | Path) -> bool:
 
 def check_weights(snapshot: Snapshot, allow_pickle: bool) -> list[str]:
     """The snapshot's weight files; raises ``UsageError`` naming a pickle checkpoint unless
-    ``allow_pickle`` (the entry's ``allow_pickle`` or the user's opt-in) is set."""
-    weights = [p for p in snapshot.files if p.endswith(".safetensors") or is_pickle(p)]
+    ``allow_pickle`` (the entry's ``allow_pickle`` or the user's opt-in) is set. Every file
+    of the folder is looked at, not only the listed ones: a library loads what it finds."""
+    present = sorted(listed_files(snapshot.path))
+    weights = [p for p in present if p.endswith(".safetensors") or is_pickle(p)]
     pickles = [p for p in weights if is_pickle(p)]
     if pickles and not allow_pickle:
         raise UsageError(

@@ -18,6 +18,7 @@ from typing import Any
 from zoo.catalog import Backbone
 from zoo.components import Domain, Head
 from zoo.errors import UsageError
+from zoo.weights import strip_remote_code
 
 from .lora_targets import DEFAULT_TARGETS, FALLBACK_NAMES
 
@@ -222,6 +223,7 @@ class TextDomain(Domain):
     def save(self, model: Any, preprocessor: Any, path: Path) -> None:
         model.save_pretrained(str(path), safe_serialization=True)
         preprocessor.save_pretrained(str(path))
+        strip_remote_code(path)
 
     def save_adapter(self, model: Any, preprocessor: Any, path: Path, base_path: Path,
                      final_path: Path) -> None:
@@ -229,6 +231,8 @@ class TextDomain(Domain):
         model.peft_config["default"].base_model_name_or_path = str((final_path / BASE_DIR).resolve())
         model.save_pretrained(str(path))
         preprocessor.save_pretrained(str(path))
+        strip_remote_code(path)
+        strip_remote_code(path / BASE_DIR)
 
     def load_run(self, path: Path, head: Head) -> tuple[Any, Any]:
         _quiet_transformers()

@@ -136,7 +136,7 @@ def test_tiny_backbone_pulls_loads_and_adapts_offline_and_zoo_cli_runs_both_ways
             from transformers import AutoModel, AutoTokenizer
             from zoo.resolve import resolve
             snapshot = resolve(tiny_backbone.entry)
-            assert snapshot.source == "local" and snapshot.path == tiny_backbone.path
+            assert snapshot.source == "local" and snapshot.origin == tiny_backbone.path
             model = AutoModel.from_pretrained(snapshot.path)
             tokenizer = AutoTokenizer.from_pretrained(snapshot.path)
             assert tokenizer.tokenize("The movie was GOOD") == ["the", "movie", "was", "good"]

@@ -50,7 +50,7 @@ def test_pickle_weights_are_refused_unless_opted_in(tmp_path):
     import torch
 
     torch.save({"w": torch.ones(2)}, tmp_path / "pytorch_model.bin")
-    snap = Snapshot("x", tmp_path, {"pytorch_model.bin": "0" * 64}, "local", "main")
+    snap = Snapshot("x", tmp_path, {"pytorch_model.bin": "0" * 64}, "local", "main", tmp_path)
     with pytest.raises(UsageError, match="pickle checkpoint"):
         check_weights(snap, allow_pickle=False)
     assert check_weights(snap, allow_pickle=True) == ["pytorch_model.bin"]

