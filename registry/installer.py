@@ -127,8 +127,37 @@ def run_pip(args: Sequence[str]) -> PipRun:
     result = subprocess.run(command, capture_output=True, text=True)
     output = result.stdout + result.stderr
     if result.returncode != 0:
+        conflict = conflict_lines(output)
+        if conflict:
+            raise UsageError(f"pip {args[0]} failed: {first_error(output)}: {'; '.join(conflict)}; "
+                             "install versions that agree (torch stays at the installed one)")
         raise ZooError(f"pip {args[0]} failed: {last_error(output)}")
     return PipRun(tuple(args), output)
+
+
+def conflict_lines(output: str) -> list[str]:
+    """The requirements pip's resolver found in conflict: the lines under "The conflict is
+    caused by:" (``ResolutionImpossible`` alone says nothing of which)."""
+    lines = output.splitlines()
+    try:
+        start = next(i for i, line in enumerate(lines)
+                     if line.strip() == "The conflict is caused by:") + 1
+    except StopIteration:
+        return []
+    found = []
+    for line in lines[start:]:
+        if not line.startswith((" ", "\t")) or not line.strip():
+            break
+        found.append(line.strip())
+    return found
+
+
+def first_error(output: str) -> str:
+    """pip's first ``ERROR:`` line (for a conflict: which install it could not do)."""
+    for line in output.splitlines():
+        if line.strip().startswith("ERROR:"):
+            return line.strip().removeprefix("ERROR:").strip().rstrip(".")
+    return "conflicting requirements"
 
 
 def last_error(output: str) -> str:

@@ -36,9 +36,13 @@ def test_a_plugin_that_wants_another_torch_is_refused_and_torch_stays(fresh_venv
     # The stand-in torch 1.0.0 is on offer: without the hold, pip would install it.
     torch_before = fresh_venv.version("torch")
     result = fresh_venv.zoo("install", str(wheels["old-torch"]), env=offline)
-    assert result.returncode == 1
-    error = result.stderr.strip().splitlines()[-1]
-    assert error.startswith("Error: pip install failed: ") and "Traceback" not in result.stderr
+    assert result.returncode == 2
+    announced, error = result.stderr.strip().splitlines()  # "pip install ...", then one line
+    assert announced.startswith("pip install ") and "Traceback" not in result.stderr
+    # The conflict's own lines, not only pip's "ResolutionImpossible".
+    assert error.startswith("Error: pip install failed: Cannot install zoo-old-torch==1.0 because ")
+    assert "zoo-old-torch 1.0 depends on torch<2.0; " in error
+    assert "(constraint) torch" in error and "ResolutionImpossible" not in error
     assert fresh_venv.version("torch") == torch_before
     assert "zoo-old-torch" not in fresh_venv.run("-m", "pip", "list").stdout
 
