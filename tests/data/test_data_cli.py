@@ -52,7 +52,8 @@ def test_bad_rows_exit_2_and_skip_bad_rows_counts_them(tmp_path: Path) -> None:
     assert "1 row(s) of" in out and "line 5 (empty label)" in out
     result = run("data", "classify", "--data", str(path), "--label-kind", "single",
                  "--skip-bad-rows", "--json")
-    assert result.exit_code == 0 and json.loads(result.output)["skipped_rows"] == 1
+    assert result.exit_code == 0 and json.loads(result.stdout)["skipped_rows"] == 1
+    assert result.stderr.startswith("zoo: warning: left out 1 bad row(s) of ")
 
 
 def test_unknown_column_and_unknown_task_exit_2(tmp_path: Path) -> None:
@@ -108,7 +109,7 @@ def register_readers(register):
     assert "line 12 (2 tags for 1 words)" in out
     result = run("data", "spans", "--data", str(data), "--skip-bad-rows", "--json")
     assert result.exit_code == 0, result.output
-    shown = json.loads(result.output)
+    shown = json.loads(result.stdout)
     assert (shown["label_kind"], shown["labels"], shown["skipped_rows"]) == ("token", ["B", "O"], 1)
 
 
@@ -127,3 +128,4 @@ def test_builtin_heads_give_the_label_kind(tmp_path: Path) -> None:
     shown = json.loads(run("data", "multilabel", "--data", str(path), "--json").output)
     assert (shown["label_kind"], shown["labels"]) == ("multi", ["a", "b"])
     assert shown["label_counts"]["train"]["a"] == shown["splits"]["train"]
+
