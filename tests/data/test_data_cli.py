@@ -129,3 +129,56 @@ def test_builtin_heads_give_the_label_kind(tmp_path: Path) -> None:
     assert (shown["label_kind"], shown["labels"]) == ("multi", ["a", "b"])
     assert shown["label_counts"]["train"]["a"] == shown["splits"]["train"]
 
+
+def _rows_with_bytes(n: int, bad_line: int, raw: bytes) -> bytes:
+    """``text,label`` then ``n`` rows, file line ``bad_line`` holding ``raw`` undecoded."""
+    lines = [b"text,label"] + [f"review number {i} of the film,{'good' if i % 2 else 'bad'}".encode()
+                               for i in range(n)]
+    lines[bad_line - 1] = raw
+    return b"\n".join(lines) + b"\n"
+
+
+def test_a_csv_or_jsonl_that_is_not_utf8_names_its_rows(tmp_path: Path) -> None:
+    csv_path = tmp_path / "d.csv"
+    csv_path.write_bytes(_rows_with_bytes(20, 4, b"caf\xe9 au lait,good"))
+    jsonl_path = tmp_path / "d.jsonl"
+    jsonl_path.write_bytes(b"".join(json.dumps({"text": f"t {i}", "label": i % 2}).encode() + b"\n"
+                                    for i in range(20)) + b'{"text": "caf\xe9", "label": 1}\n')
+    for path, line in ((csv_path, 4), (jsonl_path, 21)):
+        out = one_line_error(run("data", "classify", "--data", str(path), "--label-kind", "single"))
+        assert f"line {line} (not UTF-8 text (byte 0xe9); save the file as UTF-8)" in out
+        skipped = run("data", "classify", "--data", str(path), "--label-kind", "single",
+                      "--skip-bad-rows", "--json")
+        assert skipped.exit_code == 0, skipped.output
+        assert json.loads(skipped.stdout)["skipped_rows"] == 1
+        assert f"left out 1 bad row(s) of {path}" in skipped.stderr
+        assert f"line {line}: not UTF-8 text" in skipped.stderr
+
+
+def test_a_csv_whose_header_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_bytes(_rows_with_bytes(20, 1, b"t\xe9xt,label"))
+    out = one_line_error(run("data", "classify", "--data", str(path), "--label-kind", "single"))
+    assert f"{path}: line 1, the header: not UTF-8 text (byte 0xe9)" in out
+
+
+def test_a_csv_field_over_the_csv_modules_limit_is_read(tmp_path: Path) -> None:
+    import csv
+
+    rows = sentiment_rows(20)
+    rows[5][0] = "long " * (csv.field_size_limit() // 4)  # over the module's default limit
+    path = write_csv(tmp_path / "d.csv", ["text", "label"], rows)
+    result = run("data", "classify", "--data", str(path), "--label-kind", "single", "--json")
+    assert result.exit_code == 0, result.output
+    assert sum(json.loads(result.stdout)["splits"].values()) == 20
+    assert csv.field_size_limit() == 131072  # the process's own limit is left as it was
+
+
+def test_a_csv_field_over_zoos_bound_is_a_bad_row(tmp_path: Path) -> None:
+    from zoo.plugins.readers.tabular import MAX_FIELD_CHARS
+
+    rows = sentiment_rows(20)
+    rows[5][0] = "x" * (MAX_FIELD_CHARS + 1)
+    path = write_csv(tmp_path / "d.csv", ["text", "label"], rows)
+    out = one_line_error(run("data", "classify", "--data", str(path), "--label-kind", "single"))
+    assert "line 7 (field larger than field limit" in out and "closing quote missing" in out
