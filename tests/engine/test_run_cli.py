@@ -92,3 +92,15 @@ def test_bad_rows_are_a_usage_error(snapshot, tmp_path):
     with pytest.raises(UsageError, match="needs each input as a string"):
         adapt_snapshot(SnapshotInfo(snapshot, "tiny"), Task(name="t", labels=("negative", "positive")),
                        data, strategy="full", output=tmp_path / "run")
+
+
+def test_an_output_that_cannot_be_created_fails_before_data_or_download(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZOO_OFFLINE", "1")  # were it resolved, minilm-l6 would fail (exit 1)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    missing_data = tmp_path / "never-read.csv"  # were it read, this would be the error
+    result = invoke("adapt", "minilm-l6", "--task", "classify", "--data", str(missing_data),
+                    "--output", str(blocker / "run"))
+    assert result.exit_code == 2, result.output
+    assert result.output == (f"Error: --output {blocker / 'run'} cannot be created: {blocker} is "
+                             "a file, not a folder; choose another --output\n")
