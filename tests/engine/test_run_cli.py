@@ -104,3 +104,10 @@ def test_an_output_that_cannot_be_created_fails_before_data_or_download(tmp_path
     assert result.exit_code == 2, result.output
     assert result.output == (f"Error: --output {blocker / 'run'} cannot be created: {blocker} is "
                              "a file, not a folder; choose another --output\n")
+
+
+def test_predict_with_nothing_on_stdin_is_one_line(run_dir):
+    result = invoke("predict", str(run_dir), "-", input="")
+    assert result.exit_code == 2, result.output
+    assert result.output == "Error: no input on stdin: give one input per line, or INPUTs as arguments\n"
+
