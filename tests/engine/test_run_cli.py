@@ -111,3 +111,23 @@ def test_predict_with_nothing_on_stdin_is_one_line(run_dir):
     assert result.exit_code == 2, result.output
     assert result.output == "Error: no input on stdin: give one input per line, or INPUTs as arguments\n"
 
+
+@pytest.mark.parametrize("command", ["eval", "predict"])
+@pytest.mark.parametrize("name", ["model.safetensors", "config.json", "run.json"])
+@pytest.mark.parametrize("damage", ["missing", "truncated"])
+def test_a_run_with_a_missing_or_truncated_file_is_one_line(run_dir, tmp_path, command, name, damage):
+    import shutil
+
+    broken = tmp_path / "run"
+    shutil.copytree(run_dir, broken)
+    target = broken / name
+    if damage == "missing":
+        target.unlink()
+    else:
+        target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+    args = [command, str(broken)] + (["some text"] if command == "predict" else [])
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("Error: ") and result.output.count("\n") == 1, result.output
+    assert "Traceback" not in result.output
+    assert str(broken) in result.output and "zoo adapt" in result.output
