@@ -182,3 +182,43 @@ def test_a_csv_field_over_zoos_bound_is_a_bad_row(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "d.csv", ["text", "label"], rows)
     out = one_line_error(run("data", "classify", "--data", str(path), "--label-kind", "single"))
     assert "line 7 (field larger than field limit" in out and "closing quote missing" in out
+
+
+def _warnings(result) -> list[str]:
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert all(line.startswith("zoo: warning: ") for line in lines), lines
+    return lines
+
+
+def test_a_label_column_that_mixes_numbers_and_names_is_warned_about(tmp_path: Path) -> None:
+    labels = ["0", "1", "negative", "positive"]
+    path = write_csv(tmp_path / "d.csv", ["text", "label"],
+                     [[f"review number {i} of the film", labels[i % 4]] for i in range(40)])
+    assert _warnings(run("data", "classify", "--data", str(path), "--label-kind", "single")) == [
+        f"zoo: warning: the labels of {path} (csv) mix names and numbers (0, 1, negative, "
+        "positive): is column 'label' one labelling? Map its values to one set of names"]
+
+
+def test_json_booleans_among_string_labels_are_warned_about(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps({"text": f"t {i}", "label": [True, False, "maybe"][i % 3]})
+                            + "\n" for i in range(30)))
+    lines = _warnings(run("data", "classify", "--data", str(path), "--label-kind", "single"))
+    assert len(lines) == 1 and "mix booleans and names (false, maybe, true)" in lines[0]
+
+
+def test_a_label_with_fewer_examples_than_splits_is_warned_about(tmp_path: Path) -> None:
+    rows = sentiment_rows(40) + [["an odd one", "meh"], ["another odd one", "meh"]]
+    path = write_csv(tmp_path / "d.csv", ["text", "label"], rows)
+    assert _warnings(run("data", "classify", "--data", str(path), "--label-kind", "single")) == [
+        f"zoo: warning: 1 label(s) of {path} (csv) have fewer examples than the 3 splits, so "
+        "some split has none of them: 'meh' (2); add examples or leave those labels out"]
+
+
+def test_clean_data_gives_no_warning(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "d.csv", ["text", "label"], sentiment_rows(40))
+    assert _warnings(run("data", "classify", "--data", str(path), "--label-kind", "single")) == []
+    numbers = write_csv(tmp_path / "n.csv", ["text", "label"],
+                        [[f"review number {i}", str(i % 3)] for i in range(40)])
+    assert _warnings(run("data", "classify", "--data", str(numbers), "--label-kind", "single")) == []

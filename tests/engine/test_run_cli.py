@@ -131,3 +131,16 @@ def test_a_run_with_a_missing_or_truncated_file_is_one_line(run_dir, tmp_path, c
     assert result.output.startswith("Error: ") and result.output.count("\n") == 1, result.output
     assert "Traceback" not in result.output
     assert str(broken) in result.output and "zoo adapt" in result.output
+
+
+def test_adapt_shows_the_data_warnings(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZOO_OFFLINE", "1")  # stops at resolving, after the data is read
+    path = tmp_path / "d.csv"
+    path.write_text("text,label\n" + "".join(f"review {i},{['0', '1', 'neg', 'pos'][i % 4]}\n"
+                                             for i in range(40)))
+    result = invoke("adapt", "minilm-l6", "--task", "classify", "--data", str(path),
+                    "--output", str(tmp_path / "run"))
+    assert result.exit_code == 1, result.output
+    warning, error = result.stderr.splitlines()
+    assert warning.startswith(f"zoo: warning: the labels of {path} (csv) mix names and numbers")
+    assert error.startswith("Error: cannot resolve backbone 'minilm-l6' offline")
