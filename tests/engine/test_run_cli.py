@@ -144,3 +144,21 @@ def test_adapt_shows_the_data_warnings(tmp_path, monkeypatch):
     warning, error = result.stderr.splitlines()
     assert warning.startswith(f"zoo: warning: the labels of {path} (csv) mix names and numbers")
     assert error.startswith("Error: cannot resolve backbone 'minilm-l6' offline")
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("[]", "run.json: not a JSON object"),
+    ('{"task": "tiny", "domain": "text", "labels": []}', "run.json: 'head' is missing or not a str"),
+    ('{"task": "tiny", "domain": "text", "head": "classification", "labels": "a,b"}',
+     "run.json: 'labels' is missing or not a list"),
+])
+def test_a_run_json_of_the_wrong_shape_is_one_line(run_dir, tmp_path, text, problem):
+    import shutil
+
+    broken = tmp_path / "run"
+    shutil.copytree(run_dir, broken)
+    (broken / "run.json").write_text(text)
+    result = invoke("predict", str(broken), "some text")
+    assert result.exit_code == 2, result.output
+    assert result.output == (f"Error: {broken}/{problem}; the run is damaged or incomplete: "
+                             "train it again with zoo adapt\n")
