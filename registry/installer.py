@@ -122,7 +122,8 @@ def uninstall(packages: Sequence[str]) -> PipRun:
 
 
 def run_pip(args: Sequence[str]) -> PipRun:
-    """Run pip in this interpreter; a failure raises with pip's own last error line."""
+    """Run pip in this interpreter; a failure raises with pip's own last error line, or for
+    a resolution conflict (the user's to settle, exit 2) with the requirements in conflict."""
     command = (sys.executable, "-m", "pip", *args)
     result = subprocess.run(command, capture_output=True, text=True)
     output = result.stdout + result.stderr
