@@ -8,6 +8,7 @@ shows the traceback instead.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import warnings
 from typing import Any
@@ -52,6 +53,20 @@ def _show_warning(message: Any, category: type[Warning], *args: Any, **kwargs: A
 
 
 _default_showwarning = warnings.showwarning
+
+
+class _WarningLines(logging.Handler):
+    """zoo's logged warnings (bad rows left out, labels that look wrong) as one line each on
+    stderr, the way plugin warnings print; click.echo finds the stderr of the moment."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"zoo: warning: {record.getMessage()}", err=True)
+
+
+def _show_logged_warnings() -> None:
+    logger = logging.getLogger("zoo")
+    if not any(isinstance(h, _WarningLines) for h in logger.handlers):
+        logger.addHandler(_WarningLines(logging.WARNING))
 
 
 class ZooGroup(click.Group):
@@ -109,6 +124,7 @@ def cli(debug: bool) -> None:
       zoo list --domain text
       zoo info minilm-l6 --json
     """
+    _show_logged_warnings()
 
 
 def main(argv: list[str] | None = None) -> None:

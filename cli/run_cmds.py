@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-
 import sys
 from pathlib import Path
 
 import click
+
+from zoo.errors import UsageError
 
 from .output import emit_json, table
 
@@ -56,6 +57,8 @@ def predict_cmd(run_dir: Path, inputs: tuple[str, ...], as_json: bool) -> None:
     from zoo.inference import load_run
 
     texts = [line.rstrip("\n") for line in sys.stdin if line.strip()] if inputs == ("-",) else list(inputs)
+    if not texts:
+        raise UsageError("no input on stdin: give one input per line, or INPUTs as arguments")
     loaded = load_run(run_dir)
     if loaded.head.output_kind == "token":
         texts = [t.split() for t in texts]  # type: ignore[misc]

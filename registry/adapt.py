@@ -8,6 +8,7 @@ local snapshot and in-memory examples), so the engine can be used and tested on 
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,6 +62,21 @@ def _metric(task: Task, head: Any) -> str:
         return head.default_metric
     raise UsageError(f"task {task.name!r} names metric {task.metric!r}, which head "
                      f"{head.name!r} does not report; use one of {', '.join(head.metric_names)}")
+
+
+def check_output(output: Path, resume: bool) -> None:
+    """Refuse a run directory that cannot be created (its nearest existing folder is a file or
+    not writable), or one already there, before minutes go into data and downloads."""
+    RunStaging(output).check(resume)
+    existing = output.absolute().parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"--output {output} cannot be created: {existing} is a file, not a "
+                         "folder; choose another --output")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"--output {output} cannot be created: {existing} is not writable; "
+                         "choose another --output")
 
 
 def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strategy: str,
@@ -164,6 +180,8 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
     if backbone.domain != task.domain:
         raise UsageError(f"backbone {entry_name!r} is a {backbone.domain} model but task "
                          f"{task_name!r} is {task.domain}")
+    output = output or Path("runs") / f"{entry_name}-{task_name}-{strategy}"
+    check_output(output, resume)  # before any data is read or anything downloaded
     from . import data as data_module
     from . import resolve as resolve_module
 
@@ -173,7 +191,6 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
         confidence_column=confidence_column, hard_labels=hard_labels)
     snap = resolve_module.resolve(backbone, progress=config.progress)
     check_weights(snap, backbone.allow_pickle)
-    output = output or Path("runs") / f"{entry_name}-{task_name}-{strategy}"
     return adapt_snapshot(
         SnapshotInfo(path=snap.path, entry=backbone.name, repo=backbone.repo,
                      revision=snap.revision, license=backbone.license, files=dict(snap.files),

@@ -359,7 +359,13 @@ def builtin_catalog_path() -> Path:
 
 def read_catalog_file(path: Path) -> list[tuple[str, str, dict[str, Any], Where]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read catalog file: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise CatalogError(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+                           "TOML must be UTF-8: save the file as UTF-8") from exc
     return [(t, n, d, w) for t, n, d, w in parse_catalog_text(text, str(path))]

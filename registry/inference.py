@@ -60,16 +60,44 @@ class LoadedRun:
         return out
 
 
-def load_run(path: Path) -> LoadedRun:
-    path = Path(path)
+#: What eval and predict read of run.json, and the type each must have.
+RUN_FIELDS = {"task": str, "domain": str, "head": str, "labels": list}
+DAMAGED = "the run is damaged or incomplete: train it again with zoo adapt"
+
+
+def read_run_json(path: Path) -> dict[str, Any]:
+    """run.json of the run directory ``path``, checked for what loading the run needs."""
     run_file = path / "run.json"
     if not run_file.is_file():
         raise UsageError(f"{path} is not a zoo run directory (no run.json); "
                          "give the --output of a finished zoo adapt")
-    run = json.loads(run_file.read_text())
+    try:
+        run = json.loads(run_file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{run_file}: not valid JSON ({exc}); {DAMAGED}") from exc
+    if not isinstance(run, dict):
+        raise UsageError(f"{run_file}: not a JSON object; {DAMAGED}")
+    for key, kind in RUN_FIELDS.items():
+        if not isinstance(run.get(key), kind):
+            raise UsageError(f"{run_file}: {key!r} is missing or not a {kind.__name__}; {DAMAGED}")
+    return run
+
+
+def load_run(path: Path) -> LoadedRun:
+    """The run directory ``path`` as a model; a missing or damaged file is one UsageError."""
+    from safetensors import SafetensorError
+
+    path = Path(path)
+    run = read_run_json(path)
     zoo = get_zoo()
     domain, head = zoo.domains.get(run["domain"]), zoo.heads.get(run["head"])
-    model, preprocessor = domain.load_run(path, head)
+    try:
+        model, preprocessor = domain.load_run(path, head)
+    except (OSError, ValueError, RuntimeError, EOFError, SafetensorError) as exc:
+        # What the domain's libraries raise on a missing or cut-short file (transformers: an
+        # OSError or ValueError; safetensors: its own error; torch: a RuntimeError).
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise UsageError(f"{path}: cannot load the run's model ({reason}); {DAMAGED}") from exc
     return LoadedRun(path, run, domain, head, model, preprocessor)
 
 

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+
 from .errors import UsageError, ZooError
 
 #: Distributions whose versions an install must not change.
@@ -64,12 +67,36 @@ def _check_names(packages: Sequence[str]) -> None:
                          "names, paths and URLs (use --upgrade / --editable for those options)")
 
 
+def _named(package: str) -> str | None:
+    """The normalised distribution an argument names: a requirement (``Torch[cuda]>=2``) or a
+    wheel file's name; None for a folder, archive or URL, whose name only a build can tell."""
+    try:
+        return canonicalize_name(Requirement(package).name)
+    except InvalidRequirement:
+        pass
+    if package.endswith(".whl"):
+        try:
+            return parse_wheel_filename(Path(package).name)[0]
+        except InvalidWheelFilename:
+            return None
+    return None
+
+
 def install(packages: Sequence[str], upgrade: bool = False, editable: bool = False) -> PipRun:
-    """``pip install`` the packages into zoo's environment, never changing torch's version."""
+    """``pip install`` the packages into zoo's environment, never changing torch's version.
+
+    A requirement naming a held distribution is refused before pip runs; what a folder or URL
+    turns out to be (or to need) is held by the constraint."""
     _check_names(packages)
+    held = held_versions()
+    for package in packages:
+        name = _named(package)
+        if name in held:
+            raise UsageError(f"zoo install will not change {package!r}: zoo holds {name} at "
+                             f"{held[name]} (use pip directly if you really mean to)")
     with tempfile.TemporaryDirectory(prefix="zoo-install-") as tmp:
         constraints = Path(tmp) / "constraints.txt"
-        constraints.write_text(constraints_text(held_versions()), encoding="utf-8")
+        constraints.write_text(constraints_text(held), encoding="utf-8")
         args = ["install", "-c", str(constraints)]
         if upgrade:
             args.append("--upgrade")
@@ -79,27 +106,59 @@ def install(packages: Sequence[str], upgrade: bool = False, editable: bool = Fal
 
 
 def uninstall(packages: Sequence[str]) -> PipRun:
-    """``pip uninstall -y`` the packages; zoo and torch are refused."""
+    """``pip uninstall -y`` the packages; zoo and torch are refused, however they are spelled
+    (``TORCH>=0``, ``torch[cuda]``, ``torch==2.13.0+cpu`` all name torch)."""
     _check_names(packages)
-    refused = [p for p in packages if _canonical(p) in PROTECTED]
-    if refused:
-        raise UsageError(f"zoo uninstall will not remove {refused[0]!r}: zoo needs it "
-                         "(use pip directly if you really mean to)")
+    for package in packages:
+        try:
+            name = canonicalize_name(Requirement(package).name)
+        except InvalidRequirement:
+            raise UsageError(f"{package!r} is not a distribution name; zoo uninstall takes names "
+                             "as `pip list` shows them") from None
+        if name in PROTECTED:
+            raise UsageError(f"zoo uninstall will not remove {package!r}: zoo needs {name} "
+                             "(use pip directly if you really mean to)")
     return run_pip(["uninstall", "-y", *packages])
 
 
-def _canonical(name: str) -> str:
-    return name.strip().lower().replace("_", "-").replace(".", "-")
-
-
 def run_pip(args: Sequence[str]) -> PipRun:
-    """Run pip in this interpreter; a failure raises with pip's own last error line."""
+    """Run pip in this interpreter; a failure raises with pip's own last error line, or for
+    a resolution conflict (the user's to settle, exit 2) with the requirements in conflict."""
     command = (sys.executable, "-m", "pip", *args)
     result = subprocess.run(command, capture_output=True, text=True)
     output = result.stdout + result.stderr
     if result.returncode != 0:
+        conflict = conflict_lines(output)
+        if conflict:
+            raise UsageError(f"pip {args[0]} failed: {first_error(output)}: {'; '.join(conflict)}; "
+                             "install versions that agree (torch stays at the installed one)")
         raise ZooError(f"pip {args[0]} failed: {last_error(output)}")
     return PipRun(tuple(args), output)
+
+
+def conflict_lines(output: str) -> list[str]:
+    """The requirements pip's resolver found in conflict: the lines under "The conflict is
+    caused by:" (``ResolutionImpossible`` alone says nothing of which)."""
+    lines = output.splitlines()
+    try:
+        start = next(i for i, line in enumerate(lines)
+                     if line.strip() == "The conflict is caused by:") + 1
+    except StopIteration:
+        return []
+    found = []
+    for line in lines[start:]:
+        if not line.startswith((" ", "\t")) or not line.strip():
+            break
+        found.append(line.strip())
+    return found
+
+
+def first_error(output: str) -> str:
+    """pip's first ``ERROR:`` line (for a conflict: which install it could not do)."""
+    for line in output.splitlines():
+        if line.strip().startswith("ERROR:"):
+            return line.strip().removeprefix("ERROR:").strip().rstrip(".")
+    return "conflicting requirements"
 
 
 def last_error(output: str) -> str:

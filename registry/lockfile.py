@@ -23,7 +23,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from .errors import ZooError
+from .errors import UsageError, ZooError
 from .integrity import write_atomic
 from .locations import zoo_home
 
@@ -53,15 +53,40 @@ def _read(path: Path) -> dict[str, dict[str, dict[str, LockRecord]]]:
         return {}
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except OSError as exc:
         raise ZooError(f"{path}: cannot read the lock file ({exc}); fix or delete it") from exc
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{path}: not a zoo lock file ({exc}); fix or delete it") from exc
     out: dict[str, dict[str, dict[str, LockRecord]]] = {}
     for kind, entries in doc.items():
-        for name, sources in entries.items():
-            for key, rec in sources.items():
-                out.setdefault(kind, {}).setdefault(name, {})[key] = LockRecord(
-                    str(rec.get("revision", "")), dict(rec.get("files", {})))
+        for name, sources in _tables(entries, path, kind):
+            for key, rec in _tables(sources, path, f"{kind}.{name}"):
+                out.setdefault(kind, {}).setdefault(name, {})[key] = _record(
+                    rec, path, f"{kind}.{name}.{key}")
     return out
+
+
+def _tables(value: object, path: Path, where: str) -> list[tuple[str, object]]:
+    if not isinstance(value, dict):
+        raise _shape_error(path, where, "a table")
+    return list(value.items())
+
+
+def _record(rec: object, path: Path, where: str) -> LockRecord:
+    """One record, as zoo writes it: a string ``revision`` and ``files`` of path = sha256."""
+    if not isinstance(rec, dict):
+        raise _shape_error(path, where, "a table with revision and files")
+    revision, files = rec.get("revision", ""), rec.get("files", {})
+    if not isinstance(revision, str):
+        raise _shape_error(path, f"{where}.revision", "a string")
+    if not (isinstance(files, dict) and all(isinstance(h, str) for h in files.values())):
+        raise _shape_error(path, f"{where}.files", "a table of path = sha256 strings")
+    return LockRecord(revision, dict(files))
+
+
+def _shape_error(path: Path, where: str, expected: str) -> UsageError:
+    return UsageError(f"{path}: {where} must be {expected}, as zoo writes it; "
+                      "fix the lock file or delete it (zoo records it again at the next download)")
 
 
 def _render(data: Mapping[str, Mapping[str, Mapping[str, LockRecord]]]) -> str:

@@ -125,6 +125,31 @@ def parse_tags(value: Any, n_words: int) -> tuple[str, ...]:
     return tuple(label_name(v) for v in value)
 
 
+def label_types(value: Any, kind: str, separator: str) -> set[str]:
+    """What sort of label a usable cell holds: "booleans", "numbers" (1 and "1" alike) or
+    "names", for the warning about a column that mixes them; none for regression or tags."""
+    if kind not in ("single", "multi"):
+        return set()
+    if kind == "multi":
+        values = value.split(separator) if isinstance(value, str) else value
+    else:
+        values = [value]
+    out = set()
+    for v in values:
+        if isinstance(v, bool):
+            out.add("booleans")
+        elif isinstance(v, (int, float)):
+            out.add("numbers")
+        elif isinstance(v, str) and v.strip():
+            try:
+                float(v)
+            except ValueError:
+                out.add("names")
+            else:
+                out.add("numbers")
+    return out
+
+
 def order_labels(names: Iterable[str]) -> tuple[str, ...]:
     """Sorted; numerically when every name is a number, so "2" < "10"."""
     unique = set(names)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,18 +91,25 @@ def load_task_data(task: Task, *, data: Path | None = None, text_column: str | N
 
     parsed: list[Parsed] = []
     bad: list[tuple[str, str]] = []
+    label_types: set[str] = set()
     for row in raw.rows:
         try:
             parsed.append(_parse(row, text_col, label_col, split_col, label_kind, separator,
                                  task.domain, confidence_col))
         except lab.BadValue as exc:
             bad.append((row.where, str(exc)))
+        else:
+            label_types |= lab.label_types(row.values.get(label_col), label_kind, separator)
     if bad and (not skip_bad_rows or not parsed):
         raise UsageError(_bad_rows_message(bad, raw.origin, skip_bad_rows))
     if bad:
         log.warning("left out %d bad row(s) of %s (first: %s: %s)", len(bad), raw.origin, *bad[0])
 
     names = _label_names(parsed, label_kind, task)
+    if len(label_types) > 1:
+        log.warning("the labels of %s mix %s (%s): is column %r one labelling? Map its values "
+                    "to one set of names", raw.origin, " and ".join(sorted(label_types)),
+                    _some(names), label_col)
     index = {name: i for i, name in enumerate(names)}
     keys = [p.key for p in parsed]
     if split_col is None:
@@ -111,6 +119,7 @@ def load_task_data(task: Task, *, data: Path | None = None, text_column: str | N
     out: dict[str, list[Example]] = {name: [] for name in SPLITS}
     for p, split in zip(parsed, splits):
         out[split].append(Example(p.input, _encode(p.label, label_kind, index), p.confidence))
+    _warn_rare_labels(parsed, label_kind, sum(1 for s in SPLITS if out[s]), raw.origin)
     return TaskData(
         train=out["train"], validation=out["validation"], test=out["test"], labels=names,
         sha256=_digest(out, names, label_kind),
@@ -215,6 +224,26 @@ def _label_names(parsed: list[Parsed], kind: str, task: Task) -> tuple[str, ...]
     else:
         found = {name for p in parsed for name in p.label}
     return lab.fix_labels(found, task.labels, task.name)
+
+
+def _some(names: Sequence[str], shown: int = 8) -> str:
+    return ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")
+
+
+def _warn_rare_labels(parsed: list[Parsed], kind: str, splits: int, origin: str) -> None:
+    """A class with fewer examples than there are splits is missing from at least one: never
+    trained on, or never scored."""
+    if kind not in ("single", "multi"):
+        return
+    counts: Counter[str] = Counter()
+    for p in parsed:
+        counts.update([p.label] if kind == "single" else p.label)
+    rare = [f"{name!r} ({n})" for name, n in sorted(counts.items(), key=lambda c: (c[1], c[0]))
+            if n < splits]
+    if rare:
+        log.warning("%d label(s) of %s have fewer examples than the %d splits, so some split has "
+                    "none of them: %s; add examples or leave those labels out", len(rare), origin,
+                    splits, _some(rare))
 
 
 def _encode(label: Any, kind: str, index: Mapping[str, int]) -> Any:

@@ -52,7 +52,8 @@ def test_bad_rows_exit_2_and_skip_bad_rows_counts_them(tmp_path: Path) -> None:
     assert "1 row(s) of" in out and "line 5 (empty label)" in out
     result = run("data", "classify", "--data", str(path), "--label-kind", "single",
                  "--skip-bad-rows", "--json")
-    assert result.exit_code == 0 and json.loads(result.output)["skipped_rows"] == 1
+    assert result.exit_code == 0 and json.loads(result.stdout)["skipped_rows"] == 1
+    assert result.stderr.startswith("zoo: warning: left out 1 bad row(s) of ")
 
 
 def test_unknown_column_and_unknown_task_exit_2(tmp_path: Path) -> None:
@@ -108,7 +109,7 @@ def register_readers(register):
     assert "line 12 (2 tags for 1 words)" in out
     result = run("data", "spans", "--data", str(data), "--skip-bad-rows", "--json")
     assert result.exit_code == 0, result.output
-    shown = json.loads(result.output)
+    shown = json.loads(result.stdout)
     assert (shown["label_kind"], shown["labels"], shown["skipped_rows"]) == ("token", ["B", "O"], 1)
 
 
@@ -127,3 +128,97 @@ def test_builtin_heads_give_the_label_kind(tmp_path: Path) -> None:
     shown = json.loads(run("data", "multilabel", "--data", str(path), "--json").output)
     assert (shown["label_kind"], shown["labels"]) == ("multi", ["a", "b"])
     assert shown["label_counts"]["train"]["a"] == shown["splits"]["train"]
+
+
+def _rows_with_bytes(n: int, bad_line: int, raw: bytes) -> bytes:
+    """``text,label`` then ``n`` rows, file line ``bad_line`` holding ``raw`` undecoded."""
+    lines = [b"text,label"] + [f"review number {i} of the film,{'good' if i % 2 else 'bad'}".encode()
+                               for i in range(n)]
+    lines[bad_line - 1] = raw
+    return b"\n".join(lines) + b"\n"
+
+
+def test_a_csv_or_jsonl_that_is_not_utf8_names_its_rows(tmp_path: Path) -> None:
+    csv_path = tmp_path / "d.csv"
+    csv_path.write_bytes(_rows_with_bytes(20, 4, b"caf\xe9 au lait,good"))
+    jsonl_path = tmp_path / "d.jsonl"
+    jsonl_path.write_bytes(b"".join(json.dumps({"text": f"t {i}", "label": i % 2}).encode() + b"\n"
+                                    for i in range(20)) + b'{"text": "caf\xe9", "label": 1}\n')
+    for path, line in ((csv_path, 4), (jsonl_path, 21)):
+        out = one_line_error(run("data", "classify", "--data", str(path), "--label-kind", "single"))
+        assert f"line {line} (not UTF-8 text (byte 0xe9); save the file as UTF-8)" in out
+        skipped = run("data", "classify", "--data", str(path), "--label-kind", "single",
+                      "--skip-bad-rows", "--json")
+        assert skipped.exit_code == 0, skipped.output
+        assert json.loads(skipped.stdout)["skipped_rows"] == 1
+        assert f"left out 1 bad row(s) of {path}" in skipped.stderr
+        assert f"line {line}: not UTF-8 text" in skipped.stderr
+
+
+def test_a_csv_whose_header_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_bytes(_rows_with_bytes(20, 1, b"t\xe9xt,label"))
+    out = one_line_error(run("data", "classify", "--data", str(path), "--label-kind", "single"))
+    assert f"{path}: line 1, the header: not UTF-8 text (byte 0xe9)" in out
+
+
+def test_a_csv_field_over_the_csv_modules_limit_is_read(tmp_path: Path) -> None:
+    import csv
+
+    rows = sentiment_rows(20)
+    rows[5][0] = "long " * (csv.field_size_limit() // 4)  # over the module's default limit
+    path = write_csv(tmp_path / "d.csv", ["text", "label"], rows)
+    result = run("data", "classify", "--data", str(path), "--label-kind", "single", "--json")
+    assert result.exit_code == 0, result.output
+    assert sum(json.loads(result.stdout)["splits"].values()) == 20
+    assert csv.field_size_limit() == 131072  # the process's own limit is left as it was
+
+
+def test_a_csv_field_over_zoos_bound_is_a_bad_row(tmp_path: Path) -> None:
+    from zoo.plugins.readers.tabular import MAX_FIELD_CHARS
+
+    rows = sentiment_rows(20)
+    rows[5][0] = "x" * (MAX_FIELD_CHARS + 1)
+    path = write_csv(tmp_path / "d.csv", ["text", "label"], rows)
+    out = one_line_error(run("data", "classify", "--data", str(path), "--label-kind", "single"))
+    assert "line 7 (field larger than field limit" in out and "closing quote missing" in out
+
+
+def _warnings(result) -> list[str]:
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert all(line.startswith("zoo: warning: ") for line in lines), lines
+    return lines
+
+
+def test_a_label_column_that_mixes_numbers_and_names_is_warned_about(tmp_path: Path) -> None:
+    labels = ["0", "1", "negative", "positive"]
+    path = write_csv(tmp_path / "d.csv", ["text", "label"],
+                     [[f"review number {i} of the film", labels[i % 4]] for i in range(40)])
+    assert _warnings(run("data", "classify", "--data", str(path), "--label-kind", "single")) == [
+        f"zoo: warning: the labels of {path} (csv) mix names and numbers (0, 1, negative, "
+        "positive): is column 'label' one labelling? Map its values to one set of names"]
+
+
+def test_json_booleans_among_string_labels_are_warned_about(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps({"text": f"t {i}", "label": [True, False, "maybe"][i % 3]})
+                            + "\n" for i in range(30)))
+    lines = _warnings(run("data", "classify", "--data", str(path), "--label-kind", "single"))
+    assert len(lines) == 1 and "mix booleans and names (false, maybe, true)" in lines[0]
+
+
+def test_a_label_with_fewer_examples_than_splits_is_warned_about(tmp_path: Path) -> None:
+    rows = sentiment_rows(40) + [["an odd one", "meh"], ["another odd one", "meh"]]
+    path = write_csv(tmp_path / "d.csv", ["text", "label"], rows)
+    assert _warnings(run("data", "classify", "--data", str(path), "--label-kind", "single")) == [
+        f"zoo: warning: 1 label(s) of {path} (csv) have fewer examples than the 3 splits, so "
+        "some split has none of them: 'meh' (2); add examples or leave those labels out"]
+
+
+def test_clean_data_gives_no_warning(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "d.csv", ["text", "label"], sentiment_rows(40))
+    assert _warnings(run("data", "classify", "--data", str(path), "--label-kind", "single")) == []
+    numbers = write_csv(tmp_path / "n.csv", ["text", "label"],
+                        [[f"review number {i}", str(i % 3)] for i in range(40)])
+    assert _warnings(run("data", "classify", "--data", str(numbers), "--label-kind", "single")) == []

@@ -92,3 +92,73 @@ def test_bad_rows_are_a_usage_error(snapshot, tmp_path):
     with pytest.raises(UsageError, match="needs each input as a string"):
         adapt_snapshot(SnapshotInfo(snapshot, "tiny"), Task(name="t", labels=("negative", "positive")),
                        data, strategy="full", output=tmp_path / "run")
+
+
+def test_an_output_that_cannot_be_created_fails_before_data_or_download(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZOO_OFFLINE", "1")  # were it resolved, minilm-l6 would fail (exit 1)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    missing_data = tmp_path / "never-read.csv"  # were it read, this would be the error
+    result = invoke("adapt", "minilm-l6", "--task", "classify", "--data", str(missing_data),
+                    "--output", str(blocker / "run"))
+    assert result.exit_code == 2, result.output
+    assert result.output == (f"Error: --output {blocker / 'run'} cannot be created: {blocker} is "
+                             "a file, not a folder; choose another --output\n")
+
+
+def test_predict_with_nothing_on_stdin_is_one_line(run_dir):
+    result = invoke("predict", str(run_dir), "-", input="")
+    assert result.exit_code == 2, result.output
+    assert result.output == "Error: no input on stdin: give one input per line, or INPUTs as arguments\n"
+
+
+@pytest.mark.parametrize("command", ["eval", "predict"])
+@pytest.mark.parametrize("name", ["model.safetensors", "config.json", "run.json"])
+@pytest.mark.parametrize("damage", ["missing", "truncated"])
+def test_a_run_with_a_missing_or_truncated_file_is_one_line(run_dir, tmp_path, command, name, damage):
+    import shutil
+
+    broken = tmp_path / "run"
+    shutil.copytree(run_dir, broken)
+    target = broken / name
+    if damage == "missing":
+        target.unlink()
+    else:
+        target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+    args = [command, str(broken)] + (["some text"] if command == "predict" else [])
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("Error: ") and result.output.count("\n") == 1, result.output
+    assert "Traceback" not in result.output
+    assert str(broken) in result.output and "zoo adapt" in result.output
+
+
+def test_adapt_shows_the_data_warnings(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZOO_OFFLINE", "1")  # stops at resolving, after the data is read
+    path = tmp_path / "d.csv"
+    path.write_text("text,label\n" + "".join(f"review {i},{['0', '1', 'neg', 'pos'][i % 4]}\n"
+                                             for i in range(40)))
+    result = invoke("adapt", "minilm-l6", "--task", "classify", "--data", str(path),
+                    "--output", str(tmp_path / "run"))
+    assert result.exit_code == 1, result.output
+    warning, error = result.stderr.splitlines()
+    assert warning.startswith(f"zoo: warning: the labels of {path} (csv) mix names and numbers")
+    assert error.startswith("Error: cannot resolve backbone 'minilm-l6' offline")
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("[]", "run.json: not a JSON object"),
+    ('{"task": "tiny", "domain": "text", "labels": []}', "run.json: 'head' is missing or not a str"),
+    ('{"task": "tiny", "domain": "text", "head": "classification", "labels": "a,b"}',
+     "run.json: 'labels' is missing or not a list"),
+])
+def test_a_run_json_of_the_wrong_shape_is_one_line(run_dir, tmp_path, text, problem):
+    import shutil
+
+    broken = tmp_path / "run"
+    shutil.copytree(run_dir, broken)
+    (broken / "run.json").write_text(text)
+    result = invoke("predict", str(broken), "some text")
+    assert result.exit_code == 2, result.output
+    assert result.output == (f"Error: {broken}/{problem}; the run is damaged or incomplete: "
+                             "train it again with zoo adapt\n")

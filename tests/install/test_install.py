@@ -36,11 +36,48 @@ def test_a_plugin_that_wants_another_torch_is_refused_and_torch_stays(fresh_venv
     # The stand-in torch 1.0.0 is on offer: without the hold, pip would install it.
     torch_before = fresh_venv.version("torch")
     result = fresh_venv.zoo("install", str(wheels["old-torch"]), env=offline)
-    assert result.returncode == 1
-    error = result.stderr.strip().splitlines()[-1]
-    assert error.startswith("Error: pip install failed: ") and "Traceback" not in result.stderr
+    assert result.returncode == 2
+    announced, error = result.stderr.strip().splitlines()  # "pip install ...", then one line
+    assert announced.startswith("pip install ") and "Traceback" not in result.stderr
+    # The conflict's own lines, not only pip's "ResolutionImpossible".
+    assert error.startswith("Error: pip install failed: Cannot install zoo-old-torch==1.0 because ")
+    assert "zoo-old-torch 1.0 depends on torch<2.0; " in error
+    assert "(constraint) torch" in error and "ResolutionImpossible" not in error
     assert fresh_venv.version("torch") == torch_before
     assert "zoo-old-torch" not in fresh_venv.run("-m", "pip", "list").stdout
+
+
+@pytest.mark.parametrize("spelling", ["torch==2.13.0+cpu", "torch[cuda]", "TORCH>=0", "Zoo"])
+def test_uninstall_refuses_zoo_and_torch_however_they_are_spelled(fresh_venv, offline, spelling):
+    # In the fresh environment, a pip that did run could not remove torch (outside its prefix)
+    # and would exit 0: the refusal is zoo's, before pip.
+    torch_before = fresh_venv.version("torch")
+    result = fresh_venv.zoo("uninstall", spelling, env=offline)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith(f"Error: zoo uninstall will not remove {spelling!r}")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert fresh_venv.version("torch") == torch_before
+
+
+@pytest.mark.parametrize("spelling", ["torch==2.14", "Torch[cuda]>=2", "torch", "TORCH-WHEEL"])
+def test_install_refuses_a_requirement_naming_torch(fresh_venv, wheels, offline, spelling):
+    spelling = str(wheels["torch"]) if spelling == "TORCH-WHEEL" else spelling
+    torch_before = fresh_venv.version("torch")
+    result = fresh_venv.zoo("install", spelling, env=offline)
+    assert result.returncode == 2, result.stdout + result.stderr
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith(f"Error: zoo install will not change {spelling!r}: zoo holds torch at ")
+    assert "Traceback" not in result.stderr and "Successfully" not in result.stdout
+    assert fresh_venv.version("torch") == torch_before
+
+
+@pytest.mark.parametrize("argument, name", [
+    ("./zoo-vision", None), ("zoo-vision", "zoo-vision"), ("Zoo_Vision[extra]>=1", "zoo-vision"),
+    ("https://example.org/zoo_vision-1.0.tar.gz", None),
+    ("dist/zoo_vision-1.0-py3-none-any.whl", "zoo-vision"),
+])
+def test_install_arguments_name_a_distribution_only_when_they_can(argument, name):
+    assert installer._named(argument) == name
 
 
 def test_uninstalling_what_is_not_there_says_so(fresh_venv, offline):
@@ -60,6 +97,7 @@ def test_the_hold_pins_the_installed_torch_exactly():
     (installer.install, ["--index-url=http://x"], "looks like a pip option"),
     (installer.uninstall, ["zoo"], "will not remove 'zoo'"),
     (installer.uninstall, ["Torch"], "will not remove 'Torch'"),
+    (installer.uninstall, ["./zoo-vision"], "not a distribution name"),
 ])
 def test_bad_requests_are_usage_errors(call, packages, message):
     with pytest.raises(UsageError, match=message):
