@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -56,12 +57,13 @@ def predict_cmd(run_dir: Path, inputs: tuple[str, ...], as_json: bool) -> None:
     An INPUT is what the run's domain takes: a text, or an image file's path for vision."""
     from zoo.inference import load_run
 
-    texts = [line.rstrip("\n") for line in sys.stdin if line.strip()] if inputs == ("-",) else list(inputs)
+    texts: list[Any] = ([line.rstrip("\n") for line in sys.stdin if line.strip()]
+                        if inputs == ("-",) else list(inputs))
     if not texts:
         raise UsageError("no input on stdin: give one input per line, or INPUTs as arguments")
     loaded = load_run(run_dir)
     if loaded.head.output_kind == "token":
-        texts = [t.split() for t in texts]  # type: ignore[misc]
+        texts = [t.split() for t in texts]
     predictions = loaded.predict(texts)
     if as_json:
         emit_json([{"input": t, **p} for t, p in zip(texts, predictions)])

@@ -115,7 +115,8 @@ def load_task_data(task: Task, *, data: Path | None = None, text_column: str | N
     if split_col is None:
         splits = assign(keys, raw.fractions, raw.split_seed)
     else:
-        splits = complete([p.split for p in parsed], keys, raw.split_seed)
+        # a split column gives every parsed row its split (rows without one are bad rows)
+        splits = complete([p.split or "" for p in parsed], keys, raw.split_seed)
     out: dict[str, list[Example]] = {name: [] for name in SPLITS}
     for p, split in zip(parsed, splits):
         out[split].append(Example(p.input, _encode(p.label, label_kind, index), p.confidence))
