@@ -36,28 +36,50 @@ def _option_for(strategy: str, f: dataclasses.Field) -> click.Option:
                         help=f"{helptext} [default: {f.default}]")
 
 
-class AdaptCommand(click.Command):
-    """Adds every registered strategy's and domain's options the first time the command
-    parses (``--lora-r``, ``--vision-image-size``)."""
+def _engine_option(f: dataclasses.Field, per_strategy: list[str] | None = None) -> click.Option:
+    """The option for one ``TrainConfig`` field: unset (None) unless given, so the config's
+    default, or the strategy's (``per_strategy`` lists them), applies."""
+    flag = f"--{f.name.replace('_', '-')}"
+    shown = f.metadata.get("shown", f.default)
+    if per_strategy:
+        shown = f"{shown}: {', '.join(per_strategy)}"
+    helptext = f"{f.metadata['help']} [default: {shown}]"
+    if str(f.type).startswith("bool"):
+        return click.Option([f"{flag}/--no-{flag[2:]}", f.name], default=None, help=helptext)
+    kind = {"int": int, "float": float}[str(f.type).split(" ")[0]]
+    return click.Option([flag, f.name], type=kind, default=None, help=helptext)
 
+
+class AdaptCommand(click.Command):
+    """Adds the engine's options (one per ``TrainConfig`` field) and every registered
+    strategy's and domain's (``--lora-r``, ``--vision-image-size``), the latter the first time
+    the command parses."""
+
+    _engine_params: list[click.Parameter] | None = None
     _strategy_params: list[click.Parameter] | None = None
     _domain_params: list[click.Parameter] | None = None
+
+    def engine_params(self) -> list[click.Parameter]:
+        """One option per ``TrainConfig`` field; the defaults that depend on the strategy list
+        each installed strategy's."""
+        if self._engine_params is None:
+            from zoo import get_zoo
+
+            strategies = get_zoo().strategies.list()
+            domains = get_zoo().domains.list()
+            defaults = {
+                "epochs": [f"{s.name} {s.default_epochs(s.make_config())}" for s in strategies],
+                "lr": [f"{s.name} {s.default_lr(s.make_config()):g}" for s in strategies],
+                "head_lr_scale": [f"{s.name} {_per_domain(s, domains)}" for s in strategies]}
+            self._engine_params = [_engine_option(f, defaults.get(f.name))
+                                   for f in dataclasses.fields(TrainConfig)]
+        return self._engine_params
 
     def strategy_params(self) -> list[click.Parameter]:
         if self._strategy_params is None:
             from zoo import get_zoo
 
-            strategies = get_zoo().strategies.list()
-            self._strategy_params = _config_params(strategies)
-            domains = get_zoo().domains.list()
-            defaults = {
-                "epochs": [f"{s.name} {s.default_epochs(s.make_config())}" for s in strategies],
-                "head_lr_scale": [f"{s.name} {_per_domain(s, domains)}" for s in strategies]}
-            for name, values in defaults.items():
-                option = next(p for p in self.params if p.name == name)
-                assert isinstance(option, click.Option) and option.help
-                option.help = option.help.replace(
-                    "[default: the strategy's]", f"[default: the strategy's: {', '.join(values)}]")
+            self._strategy_params = _config_params(get_zoo().strategies.list())
         return self._strategy_params
 
     def domain_params(self) -> list[click.Parameter]:
@@ -69,7 +91,9 @@ class AdaptCommand(click.Command):
 
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         own = super().get_params(ctx)
-        return own[:-1] + self.strategy_params() + self.domain_params() + own[-1:]
+        at = next(i for i, p in enumerate(own) if p.name == "output") + 1
+        return (own[:at] + self.engine_params() + own[at:-1] + self.strategy_params()
+                + self.domain_params() + own[-1:])
 
 
 def _per_domain(strategy: Any, domains: list[Any]) -> str:
@@ -119,37 +143,12 @@ def _train_config(values: dict[str, Any]) -> TrainConfig:
                    "leaves the split alone, so runs that differ in --seed score the same "
                    "test rows.")
 @click.option("--output", type=click.Path(path_type=Path), help="Run directory [default: runs/NAME-TASK-STRATEGY].")
-@click.option("--epochs", type=int, help="Passes over the training data [default: the strategy's].")
-@click.option("--batch-size", type=int, help="Examples per step [default: 32].")
-@click.option("--lr", type=float, help="Peak learning rate [default: the strategy's].")
-@click.option("--head-lr-scale", type=float,
-              help="The head's learning rate as a multiple of --lr (the classifier and what it "
-                   "reads through, BERT's pooler) [default: the strategy's].")
-@click.option("--weight-decay", type=float,
-              help="AdamW weight decay, not applied to biases and norms [default: 0.01].")
-@click.option("--warmup", type=float,
-              help="Share of the steps over which the learning rate rises to its peak, "
-                   "before it decays linearly to 0 [default: 0.06].")
-@click.option("--ema", type=float,
-              help="Score and keep a moving average of the weights with this decay "
-                   "(0.99: about the last 100 steps; 0: off) [default: 0].")
-@click.option("--max-grad-norm", type=float,
-              help="Clip the gradient to this norm (0: no clipping) [default: 1.0].")
-@click.option("--max-length", type=int, help="Longest input in tokens [default: 128].")
-@click.option("--max-steps", type=int, help="Stop after N optimizer steps.")
-@click.option("--patience", type=int, help="Early stopping patience in epochs (0: off) [default: 2].")
-@click.option("--checkpoint-every", type=int, help="Checkpoint every N steps [default: 200].")
-@click.option("--seed", type=int,
-              help="Seed of the head's initial weights, the batch order and dropout "
-                   "[default: 0].")
-@click.option("--bf16/--no-bf16", default=None, help="bf16 autocast [default: where the CPU has it].")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its last checkpoint.")
-@click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 def adapt_cmd(name: str, task_name: str, strategy: str, data: str | None, text_column: str | None,
               label_column: str | None, confidence_column: str | None, hard_labels: bool,
               skip_bad_rows: bool, split_seed: int, output: Path | None, resume: bool,
-              no_progress: bool, as_json: bool, **options: Any) -> None:
+              as_json: bool, **options: Any) -> None:
     """Adapt backbone NAME to a task and write a run directory.
 
     \b
@@ -172,7 +171,7 @@ def adapt_cmd(name: str, task_name: str, strategy: str, data: str | None, text_c
     domain_options, others = _owned(command.domain_params(), domain, options)
     if others:
         raise click.UsageError(f"{', '.join(others)} do(es) not apply to {domain} tasks")
-    config = _train_config({**options, "progress": not no_progress})
+    config = _train_config(options)
     outcome = adapt(name, task_name, strategy=strategy, strategy_options=mine,
                     domain_options=domain_options, config=config,
                     output=output, resume=resume, data=data, text_column=text_column,

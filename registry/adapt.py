@@ -98,11 +98,11 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strate
     strategy_config = plugin.make_config(**(strategy_options or {}))
     domain_config = domain.make_config(**{**task.options, **(domain_options or {})})
     given = config  # as asked: a run this one needs first fills in its own strategy's defaults
-    if not config.epochs:
+    if config.epochs is None:
         config = dataclasses.replace(config, epochs=plugin.default_epochs(strategy_config))
-    if not config.lr:
+    if config.lr is None:
         config = dataclasses.replace(config, lr=plugin.default_lr(strategy_config))
-    if not config.head_lr_scale:
+    if config.head_lr_scale is None:
         config = dataclasses.replace(
             config, head_lr_scale=plugin.default_head_lr_scale(strategy_config, domain))
     if not data.train:

@@ -240,6 +240,8 @@ class _Engine:
             start = time.perf_counter()
             train, validation, test = self.cached_features(workdir, train, validation, test)
             feature_seconds = time.perf_counter() - start
+        assert cfg.epochs and cfg.lr  # train() refuses a config without them
+        head_scale = 1.0 if cfg.head_lr_scale is None else cfg.head_lr_scale  # unset: one rate
         lengths = [self.length(f) for f in train]
         per_epoch = len(epoch_batches(lengths, cfg.batch_size, cfg.seed, 0, self.world))
         total = per_epoch * cfg.epochs
@@ -252,8 +254,8 @@ class _Engine:
         # otherwise costs a noticeable share of a CPU step.
         optimizer = torch.optim.AdamW(
             param_groups(self.model, cfg.weight_decay, cfg.lr,
-                         head_parameters(self.model, self.domain, cfg.head_lr_scale),
-                         cfg.lr * cfg.head_lr_scale),
+                         head_parameters(self.model, self.domain, head_scale),
+                         cfg.lr * head_scale),
             fused=True)
         scheduler = linear_schedule(optimizer, total, cfg.warmup)
         self.average = WeightAverage(self.model, cfg.ema) if cfg.ema else None
@@ -377,7 +379,7 @@ def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: 
     """
     from accelerate.utils import set_seed
 
-    if config.epochs < 1 or config.lr <= 0:
+    if not config.epochs or not config.lr:
         raise UsageError("the engine needs epochs and a learning rate: set --epochs and --lr")
     set_seed(config.seed)
     engine = _Engine(model, domain, head, preprocessor, config, cache_features,
