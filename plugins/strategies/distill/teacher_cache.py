@@ -9,7 +9,6 @@ Inputs are assumed padded on the right, as the BERT-family tokenizers distill su
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -94,15 +93,14 @@ class TeacherCache:
 
     def save(self, path: Path) -> None:
         """Write atomically, so an interrupted run resumes without rerunning the teacher."""
-        import torch
+        from zoo.engine.checkpoint import save_tensors
 
-        tmp = path.with_name(path.name + ".tmp")
-        torch.save({"logits": self.logits, "hidden": self.hidden}, tmp)
-        os.replace(tmp, path)
+        save_tensors({"logits": self.logits, "hidden": self.hidden}, path)
 
     @classmethod
     def load(cls, path: Path) -> "TeacherCache":
-        import torch
+        """Read back with nothing unpickled; a file zoo did not write is refused with one line."""
+        from zoo.engine.checkpoint import load_tensors
 
-        data = torch.load(path, map_location="cpu", weights_only=True)
+        data = load_tensors(path)
         return cls(data["logits"], data["hidden"])
