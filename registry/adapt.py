@@ -69,7 +69,28 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strate
                    on_step: Callable[[int], None] | None = None) -> AdaptOutcome:
     """Adapt the backbone at ``snapshot.path`` to ``task`` on ``data``; write ``output``.
 
-    ``domain_options`` override the task's ``options`` for the domain's config."""
+    ``domain_options`` override the task's ``options`` for the domain's config. A run that
+    fails before its first checkpoint leaves no partial directory to be told to resume."""
+    from accelerate import PartialState
+
+    state = PartialState(cpu=True)
+    staging = RunStaging(Path(output))
+    created = not staging.partial.exists()
+    try:
+        return _adapt_staged(snapshot, task, data, staging, state, strategy=strategy,
+                             strategy_options=strategy_options, domain_options=domain_options,
+                             config=config, resume=resume, on_step=on_step)
+    except BaseException:
+        if state.is_main_process and created:
+            staging.discard_unresumable()
+        raise
+
+
+def _adapt_staged(snapshot: SnapshotInfo, task: Task, data: TaskData, staging: RunStaging,
+                  state: Any, *, strategy: str, strategy_options: dict[str, Any] | None,
+                  domain_options: dict[str, Any] | None, config: TrainConfig, resume: bool,
+                  on_step: Callable[[int], None] | None) -> AdaptOutcome:
+    """:func:`adapt_snapshot`'s work, within its clean-up."""
     import torch
 
     zoo = get_zoo()
@@ -91,27 +112,26 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strate
         raise UsageError(f"task {task.name!r} has no training examples")
     labels = data.labels or task.labels
     metric = _metric(task, head)
-    from accelerate import PartialState
-
-    state = PartialState(cpu=True)
-    staging = RunStaging(Path(output))
     staging.check(resume)
-    state.wait_for_everyone()  # every process has looked before the main one creates
-    if state.is_main_process:
-        staging.prepare()
-    state.wait_for_everyone()
-    # After the output is checked, so a bad --output fails before a teacher is trained.
+    # After the output is checked, so a bad --output fails before a teacher is trained. A
+    # run needed first continues where it was interrupted: this run's own partial
+    # directory is only created once that one is done.
     strategy_config = plugin.complete_config(
-        strategy_config, Path(output),
+        strategy_config, staging.output,
         lambda name, out: adapt_snapshot(snapshot, task, data, strategy=name, config=given,
                                          domain_options=domain_options, output=out,
-                                         resume=resume).output)
+                                         resume=RunStaging(out).partial.exists()).output)
     # The head's initial weights come from the same seed as everything else.
     torch.manual_seed(config.seed)
     preprocessor = domain.load_preprocessor(snapshot.path, entry=snapshot.backbone,
                                             config=domain_config)
     model = plugin.prepare(domain.build_model(snapshot.path, head, labels, entry=snapshot.backbone,
                                               config=domain_config), domain, strategy_config)
+    # Only now, so a run whose model cannot be built leaves nothing behind.
+    state.wait_for_everyone()  # every process has looked before the main one creates
+    if state.is_main_process:
+        staging.prepare()
+    state.wait_for_everyone()
     result = train(model, domain=domain, head=head, preprocessor=preprocessor, config=config,
                    train=data.train, validation=data.validation, test=data.test,
                    workdir=staging.workdir,
@@ -137,7 +157,7 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strate
         write_run(staging.artifacts, record, result, time.perf_counter() - start)
         staging.finish()
     state.wait_for_everyone()
-    return AdaptOutcome(Path(output), result, time.perf_counter() - start)
+    return AdaptOutcome(staging.output, result, time.perf_counter() - start)
 
 
 def adapt(entry_name: str, task_name: str, *, strategy: str = "full",

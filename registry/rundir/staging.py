@@ -12,6 +12,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..engine.checkpoint import CHECKPOINT
 from ..errors import UsageError
 
 
@@ -48,6 +49,12 @@ class RunStaging:
             shutil.rmtree(self.artifacts)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.artifacts.mkdir(parents=True)
+
+    def discard_unresumable(self) -> None:
+        """Remove the partial directory unless it holds a checkpoint: a run that failed
+        before its first has nothing to resume, and the next must not be told to."""
+        if not (self.workdir / CHECKPOINT).is_file():
+            shutil.rmtree(self.partial, ignore_errors=True)
 
     def finish(self) -> Path:
         os.replace(self.artifacts, self.output)

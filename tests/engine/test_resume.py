@@ -135,3 +135,27 @@ def test_the_best_weights_are_read_back_without_unpickling(tmp_path):
     with pytest.raises(UsageError, match="cannot read"):
         load_tree(tmp_path / BEST)
     assert not marker.exists()
+
+
+def test_a_run_failing_before_its_first_checkpoint_leaves_nothing_to_resume(snapshot, tmp_path):
+    """Checkpoints only at epoch ends: stopped at step 3, it has written none."""
+    with pytest.raises(Interrupt):
+        run(snapshot, tmp_path / "cut", sentiment, "classification", LABELS, checkpoint_every=0,
+            on_step=_stop_at(3))
+    assert not (tmp_path / ".cut.partial").exists()
+    # The next run starts over without being told to --resume.
+    assert run(snapshot, tmp_path / "cut", sentiment, "classification", LABELS,
+               epochs=1).result.steps == 15
+
+
+def test_a_run_whose_model_cannot_be_built_leaves_nothing_behind(snapshot, tmp_path):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(snapshot, broken)
+    (broken / "model.safetensors").write_bytes(b"not weights")
+    with pytest.raises(Exception):  # however the domain reports unreadable weights
+        run(broken, tmp_path / "out", sentiment, "classification", LABELS, epochs=1)
+    assert not (tmp_path / ".out.partial").exists()
+    assert run(snapshot, tmp_path / "out", sentiment, "classification", LABELS,
+               epochs=1).result.steps == 15
