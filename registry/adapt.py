@@ -69,12 +69,14 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strate
                    on_step: Callable[[int], None] | None = None) -> AdaptOutcome:
     """Adapt the backbone at ``snapshot.path`` to ``task`` on ``data``; write ``output``.
 
-    ``domain_options`` override the task's ``options`` for the domain's config. A run that
-    fails before its first checkpoint leaves no partial directory to be told to resume."""
+    ``domain_options`` override the task's ``options`` for the domain's config. The run holds
+    the output's lock throughout (a second run into it is refused), and one that fails before
+    its first checkpoint leaves no partial directory to be told to resume."""
     from accelerate import PartialState
 
     state = PartialState(cpu=True)
     staging = RunStaging(Path(output))
+    lock = _lock(staging, state)
     created = not staging.partial.exists()
     try:
         return _adapt_staged(snapshot, task, data, staging, state, strategy=strategy,
@@ -84,13 +86,34 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strate
         if state.is_main_process and created:
             staging.discard_unresumable()
         raise
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _lock(staging: RunStaging, state: Any) -> Any:
+    """The output's lock, taken by the main process for every process of the run (they must
+    not lock each other out); each raises the same UsageError when another run holds it."""
+    lock, refusal = None, [""]
+    if state.is_main_process:
+        try:
+            lock = staging.lock()
+        except UsageError as exc:
+            refusal = [str(exc)]
+    if state.num_processes > 1:
+        from accelerate.utils import broadcast_object_list
+
+        broadcast_object_list(refusal)
+    if refusal[0]:
+        raise UsageError(refusal[0])
+    return lock
 
 
 def _adapt_staged(snapshot: SnapshotInfo, task: Task, data: TaskData, staging: RunStaging,
                   state: Any, *, strategy: str, strategy_options: dict[str, Any] | None,
                   domain_options: dict[str, Any] | None, config: TrainConfig, resume: bool,
                   on_step: Callable[[int], None] | None) -> AdaptOutcome:
-    """:func:`adapt_snapshot`'s work, within its clean-up."""
+    """:func:`adapt_snapshot` once the output's lock is held."""
     import torch
 
     zoo = get_zoo()

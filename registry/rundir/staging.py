@@ -2,7 +2,8 @@
 
 ``<out>`` never exists half-written: work (checkpoints, feature cache) and the artifacts
 accumulate in ``.<out>.partial/``, and the finished artifacts are renamed to ``<out>`` in
-one ``os.replace``. ``--resume`` picks the partial directory up again.
+one ``os.replace``. ``--resume`` picks the partial directory up again. One process at a
+time writes a run: it holds ``.<out>.lock`` from the first check to the end.
 """
 
 from __future__ import annotations
@@ -11,9 +12,13 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..engine.checkpoint import CHECKPOINT
 from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 
 @dataclass(frozen=True)
@@ -25,12 +30,37 @@ class RunStaging:
         return self.output.parent / f".{self.output.name}.partial"
 
     @property
+    def lockfile(self) -> Path:
+        return self.output.parent / f".{self.output.name}.lock"
+
+    @property
     def workdir(self) -> Path:
         return self.partial / "work"
 
     @property
     def artifacts(self) -> Path:
         return self.partial / "run"
+
+    def lock(self) -> FileLock:
+        """The run's lock, held (a ``filelock.FileLock``; release it when the run ends), or a
+        UsageError naming the process that holds it. Left on disk: deleting a lock file that
+        others may have opened would let two of them hold it."""
+        from filelock import FileLock, Timeout
+
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(self.lockfile, timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            try:
+                holder = self.lockfile.read_text(errors="replace").strip()[:20]
+            except OSError:
+                holder = ""
+            pid = f" (pid {holder})" if holder.isdigit() else ""
+            raise UsageError(f"another zoo adapt is writing {self.output}{pid}; wait for it "
+                             f"or choose another --output") from None
+        self.lockfile.write_text(str(os.getpid()))
+        return lock
 
     def check(self, resume: bool) -> None:
         """Refuse to overwrite a finished run, to restart over an interrupted one silently, or
