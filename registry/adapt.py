@@ -16,7 +16,7 @@ from typing import Any
 
 from .app import get_zoo
 from .catalog import Backbone, Task
-from .components import Strategy
+from .components import Domain, Strategy
 from .data.examples import TaskData
 from .engine import TrainConfig, TrainResult, train
 from .errors import UsageError
@@ -60,6 +60,27 @@ def _metric(task: Task, head: Any) -> str:
         return head.default_metric
     raise UsageError(f"task {task.name!r} names metric {task.metric!r}, which head "
                      f"{head.name!r} does not report; use one of {', '.join(head.metric_names)}")
+
+
+#: Engine options that leave a run's results alone: a resumed run may change them.
+_FREE_ON_RESUME = {"progress", "threads", "checkpoint_every", "eval_batch_size"}
+
+
+def _settings(snapshot: SnapshotInfo, task: Task, data: TaskData, strategy: Strategy,
+              strategy_config: Any, domain: Domain, domain_config: Any,
+              config: TrainConfig) -> dict[str, Any]:
+    """What a resumed run must share with the interrupted one, each under the name a refusal
+    gives it (the option's flag without its dashes)."""
+    def named(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
+        return {prefix + k.replace("_", "-"): v for k, v in values.items()}
+
+    return {"backbone": snapshot.entry, "revision": snapshot.revision, "task": task.name,
+            "data sha256": data.sha256, "strategy": strategy.name,
+            **named(f"{strategy.name}-", dataclasses.asdict(strategy_config)),
+            **named(f"{domain.name}-", (dataclasses.asdict(domain_config)
+                                        if domain_config is not None else {})),
+            **named("", {k: v for k, v in dataclasses.asdict(config).items()
+                         if k not in _FREE_ON_RESUME})}
 
 
 def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strategy: str,
@@ -135,10 +156,12 @@ def _adapt_staged(snapshot: SnapshotInfo, task: Task, data: TaskData, staging: R
         raise UsageError(f"task {task.name!r} has no training examples")
     labels = data.labels or task.labels
     metric = _metric(task, head)
-    staging.check(resume)
+    settings = _settings(snapshot, task, data, plugin, strategy_config, domain, domain_config,
+                         config)
+    staging.check(resume, settings)
     # After the output is checked, so a bad --output fails before a teacher is trained. A
-    # run needed first continues where it was interrupted: this run's own partial
-    # directory is only created once that one is done.
+    # run needed first continues where it was interrupted (its settings checked as any
+    # resume's): this run's own partial directory is only created once that one is done.
     strategy_config = plugin.complete_config(
         strategy_config, staging.output,
         lambda name, out: adapt_snapshot(snapshot, task, data, strategy=name, config=given,
@@ -153,7 +176,7 @@ def _adapt_staged(snapshot: SnapshotInfo, task: Task, data: TaskData, staging: R
     # Only now, so a run whose model cannot be built leaves nothing behind.
     state.wait_for_everyone()  # every process has looked before the main one creates
     if state.is_main_process:
-        staging.prepare()
+        staging.prepare(settings)
     state.wait_for_everyone()
     result = train(model, domain=domain, head=head, preprocessor=preprocessor, config=config,
                    train=data.train, validation=data.validation, test=data.test,

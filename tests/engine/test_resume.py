@@ -159,3 +159,17 @@ def test_a_run_whose_model_cannot_be_built_leaves_nothing_behind(snapshot, tmp_p
     assert not (tmp_path / ".out.partial").exists()
     assert run(snapshot, tmp_path / "out", sentiment, "classification", LABELS,
                epochs=1).result.steps == 15
+
+
+def test_resume_refuses_a_partial_run_that_does_not_say_how_it_was_started(tmp_path):
+    from zoo.errors import UsageError
+    from zoo.rundir import RunStaging
+
+    staging = RunStaging(tmp_path / "run")
+    staging.workdir.mkdir(parents=True)  # as zoo before it recorded settings left one
+    with pytest.raises(UsageError, match="does not say how the run was started"):
+        staging.check(True, {"seed": 0})
+    staging.prepare({"seed": 0})
+    staging.check(True, {"seed": 0})
+    with pytest.raises(UsageError, match="used seed 0, this one seed 1"):
+        staging.check(True, {"seed": 1})

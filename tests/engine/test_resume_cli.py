@@ -1,5 +1,5 @@
 """Through the CLI, with a real ``zoo adapt`` running in another process: a second run into
-its output is refused."""
+its output is refused, and ``--resume`` continues only a run started with the same settings."""
 
 from __future__ import annotations
 
@@ -96,3 +96,22 @@ def test_a_second_run_into_the_same_output_is_refused_while_the_first_runs(train
     assert f"(pid {proc.pid})" in _one_line_exit_2(result)
     assert proc.poll() is None  # the first run was left alone
 
+
+def test_resume_refuses_other_settings_naming_each(training, tmp_path):
+    proc, data, out = training
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=120)
+    assert (tmp_path / ".run.partial" / "work" / CHECKPOINT).is_file()
+    # --max-steps differs too, which also keeps the run short if the check failed to refuse.
+    args = ["adapt", "tiny-bert", "--task", "classify", "--output", str(out), "--resume",
+            *SLOW, "--max-steps", "2"]
+    result = CliRunner().invoke(cli, [*args, "--data", str(data), "--seed", "1", "--lr", "1e-3"])
+    line = _one_line_exit_2(result)
+    assert f"cannot resume {out}: the interrupted run used" in line
+    for was, now in [("lr 0.002", "lr 0.001"), ("seed 0", "seed 1"),
+                     ("max-steps 0", "max-steps 2")]:
+        assert was in line and now in line
+    other = _csv(tmp_path / "other.csv", 6)
+    result = CliRunner().invoke(cli, [*args, "--data", str(other)])
+    assert "data sha256" in _one_line_exit_2(result)
+    assert not out.exists()
