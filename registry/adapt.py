@@ -17,7 +17,7 @@ from typing import Any
 
 from .app import get_zoo
 from .catalog import Backbone, Task
-from .components import Strategy
+from .components import Domain, Strategy
 from .data.examples import TaskData
 from .engine import TrainConfig, TrainResult, train
 from .errors import UsageError
@@ -79,6 +79,27 @@ def check_output(output: Path, resume: bool) -> None:
                          "choose another --output")
 
 
+#: Engine options that leave a run's results alone: a resumed run may change them.
+_FREE_ON_RESUME = {"progress", "threads", "checkpoint_every", "eval_batch_size"}
+
+
+def _settings(snapshot: SnapshotInfo, task: Task, data: TaskData, strategy: Strategy,
+              strategy_config: Any, domain: Domain, domain_config: Any,
+              config: TrainConfig) -> dict[str, Any]:
+    """What a resumed run must share with the interrupted one, each under the name a refusal
+    gives it (the option's flag without its dashes)."""
+    def named(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
+        return {prefix + k.replace("_", "-"): v for k, v in values.items()}
+
+    return {"backbone": snapshot.entry, "revision": snapshot.revision, "task": task.name,
+            "data sha256": data.sha256, "strategy": strategy.name,
+            **named(f"{strategy.name}-", dataclasses.asdict(strategy_config)),
+            **named(f"{domain.name}-", (dataclasses.asdict(domain_config)
+                                        if domain_config is not None else {})),
+            **named("", {k: v for k, v in dataclasses.asdict(config).items()
+                         if k not in _FREE_ON_RESUME})}
+
+
 def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strategy: str,
                    strategy_options: dict[str, Any] | None = None,
                    domain_options: dict[str, Any] | None = None,
@@ -86,7 +107,51 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strate
                    on_step: Callable[[int], None] | None = None) -> AdaptOutcome:
     """Adapt the backbone at ``snapshot.path`` to ``task`` on ``data``; write ``output``.
 
-    ``domain_options`` override the task's ``options`` for the domain's config."""
+    ``domain_options`` override the task's ``options`` for the domain's config. The run holds
+    the output's lock throughout (a second run into it is refused), and one that fails before
+    its first checkpoint leaves no partial directory to be told to resume."""
+    from accelerate import PartialState
+
+    state = PartialState(cpu=True)
+    staging = RunStaging(Path(output))
+    lock = _lock(staging, state)
+    created = not staging.partial.exists()
+    try:
+        return _adapt_staged(snapshot, task, data, staging, state, strategy=strategy,
+                             strategy_options=strategy_options, domain_options=domain_options,
+                             config=config, resume=resume, on_step=on_step)
+    except BaseException:
+        if state.is_main_process and created:
+            staging.discard_unresumable()
+        raise
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _lock(staging: RunStaging, state: Any) -> Any:
+    """The output's lock, taken by the main process for every process of the run (they must
+    not lock each other out); each raises the same UsageError when another run holds it."""
+    lock, refusal = None, [""]
+    if state.is_main_process:
+        try:
+            lock = staging.lock()
+        except UsageError as exc:
+            refusal = [str(exc)]
+    if state.num_processes > 1:
+        from accelerate.utils import broadcast_object_list
+
+        broadcast_object_list(refusal)
+    if refusal[0]:
+        raise UsageError(refusal[0])
+    return lock
+
+
+def _adapt_staged(snapshot: SnapshotInfo, task: Task, data: TaskData, staging: RunStaging,
+                  state: Any, *, strategy: str, strategy_options: dict[str, Any] | None,
+                  domain_options: dict[str, Any] | None, config: TrainConfig, resume: bool,
+                  on_step: Callable[[int], None] | None) -> AdaptOutcome:
+    """:func:`adapt_snapshot` once the output's lock is held."""
     import torch
 
     zoo = get_zoo()
@@ -109,27 +174,28 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strate
         raise UsageError(f"task {task.name!r} has no training examples")
     labels = data.labels or task.labels
     metric = _metric(task, head)
-    from accelerate import PartialState
-
-    state = PartialState(cpu=True)
-    staging = RunStaging(Path(output))
-    staging.check(resume)
-    state.wait_for_everyone()  # every process has looked before the main one creates
-    if state.is_main_process:
-        staging.prepare()
-    state.wait_for_everyone()
-    # After the output is checked, so a bad --output fails before a teacher is trained.
+    settings = _settings(snapshot, task, data, plugin, strategy_config, domain, domain_config,
+                         config)
+    staging.check(resume, settings)
+    # After the output is checked, so a bad --output fails before a teacher is trained. A
+    # run needed first continues where it was interrupted (its settings checked as any
+    # resume's): this run's own partial directory is only created once that one is done.
     strategy_config = plugin.complete_config(
-        strategy_config, Path(output),
+        strategy_config, staging.output,
         lambda name, out: adapt_snapshot(snapshot, task, data, strategy=name, config=given,
                                          domain_options=domain_options, output=out,
-                                         resume=resume).output)
+                                         resume=RunStaging(out).partial.exists()).output)
     # The head's initial weights come from the same seed as everything else.
     torch.manual_seed(config.seed)
     preprocessor = domain.load_preprocessor(snapshot.path, entry=snapshot.backbone,
                                             config=domain_config)
     model = plugin.prepare(domain.build_model(snapshot.path, head, labels, entry=snapshot.backbone,
                                               config=domain_config), domain, strategy_config)
+    # Only now, so a run whose model cannot be built leaves nothing behind.
+    state.wait_for_everyone()  # every process has looked before the main one creates
+    if state.is_main_process:
+        staging.prepare(settings)
+    state.wait_for_everyone()
     result = train(model, domain=domain, head=head, preprocessor=preprocessor, config=config,
                    train=data.train, validation=data.validation, test=data.test,
                    workdir=staging.workdir,
@@ -155,7 +221,7 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strate
         write_run(staging.artifacts, record, result, time.perf_counter() - start)
         staging.finish()
     state.wait_for_everyone()
-    return AdaptOutcome(Path(output), result, time.perf_counter() - start)
+    return AdaptOutcome(staging.output, result, time.perf_counter() - start)
 
 
 def adapt(entry_name: str, task_name: str, *, strategy: str = "full",

@@ -21,7 +21,8 @@ from typing import Any
 from ..components import Domain, Head, Objective
 from ..errors import UsageError
 from .batching import epoch_batches, eval_batches, shard
-from .checkpoint import BEST, LoopState, atomic_save, load_checkpoint, save_checkpoint, trainable_state
+from .checkpoint import (BEST, LoopState, load_checkpoint, load_tensors, load_tree, save_checkpoint,
+                         save_tensors, save_tree, trainable_state)
 from .config import TrainConfig
 from .ema import WeightAverage
 from .precision import cpu_has_bf16
@@ -306,7 +307,7 @@ class _Engine:
         bar.close()
         best = workdir / BEST
         if best.is_file():
-            self.model.load_state_dict(torch.load(best, map_location="cpu"), strict=False)
+            self.model.load_state_dict(load_tree(best), strict=False)
         val_metrics = state.history[state.best_epoch]["validation"] if state.history else {}
         test_metrics = self.evaluate(runner, test)
         report, card = (self.objective.report(view, self.model) if self.objective is not None
@@ -332,7 +333,7 @@ class _Engine:
             state.best_metric, state.best_epoch, state.bad_epochs = value, state.epoch, 0
             if self.acc.is_main_process:
                 with self.averaged():
-                    atomic_save(trainable_state(self.model), workdir / BEST)
+                    save_tree(trainable_state(self.model), workdir / BEST)
         else:
             state.bad_epochs += 1
             if self.config.patience and state.bad_epochs >= self.config.patience:
@@ -351,14 +352,12 @@ class _Engine:
 
     def cached_features(self, workdir: Path, *splits: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         """Every split's backbone features, from the run's cache when a resumed run has one."""
-        import torch
-
         path = workdir / FEATURES
         if path.is_file():
-            return torch.load(path, map_location="cpu", weights_only=False)
+            return load_tensors(path)
         out = [self.backbone_features(s) if s else [] for s in splits]
         if self.acc.is_main_process:
-            atomic_save(out, path)
+            save_tensors(out, path)
         self.acc.wait_for_everyone()
         return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,10 @@ FAST = dict(epochs=3, batch_size=16, lr=2e-3, progress=False, bf16=False, checkp
 
 def run(snapshot: Path, out: Path, make: Any, head: str, labels: tuple[str, ...],
         strategy: str = "full", options: dict | None = None, n: int = 240, resume: bool = False,
-        **config: Any) -> AdaptOutcome:
+        on_step: Callable[[int], None] | None = None, **config: Any) -> AdaptOutcome:
     data = TaskData(make(n, 1), make(60, 2), make(60, 3), labels, "0" * 64, name="tiny")
     task = Task(name="tiny", head=head, labels=labels)
     return adapt_snapshot(SnapshotInfo(snapshot, "tiny-bert", repo="local/tiny", revision="r0"),
                           task, data, strategy=strategy, strategy_options=options or {},
-                          config=TrainConfig(**{**FAST, **config}), output=out, resume=resume)
+                          config=TrainConfig(**{**FAST, **config}), output=out, resume=resume,
+                          on_step=on_step)

@@ -3,10 +3,14 @@ uninterrupted run ends."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from engine_helpers import run
 from engine_tiny import sentiment
+from zoo.engine.checkpoint import BEST, CHECKPOINT
+from zoo.engine.loop import FEATURES
 
 LABELS = ("negative", "positive")
 
@@ -45,7 +49,7 @@ def test_resume_after_interruption_gives_the_same_metrics(tmp_path, strategy, em
         # Step 22 is mid-epoch 2 and two steps past the last checkpoint (step 20).
         adapt_snapshot(SnapshotInfo(snapshot, "tiny"), task, data, on_step=_stop_at(22), **kwargs)
     assert not (tmp_path / "cut").exists()
-    assert (tmp_path / ".cut.partial" / "work" / "checkpoint.pt").is_file()
+    assert (tmp_path / ".cut.partial" / "work" / CHECKPOINT).is_file()
     resumed = adapt_snapshot(SnapshotInfo(snapshot, "tiny"), task, data, resume=True, **kwargs)
     assert resumed.result.steps == whole.result.steps
     assert resumed.result.test == pytest.approx(whole.result.test, abs=1e-6)
@@ -78,3 +82,94 @@ def test_kept_weights_carry_the_batch_norm_statistics_frozen_layers_update():
     assert set(state) == {"0.weight", "0.bias", "1.running_mean", "1.running_var",
                           "1.num_batches_tracked"}
     assert torch.equal(state["1.running_mean"], model[1].running_mean)
+
+
+class _Planted:
+    """Unpickling this creates ``marker``: code someone planted in a run directory."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+@pytest.mark.parametrize("strategy, planted, refused", [
+    ("full", "checkpoint.pt", False),  # what checkpoints were called when they were pickles
+    ("full", CHECKPOINT, True),
+    ("freeze", FEATURES, True),  # freeze caches the backbone's features in the work directory
+])
+def test_resume_runs_nothing_planted_in_the_run_directory(snapshot, tmp_path, strategy, planted,
+                                                          refused):
+    import torch
+
+    from zoo.errors import UsageError
+
+    marker, out = tmp_path / "marker", tmp_path / "cut"
+    with pytest.raises(Interrupt):
+        run(snapshot, out, sentiment, "classification", LABELS, strategy, checkpoint_every=4,
+            on_step=_stop_at(6))
+    torch.save({"model": _Planted(marker)}, tmp_path / ".cut.partial" / "work" / planted)
+    if refused:
+        with pytest.raises(UsageError, match=f"cannot read .*{planted}") as caught:
+            run(snapshot, out, sentiment, "classification", LABELS, strategy, resume=True)
+        assert "\n" not in str(caught.value)
+    else:
+        run(snapshot, out, sentiment, "classification", LABELS, strategy, resume=True)
+        assert (out / "run.json").is_file()
+    assert not marker.exists()
+
+
+def test_the_best_weights_are_read_back_without_unpickling(tmp_path):
+    """The best epoch's weights go through the same reader as checkpoints."""
+    import torch
+
+    from zoo.engine.checkpoint import load_tree, save_tree
+    from zoo.errors import UsageError
+
+    weights = {"w": torch.randn(2, 3), "steps": torch.tensor(7)}
+    save_tree(weights, tmp_path / BEST)
+    assert all(torch.equal(v, weights[k]) for k, v in load_tree(tmp_path / BEST).items())
+    marker = tmp_path / "marker"
+    torch.save({"w": _Planted(marker)}, tmp_path / BEST)
+    with pytest.raises(UsageError, match="cannot read"):
+        load_tree(tmp_path / BEST)
+    assert not marker.exists()
+
+
+def test_a_run_failing_before_its_first_checkpoint_leaves_nothing_to_resume(snapshot, tmp_path):
+    """Checkpoints only at epoch ends: stopped at step 3, it has written none."""
+    with pytest.raises(Interrupt):
+        run(snapshot, tmp_path / "cut", sentiment, "classification", LABELS, checkpoint_every=0,
+            on_step=_stop_at(3))
+    assert not (tmp_path / ".cut.partial").exists()
+    # The next run starts over without being told to --resume.
+    assert run(snapshot, tmp_path / "cut", sentiment, "classification", LABELS,
+               epochs=1).result.steps == 15
+
+
+def test_a_run_whose_model_cannot_be_built_leaves_nothing_behind(snapshot, tmp_path):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(snapshot, broken)
+    (broken / "model.safetensors").write_bytes(b"not weights")
+    with pytest.raises(Exception):  # however the domain reports unreadable weights
+        run(broken, tmp_path / "out", sentiment, "classification", LABELS, epochs=1)
+    assert not (tmp_path / ".out.partial").exists()
+    assert run(snapshot, tmp_path / "out", sentiment, "classification", LABELS,
+               epochs=1).result.steps == 15
+
+
+def test_resume_refuses_a_partial_run_that_does_not_say_how_it_was_started(tmp_path):
+    from zoo.errors import UsageError
+    from zoo.rundir import RunStaging
+
+    staging = RunStaging(tmp_path / "run")
+    staging.workdir.mkdir(parents=True)  # as zoo before it recorded settings left one
+    with pytest.raises(UsageError, match="does not say how the run was started"):
+        staging.check(True, {"seed": 0})
+    staging.prepare({"seed": 0})
+    staging.check(True, {"seed": 0})
+    with pytest.raises(UsageError, match="used seed 0, this one seed 1"):
+        staging.check(True, {"seed": 1})

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zoo.integrity import atomic_target
-
 
 @dataclass
 class TeacherBatch:
@@ -95,14 +93,14 @@ class TeacherCache:
 
     def save(self, path: Path) -> None:
         """Write atomically, so an interrupted run resumes without rerunning the teacher."""
-        import torch
+        from zoo.engine.checkpoint import save_tensors
 
-        with atomic_target(path) as tmp:
-            torch.save({"logits": self.logits, "hidden": self.hidden}, tmp)
+        save_tensors({"logits": self.logits, "hidden": self.hidden}, path)
 
     @classmethod
     def load(cls, path: Path) -> "TeacherCache":
-        import torch
+        """Read back with nothing unpickled; a file zoo did not write is refused with one line."""
+        from zoo.engine.checkpoint import load_tensors
 
-        data = torch.load(path, map_location="cpu", weights_only=True)
+        data = load_tensors(path)
         return cls(data["logits"], data["hidden"])
