@@ -148,7 +148,9 @@ def rng_state() -> dict[str, Any]:
     import numpy
     import torch
 
-    kind, key, pos, has_gauss, gauss = numpy.random.get_state()
+    legacy = numpy.random.get_state(legacy=True)
+    assert isinstance(legacy, tuple)  # the legacy form is always the 5-tuple
+    kind, key, pos, has_gauss, gauss = legacy
     return {"torch": torch.get_rng_state(), "python": random.getstate(),
             "numpy": [str(kind), key.tolist(), int(pos), int(has_gauss), float(gauss)]}
 
