@@ -66,8 +66,11 @@ def _metric(task: Task, head: Any) -> str:
 
 def check_output(output: Path, resume: bool) -> None:
     """Refuse a run directory that cannot be created (its nearest existing folder is a file or
-    not writable), or one already there, before minutes go into data and downloads."""
-    RunStaging(output).check(resume)
+    not writable), one already there, or one another run is writing, before minutes go into
+    data and downloads."""
+    staging = RunStaging(output)
+    staging.refuse_if_locked()
+    staging.check(resume)
     existing = output.absolute().parent
     while not existing.exists():
         existing = existing.parent

@@ -67,6 +67,11 @@ class RunStaging:
         self.lockfile.write_text(str(os.getpid()))
         return lock
 
+    def refuse_if_locked(self) -> None:
+        """Raise what :meth:`lock` would while another run holds the lock, creating nothing."""
+        if self.lockfile.exists():
+            self.lock().release()
+
     def check(self, resume: bool, settings: dict[str, Any] | None = None) -> None:
         """Refuse to overwrite a finished run, to restart over an interrupted one silently, to
         resume nothing, or to resume a run started with other ``settings`` (what changes its
