@@ -8,7 +8,7 @@ test: test-core test-vision
 
 test-core:
 	python3 -m venv .venv
-	.venv/bin/pip install -q -c constraints.txt -e '.[dev]'
+	.venv/bin/pip install -q -c constraints.txt -e '.[dev,onnx]'
 	.venv/bin/python -m pytest -q
 
 test-vision:
