@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import sys
 from pathlib import Path
 
@@ -22,22 +20,12 @@ from .output import emit_json, table
 def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
              label_column: str | None, as_json: bool) -> None:
     """Evaluate the model in RUN_DIR on the task's test split or on --data."""
-    from zoo import get_zoo
     from zoo.inference import evaluate_run, load_run
+    from zoo.run_data import run_examples
 
     loaded = load_run(run_dir)
-    task = get_zoo().tasks.get(loaded.run["task"])
-    if loaded.labels:
-        # Score against the labels the model was trained with, in their order: inferred afresh
-        # from other data, the same names could get other indices.
-        task = dataclasses.replace(task, labels=tuple(loaded.labels))
-    from zoo import data as data_module
-
-    task_data = data_module.load_task_data(
-        task, data=data, text_column=text_column,
-        label_column=label_column, label_kind=loaded.head.label_kind,
-        seed=loaded.run.get("seed", 0))
-    examples = task_data.test if not data else [*task_data.train, *task_data.validation, *task_data.test]
+    examples = run_examples(loaded.run, loaded.head, split="test", data=data,
+                            text_column=text_column, label_column=label_column)
     metrics = evaluate_run(loaded, examples)
     if as_json:
         emit_json({"run": str(run_dir), "examples": len(examples), "metrics": metrics})
