@@ -18,8 +18,12 @@ def run_examples(run: dict[str, Any], head: Head, *, split: str, data: Path | No
                  text_column: str | None = None, label_column: str | None = None) -> list[Any]:
     """``split`` ("validation" or "test") of the task's data; with ``data``, all its rows."""
     from . import data as data_module
+    from .errors import UsageError
 
     task = get_zoo().tasks.get(run["task"])
+    if data is None and not task.dataset:
+        raise UsageError(f"task {task.name!r} reads your own data and the run was trained on "
+                         f"{run.get('data', {}).get('name')}; give --data FILE")
     if run.get("labels"):
         # Score against the labels the model was trained with, in their order: inferred afresh
         # from other data, the same names could get other indices.
