@@ -61,20 +61,49 @@ def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
 
 @click.command("predict")
 @click.argument("run_dir", type=click.Path(path_type=Path))
-@click.argument("inputs", nargs=-1, required=True)
+@click.argument("inputs", nargs=-1)
+@click.option("--file", "in_file", type=click.Path(path_type=Path),
+              help="Predict every row of this .csv, .tsv, .jsonl, .parquet or .txt (a line each).")
+@click.option("--column", help="The --file column holding the input [default: text, sentence, ...].")
+@click.option("--output", type=click.Path(path_type=Path),
+              help="Where --file's predictions go, one JSON object per line.")
+@click.option("--progress/--no-progress", default=True, help="A progress bar for --file.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @BACKEND
-def predict_cmd(run_dir: Path, inputs: tuple[str, ...], as_json: bool, backend: str) -> None:
+def predict_cmd(run_dir: Path, inputs: tuple[str, ...], in_file: Path | None, column: str | None,
+                output: Path | None, progress: bool, as_json: bool, backend: str) -> None:
     """Label each INPUT with the model in RUN_DIR; '-' reads one input per line from stdin.
 
-    An INPUT is what the run's domain takes: a text, or an image file's path for vision."""
-    texts = [line.rstrip("\n") for line in sys.stdin if line.strip()] if inputs == ("-",) else list(inputs)
-    if backend == "torch":
-        from zoo.inference import load_run
+    An INPUT is what the run's domain takes: a text, or an image file's path for vision.
 
-        loaded: Any = load_run(run_dir)
-    else:
-        loaded = _onnx(run_dir, backend)
+    \b
+    Examples:
+      zoo predict RUN "a gorgeous film" "dull and far too long"
+      zoo predict RUN --file reviews.csv --column body --output predictions.jsonl
+      zoo predict RUN "a gorgeous film" --backend onnx     # after zoo export RUN
+    """
+    from zoo.errors import UsageError
+
+    if in_file is not None:
+        if inputs or output is None:
+            raise UsageError("--file takes no INPUT arguments and needs --output FILE.jsonl")
+    elif not inputs:
+        raise UsageError("give one or more INPUTs, '-' for stdin, or --file")
+    elif column or output:
+        raise UsageError("--column and --output go with --file")
+    loaded = _model(run_dir, backend)
+    if in_file is not None:
+        from zoo.predict_file import predict_file
+
+        domain = getattr(loaded, "run", None) or loaded.record
+        outcome = predict_file(loaded, domain["domain"], in_file, column, output, progress)
+        if outcome.bad:
+            shown = "; ".join(f"{where}: {why}" for where, why in outcome.bad[:10])
+            more = f" (and {len(outcome.bad) - 10} more)" if len(outcome.bad) > 10 else ""
+            click.echo(f"zoo: warning: {len(outcome.bad)} rows skipped: {shown}{more}", err=True)
+        click.echo(f"{outcome.written} predictions written to {output}", err=True)
+        return
+    texts = [line.rstrip("\n") for line in sys.stdin if line.strip()] if inputs == ("-",) else list(inputs)
     if loaded.head.output_kind == "token":
         texts = [t.split() for t in texts]  # type: ignore[misc]
     predictions = loaded.predict(texts)
@@ -84,3 +113,11 @@ def predict_cmd(run_dir: Path, inputs: tuple[str, ...], as_json: bool, backend: 
     table(["LABEL", "SCORE", "INPUT"],
           [[p["label"], p["score"], t if isinstance(t, str) else " ".join(t)]
            for t, p in zip(texts, predictions)])
+
+
+def _model(run_dir: Path, backend: str) -> Any:
+    if backend == "torch":
+        from zoo.inference import load_run
+
+        return load_run(run_dir)
+    return _onnx(run_dir, backend)
