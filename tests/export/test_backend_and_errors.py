@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import adapt, invoke
+from export_helpers import adapt, invoke
 
 #: Runs the CLI in a fresh interpreter with the named modules made unimportable
 #: (``sys.modules[name] = None`` makes ``import name`` raise ImportError), then reports which

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import adapt, invoke, rows, tree
+from export_helpers import adapt, invoke, rows, tree
 from zoo.integrity import sha256_file
 
 HEADS = ["classification", "multilabel", "regression", "token-classification"]

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import adapt, invoke
+from export_helpers import adapt, invoke
 
 
 @pytest.fixture(scope="module")
