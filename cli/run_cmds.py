@@ -18,6 +18,10 @@ BACKEND = click.option(
          "without torch or transformers.")
 
 
+BF16 = click.option("--bf16/--no-bf16", default=None,
+                    help="--backend torch: bf16 autocast [default: where the CPU has it].")
+
+
 def _run_record(run_dir: Path) -> dict[str, Any]:
     return json.loads((run_dir / "run.json").read_text())
 
@@ -36,20 +40,21 @@ def _onnx(run_dir: Path, backend: str) -> Any:
 @click.option("--label-column", help="Column holding the label in --data.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @BACKEND
+@BF16
 def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
-             label_column: str | None, as_json: bool, backend: str) -> None:
+             label_column: str | None, as_json: bool, backend: str, bf16: bool | None) -> None:
     """Evaluate the model in RUN_DIR on the task's test split or on --data."""
     from zoo.run_data import run_examples
 
     if backend == "torch":
-        from zoo.inference import evaluate_run, load_run
+        from zoo.inference import evaluate_run
 
-        loaded = load_run(run_dir)
+        loaded = _model(run_dir, backend, bf16)
         examples = run_examples(loaded.run, loaded.head, split="test", data=data,
                                 text_column=text_column, label_column=label_column)
         metrics = evaluate_run(loaded, examples)
     else:
-        model = _onnx(run_dir, backend)
+        model = _model(run_dir, backend, bf16)
         examples = run_examples(_run_record(run_dir), model.head, split="test", data=data,
                                 text_column=text_column, label_column=label_column)
         metrics = model.evaluate(examples)
@@ -70,8 +75,10 @@ def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
 @click.option("--progress/--no-progress", default=True, help="A progress bar for --file.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @BACKEND
+@BF16
 def predict_cmd(run_dir: Path, inputs: tuple[str, ...], in_file: Path | None, column: str | None,
-                output: Path | None, progress: bool, as_json: bool, backend: str) -> None:
+                output: Path | None, progress: bool, as_json: bool, backend: str,
+                bf16: bool | None) -> None:
     """Label each INPUT with the model in RUN_DIR; '-' reads one input per line from stdin.
 
     An INPUT is what the run's domain takes: a text, or an image file's path for vision.
@@ -91,7 +98,7 @@ def predict_cmd(run_dir: Path, inputs: tuple[str, ...], in_file: Path | None, co
         raise UsageError("give one or more INPUTs, '-' for stdin, or --file")
     elif column or output:
         raise UsageError("--column and --output go with --file")
-    loaded = _model(run_dir, backend)
+    loaded = _model(run_dir, backend, bf16)
     if in_file is not None:
         from zoo.predict_file import predict_file
 
@@ -115,9 +122,15 @@ def predict_cmd(run_dir: Path, inputs: tuple[str, ...], in_file: Path | None, co
            for t, p in zip(texts, predictions)])
 
 
-def _model(run_dir: Path, backend: str) -> Any:
+def _model(run_dir: Path, backend: str, bf16: bool | None) -> Any:
+    """The run on ``backend``; torch in bf16 unless told otherwise where the CPU has it."""
     if backend == "torch":
+        from zoo.engine.precision import cpu_has_bf16
         from zoo.inference import load_run
 
-        return load_run(run_dir)
+        return load_run(run_dir, bf16=cpu_has_bf16() if bf16 is None else bf16)
+    if bf16:
+        from zoo.errors import UsageError
+
+        raise UsageError(f"--bf16 is for --backend torch; --backend {backend} runs the export as written")
     return _onnx(run_dir, backend)

@@ -75,14 +75,14 @@ def test_onnx_runtime_matches_pytorch_at_several_shapes(runs, head, batch):
 def test_predict_and_eval_agree_between_backends(runs, head):
     run_dir, validation, _ = runs[head]
     inputs = [t if isinstance(t, str) else " ".join(t) for t in texts(head)]
-    torch_out = json.loads(invoke("predict", run_dir, *inputs, "--json").stdout)
+    torch_out = json.loads(invoke("predict", run_dir, *inputs, "--json", "--no-bf16").stdout)
     result = invoke("predict", run_dir, *inputs, "--json", "--backend", "onnx")
     assert result.exit_code == 0, result.output
     onnx_out = json.loads(result.stdout)
     assert [r["label"] for r in onnx_out] == [r["label"] for r in torch_out]
     assert np.allclose(np.hstack([r["score"] for r in onnx_out]),
                        np.hstack([r["score"] for r in torch_out]), atol=1e-4)
-    torch_eval = json.loads(invoke("eval", run_dir, "--data", validation, "--json").stdout)
+    torch_eval = json.loads(invoke("eval", run_dir, "--data", validation, "--json", "--no-bf16").stdout)
     result = invoke("eval", run_dir, "--data", validation, "--json", "--backend", "onnx")
     assert result.exit_code == 0, result.output
     onnx_eval = json.loads(result.stdout)
@@ -93,7 +93,7 @@ def test_predict_and_eval_agree_between_backends(runs, head):
 def test_token_word_labels_are_the_torch_backends_with_split_words(runs):
     run_dir = runs["token-classification"][0]
     sentence = "the movies was good boringly plots and hates awful films"
-    torch_out = json.loads(invoke("predict", run_dir, sentence, "--json").stdout)[0]
+    torch_out = json.loads(invoke("predict", run_dir, sentence, "--json", "--no-bf16").stdout)[0]
     onnx_out = json.loads(invoke("predict", run_dir, sentence, "--json", "--backend", "onnx").stdout)[0]
     assert len(onnx_out["label"]) == len(sentence.split())
     assert onnx_out["label"] == torch_out["label"]
@@ -147,6 +147,22 @@ def test_a_lora_run_is_merged_and_matches_the_adapter(env):
     weights = [i.name for i in onnx.load(str(run_dir / "onnx" / "model.onnx")).graph.initializer]
     assert not [w for w in weights if "lora" in w.lower()]  # folded in, not exported as an adapter
     inputs = texts("classification")
-    torch_out = json.loads(invoke("predict", run_dir, *inputs, "--json").stdout)
+    torch_out = json.loads(invoke("predict", run_dir, *inputs, "--json", "--no-bf16").stdout)
     onnx_out = json.loads(invoke("predict", run_dir, *inputs, "--json", "--backend", "onnx").stdout)
     assert [r["label"] for r in onnx_out] == [r["label"] for r in torch_out]
+
+
+def test_torch_predicts_in_bf16_unless_told_not_to(runs):
+    from zoo.inference import load_run
+
+    run_dir = runs["classification"][0]
+    inputs = texts("classification")
+    fp32 = np.stack([r.numpy() for r in load_run(run_dir).logits(inputs)])
+    bf16 = np.stack([r.numpy() for r in load_run(run_dir, bf16=True).logits(inputs)])
+    assert not np.array_equal(fp32, bf16)  # autocast ran: bf16 rounds the matmuls
+    assert np.abs(fp32 - bf16).max() < 0.05
+    on = json.loads(invoke("predict", run_dir, *inputs, "--json", "--bf16").stdout)
+    off = json.loads(invoke("predict", run_dir, *inputs, "--json", "--no-bf16").stdout)
+    assert [r["score"] for r in on] != [r["score"] for r in off]
+    result = invoke("predict", run_dir, "good", "--backend", "onnx", "--bf16")
+    assert result.exit_code == 2 and "--bf16 is for --backend torch" in result.output

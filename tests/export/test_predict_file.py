@@ -29,10 +29,10 @@ def test_predict_file_writes_a_line_per_row_on_both_backends(exported, tmp_path,
     source = tmp_path / name
     source.write_text(FILES[name])
     out = {}
-    for backend in ("torch", "onnx"):
+    for backend, precision in (("torch", "--no-bf16"), ("onnx", "--no-progress")):
         target = tmp_path / f"{backend}.jsonl"
         result = invoke("predict", exported, "--file", source, "--output", target,
-                        "--backend", backend, "--no-progress")
+                        "--backend", backend, "--no-progress", precision)
         assert result.exit_code == 0, result.output
         out[backend] = [json.loads(line) for line in target.read_text().splitlines()]
         assert "2 predictions written" in result.output
