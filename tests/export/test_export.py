@@ -166,3 +166,13 @@ def test_torch_predicts_in_bf16_unless_told_not_to(runs):
     assert [r["score"] for r in on] != [r["score"] for r in off]
     result = invoke("predict", run_dir, "good", "--backend", "onnx", "--bf16")
     assert result.exit_code == 2 and "--bf16 is for --backend torch" in result.output
+
+
+def test_a_distilled_student_exports_like_any_plain_model(env):
+    run_dir, validation = adapt(env, "classification", "distill", "--distill-augment", "0")
+    result = invoke("export", run_dir, "--data", validation, "--json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["parity"]["fp32"]["max_abs_diff"] <= 1e-4
+    layers = json.loads((run_dir / "config.json").read_text())["num_hidden_layers"]
+    assert layers == 1  # the student, not its teacher
