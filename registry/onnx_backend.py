@@ -75,7 +75,9 @@ class OnnxModel:
     session: Any
 
     @classmethod
-    def open(cls, folder: Path, record: dict[str, Any], model_file: str = MODEL) -> OnnxModel:
+    def open(cls, folder: Path, record: dict[str, Any], model_file: str = MODEL,
+             threads: int = 0) -> OnnxModel:
+        """``threads``: ONNX Runtime's intra-op threads (0: its default, one per core)."""
         require(RUNTIME, "--backend onnx")
         import onnxruntime
 
@@ -84,6 +86,7 @@ class OnnxModel:
         encoder = onnx_domain(record["domain"]).onnx_encoder(folder, record["encoder"], head)
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        options.intra_op_num_threads = threads
         session = onnxruntime.InferenceSession(str(Path(folder) / model_file), options,
                                                providers=["CPUExecutionProvider"])
         return cls(Path(folder), record, head, encoder, session)
@@ -138,7 +141,7 @@ class OnnxModel:
         return self.head.metrics(stack_rows(rows), self.head.label_array(self.word_labels(examples)))
 
 
-def load_onnx_run(run_dir: Path, quantized: bool = False) -> OnnxModel:
+def load_onnx_run(run_dir: Path, quantized: bool = False, threads: int = 0) -> OnnxModel:
     """The ONNX export of a run directory (``zoo export`` wrote it), on ONNX Runtime."""
     run_dir = Path(run_dir)
     if not (run_dir / "run.json").is_file():
@@ -151,4 +154,4 @@ def load_onnx_run(run_dir: Path, quantized: bool = False) -> OnnxModel:
     model_file = QUANTIZED if quantized else MODEL
     if not (folder / model_file).is_file():
         raise UsageError(f"{run_dir} has no int8 export; run `zoo export {run_dir} --quantize int8`")
-    return OnnxModel.open(folder, record, model_file)
+    return OnnxModel.open(folder, record, model_file, threads)
