@@ -103,9 +103,14 @@ def _export_graph(domain: Any, model: Any, head: Any, preprocessor: Any,
                     for axis, name in spec.items()} for spec in axes.values())
     module = domain.onnx_module(model, head).eval()
     with _quiet(), torch.no_grad():
-        program = torch.onnx.export(module, args, dynamo=True, dynamic_shapes=shapes,
-                                    input_names=list(axes), output_names=["logits"],
-                                    opset_version=opset, optimize=True, verbose=False)
+        try:
+            program = torch.onnx.export(module, args, dynamo=True, dynamic_shapes=shapes,
+                                        input_names=list(axes), output_names=["logits"],
+                                        opset_version=opset, optimize=True, verbose=False)
+        except Exception as exc:  # the exporter's errors are long; the first line says what
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise ExportError(f"torch.onnx could not export {type(model).__name__}: {first} "
+                              "(zoo --debug export ... shows the whole error)") from exc
         program.save(str(path))
     return tuple(args[0].shape)  # type: ignore[return-value]
 
@@ -116,7 +121,8 @@ def _check_graph(path: Path, axes: dict[str, dict[int, str]]) -> dict[str, Any]:
     import onnx
 
     onnx.checker.check_model(str(path), full_check=True)
-    graph = onnx.load(str(path), load_external_data=False).graph
+    proto = onnx.load(str(path), load_external_data=False)
+    graph = proto.graph
 
     def shape(value: Any) -> list[Any]:
         return [d.dim_param or d.dim_value for d in value.type.tensor_type.shape.dim]
@@ -127,7 +133,8 @@ def _check_graph(path: Path, axes: dict[str, dict[int, str]]) -> dict[str, Any]:
             if name not in inputs or not isinstance(inputs[name][axis], str):
                 raise ExportError(f"the exported graph's input {name} has a fixed axis {axis} "
                                   f"({inputs.get(name)}); the export would serve one shape only")
-    return {"inputs": [{"name": n, "shape": s} for n, s in inputs.items()],
+    return {"opset": next(o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")),
+            "inputs": [{"name": n, "shape": s} for n, s in inputs.items()],
             "outputs": [{"name": v.name, "shape": shape(v)} for v in graph.output]}
 
 
@@ -277,7 +284,7 @@ def _build(tmp: Path, run: dict[str, Any], domain: Any, model: Any, loaded: Any,
                            tmp / MODEL, opset)
     graph = _check_graph(tmp / MODEL, axes)
     record: dict[str, Any] = {
-        "format": "onnx", "opset": opset, "domain": run["domain"], "head": run["head"],
+        "format": "onnx", "opset": graph.pop("opset"), "domain": run["domain"], "head": run["head"],
         "labels": list(run["labels"]), "metric": run["metric"],
         "encoder": domain.onnx_encoder_config(preprocessor, max_length),
         "inputs": [{"name": n, "dynamic_axes": {str(a): d for a, d in spec.items()}}
