@@ -30,6 +30,7 @@ BUILTIN_COMMANDS = {
     "adapt": "adapt_cmd:adapt_cmd",
     "eval": "run_cmds:eval_cmd",
     "predict": "run_cmds:predict_cmd",
+    "export": "export_cmd:export_cmd",
     "install": "install_cmd:install_cmd",
     "uninstall": "install_cmd:uninstall_cmd",
 }

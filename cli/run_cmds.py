@@ -13,6 +13,22 @@ from zoo.errors import UsageError
 
 from .output import emit_json, table
 
+BACKEND = click.option(
+    "--backend", type=click.Choice(["torch", "onnx", "onnx-int8"]), default="torch",
+    show_default=True,
+    help="torch: the run as trained; onnx / onnx-int8: its `zoo export` on ONNX Runtime, "
+         "without torch or transformers.")
+
+
+BF16 = click.option("--bf16/--no-bf16", default=None,
+                    help="--backend torch: bf16 autocast [default: where the CPU has it].")
+
+
+def _onnx(run_dir: Path, backend: str) -> Any:
+    from zoo.onnx_backend import load_onnx_run
+
+    return load_onnx_run(run_dir, quantized=backend == "onnx-int8")
+
 
 @click.command("eval")
 @click.argument("run_dir", type=click.Path(path_type=Path))
@@ -21,26 +37,27 @@ from .output import emit_json, table
 @click.option("--text-column", help="Column holding the input in --data.")
 @click.option("--label-column", help="Column holding the label in --data.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@BACKEND
+@BF16
 def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
-             label_column: str | None, as_json: bool) -> None:
+             label_column: str | None, as_json: bool, backend: str, bf16: bool | None) -> None:
     """Evaluate the model in RUN_DIR on the task's test split or on --data."""
-    from zoo import get_zoo
-    from zoo.inference import evaluate_run, load_run
+    from zoo.run_data import run_examples
 
-    loaded = load_run(run_dir)
-    task = get_zoo().tasks.get(loaded.run["task"])
-    if loaded.labels:
-        # Score against the labels the model was trained with, in their order: inferred afresh
-        # from other data, the same names could get other indices.
-        task = dataclasses.replace(task, labels=tuple(loaded.labels))
-    from zoo import data as data_module
+    if backend == "torch":
+        from zoo.inference import evaluate_run
 
-    task_data = data_module.load_task_data(
-        task, data=data, text_column=text_column,
-        label_column=label_column, label_kind=loaded.head.label_kind,
-        seed=loaded.run.get("seed", 0))
-    examples = task_data.test if not data else [*task_data.train, *task_data.validation, *task_data.test]
-    metrics = evaluate_run(loaded, examples)
+        loaded = _model(run_dir, backend, bf16)
+        examples = run_examples(loaded.run, loaded.head, split="test", data=data,
+                                text_column=text_column, label_column=label_column)
+        metrics = evaluate_run(loaded, examples)
+    else:
+        model = _model(run_dir, backend, bf16)
+        from zoo.inference import read_run_json
+
+        examples = run_examples(read_run_json(run_dir), model.head, split="test", data=data,
+                                text_column=text_column, label_column=label_column)
+        metrics = model.evaluate(examples)
     if as_json:
         emit_json({"run": str(run_dir), "examples": len(examples), "metrics": metrics})
         return
@@ -49,19 +66,52 @@ def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
 
 @click.command("predict")
 @click.argument("run_dir", type=click.Path(path_type=Path))
-@click.argument("inputs", nargs=-1, required=True)
+@click.argument("inputs", nargs=-1)
+@click.option("--file", "in_file", type=click.Path(path_type=Path),
+              help="Predict every row of this .csv, .tsv, .jsonl, .parquet or .txt (a line each).")
+@click.option("--column", help="The --file column holding the input [default: text, sentence, ...].")
+@click.option("--output", type=click.Path(path_type=Path),
+              help="Where --file's predictions go, one JSON object per line.")
+@click.option("--progress/--no-progress", default=True, help="A progress bar for --file.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-def predict_cmd(run_dir: Path, inputs: tuple[str, ...], as_json: bool) -> None:
+@BACKEND
+@BF16
+def predict_cmd(run_dir: Path, inputs: tuple[str, ...], in_file: Path | None, column: str | None,
+                output: Path | None, progress: bool, as_json: bool, backend: str,
+                bf16: bool | None) -> None:
     """Label each INPUT with the model in RUN_DIR; '-' reads one input per line from stdin.
 
-    An INPUT is what the run's domain takes: a text, or an image file's path for vision."""
-    from zoo.inference import load_run
+    An INPUT is what the run's domain takes: a text, or an image file's path for vision.
 
+    \b
+    Examples:
+      zoo predict RUN "a gorgeous film" "dull and far too long"
+      zoo predict RUN --file reviews.csv --column body --output predictions.jsonl
+      zoo predict RUN "a gorgeous film" --backend onnx     # after zoo export RUN
+    """
+    if in_file is not None:
+        if inputs or output is None:
+            raise UsageError("--file takes no INPUT arguments and needs --output FILE.jsonl")
+    elif not inputs:
+        raise UsageError("give one or more INPUTs, '-' for stdin, or --file")
+    elif column or output:
+        raise UsageError("--column and --output go with --file")
+    loaded = _model(run_dir, backend, bf16)
+    if in_file is not None and output is not None:
+        from zoo.predict_file import predict_file
+
+        domain = getattr(loaded, "run", None) or loaded.record
+        outcome = predict_file(loaded, domain["domain"], in_file, column, output, progress)
+        if outcome.bad:
+            shown = "; ".join(f"{where}: {why}" for where, why in outcome.bad[:10])
+            more = f" (and {len(outcome.bad) - 10} more)" if len(outcome.bad) > 10 else ""
+            click.echo(f"zoo: warning: {len(outcome.bad)} rows skipped: {shown}{more}", err=True)
+        click.echo(f"{outcome.written} predictions written to {output}", err=True)
+        return
     texts: list[Any] = ([line.rstrip("\n") for line in sys.stdin if line.strip()]
                         if inputs == ("-",) else list(inputs))
     if not texts:
         raise UsageError("no input on stdin: give one input per line, or INPUTs as arguments")
-    loaded = load_run(run_dir)
     if loaded.head.output_kind == "token":
         texts = [t.split() for t in texts]
     predictions = loaded.predict(texts)
@@ -71,3 +121,17 @@ def predict_cmd(run_dir: Path, inputs: tuple[str, ...], as_json: bool) -> None:
     table(["LABEL", "SCORE", "INPUT"],
           [[p["label"], p["score"], t if isinstance(t, str) else " ".join(t)]
            for t, p in zip(texts, predictions)])
+
+
+def _model(run_dir: Path, backend: str, bf16: bool | None) -> Any:
+    """The run on ``backend``; torch in bf16 unless told otherwise where the CPU has it."""
+    if backend == "torch":
+        from zoo.engine.precision import cpu_has_bf16
+        from zoo.inference import load_run
+
+        return load_run(run_dir, bf16=cpu_has_bf16() if bf16 is None else bf16)
+    if bf16:
+        from zoo.errors import UsageError
+
+        raise UsageError(f"--bf16 is for --backend torch; --backend {backend} runs the export as written")
+    return _onnx(run_dir, backend)

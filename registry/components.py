@@ -184,6 +184,11 @@ class Head(Component):
         """How many logits per output the head needs for these labels."""
         return len(labels)
 
+    def label_array(self, labels: Sequence[Any]) -> Any:
+        """Labels as a numpy array (per-word labels padded), what :meth:`metrics` reads on a
+        backend without torch (ONNX Runtime)."""
+        raise NotImplementedError
+
     def label_tensor(self, labels: Sequence[Any]) -> Any:
         """Labels of a batch as a tensor the loss accepts (per-word labels come padded)."""
         raise NotImplementedError
@@ -199,11 +204,13 @@ class Head(Component):
         raise NotImplementedError
 
     def metrics(self, logits: Any, labels: Any) -> dict[str, float]:
-        """Every metric this head reports, from the logits and labels of a whole split."""
+        """Every metric this head reports, from the logits and labels of a whole split
+        (torch tensors or numpy arrays alike: both backends score through this one method)."""
         raise NotImplementedError
 
     def describe(self, logits: Any, labels: Sequence[str]) -> list[dict[str, Any]]:
-        """Human-readable predictions (label and score) for a batch of logits."""
+        """Human-readable predictions (label and score) for a batch of logits (a tensor or a
+        numpy array)."""
         raise NotImplementedError
 
 

@@ -27,6 +27,8 @@ class LoadedRun:
     head: Head
     model: Any
     preprocessor: Any
+    #: Predict under bf16 autocast (``zoo predict`` / ``zoo eval`` do where the CPU has it).
+    bf16: bool = False
 
     @property
     def labels(self) -> list[str]:
@@ -39,7 +41,7 @@ class LoadedRun:
         max_length = self.run.get("train", {}).get("max_length", 512)
         features = self.domain.encode(self.preprocessor, list(inputs), None, self.head, max_length)
         rows: list[Any] = []
-        with torch.no_grad():
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             for start in range(0, len(features), batch_size):
                 chunk = features[start:start + batch_size]
                 batch = self.domain.collate(self.preprocessor, chunk)
@@ -83,8 +85,10 @@ def read_run_json(path: Path) -> dict[str, Any]:
     return run
 
 
-def load_run(path: Path) -> LoadedRun:
-    """The run directory ``path`` as a model; a missing or damaged file is one UsageError."""
+def load_run(path: Path, bf16: bool = False) -> LoadedRun:
+    """The run directory ``path`` as a model; a missing or damaged file is one UsageError.
+    ``bf16`` runs it under bf16 autocast (fp32 by default: the parity gate and the tests
+    compare against fp32)."""
     from safetensors import SafetensorError
 
     path = Path(path)
@@ -98,7 +102,7 @@ def load_run(path: Path) -> LoadedRun:
         # OSError or ValueError; safetensors: its own error; torch: a RuntimeError).
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise UsageError(f"{path}: cannot load the run's model ({reason}); {DAMAGED}") from exc
-    return LoadedRun(path, run, domain, head, model, preprocessor)
+    return LoadedRun(path, run, domain, head, model, preprocessor, bf16)
 
 
 def evaluate_run(loaded: LoadedRun, examples: Sequence[Any]) -> dict[str, float]:

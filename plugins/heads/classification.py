@@ -8,6 +8,8 @@ from typing import Any
 
 from zoo.components import Head
 
+from .arrays import as_array, softmax
+
 
 def macro_f1(pred: Any, gold: Any, n: int) -> float:
     """Unweighted mean of per-class F1 over the classes that occur in gold or predictions."""
@@ -54,10 +56,15 @@ class ClassificationHead(Head):
     default_metric = "accuracy"
     metric_names = ("accuracy", "f1")
 
+    def label_array(self, labels: Sequence[Any]) -> Any:
+        import numpy as np
+
+        return np.asarray(list(labels), dtype=np.int64).reshape(len(labels))
+
     def label_tensor(self, labels: Sequence[Any]) -> Any:
         import torch
 
-        return torch.tensor(list(labels), dtype=torch.long)
+        return torch.from_numpy(self.label_array(labels))
 
     def soft_label_tensor(self, labels: Sequence[Any], confidence: Sequence[float]) -> Any:
         import torch
@@ -73,12 +80,12 @@ class ClassificationHead(Head):
         return F.cross_entropy(logits.float(), labels)
 
     def metrics(self, logits: Any, labels: Any) -> dict[str, float]:
+        logits, labels = as_array(logits), as_array(labels)
         pred = logits.argmax(-1)
-        return {"accuracy": float((pred == labels).float().mean()) if len(labels) else 0.0,
+        return {"accuracy": float((pred == labels).mean()) if len(labels) else 0.0,
                 "f1": macro_f1(pred, labels, logits.shape[-1])}
 
     def describe(self, logits: Any, labels: Sequence[str]) -> list[dict[str, Any]]:
-        probs = logits.float().softmax(-1)
-        score, index = probs.max(-1)
-        return [{"label": labels[int(i)], "score": round(float(s), 6)}
-                for s, i in zip(score, index)]
+        probs = softmax(logits)
+        return [{"label": labels[int(i)], "score": round(float(row[i]), 6)}
+                for row, i in zip(probs, probs.argmax(-1))]

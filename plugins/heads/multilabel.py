@@ -7,6 +7,8 @@ from typing import Any
 
 from zoo.components import Head
 
+from .arrays import as_array, sigmoid
+
 
 class MultiLabelHead(Head):
     name = "multilabel"
@@ -18,10 +20,15 @@ class MultiLabelHead(Head):
     metric_names = ("f1", "exact_match")
     threshold = 0.5
 
+    def label_array(self, labels: Sequence[Any]) -> Any:
+        import numpy as np
+
+        return np.asarray([list(x) for x in labels], dtype=np.float32)
+
     def label_tensor(self, labels: Sequence[Any]) -> Any:
         import torch
 
-        return torch.tensor([list(x) for x in labels], dtype=torch.float32)
+        return torch.from_numpy(self.label_array(labels))
 
     def loss(self, logits: Any, labels: Any) -> Any:
         import torch.nn.functional as F
@@ -29,16 +36,17 @@ class MultiLabelHead(Head):
         return F.binary_cross_entropy_with_logits(logits.float(), labels)
 
     def metrics(self, logits: Any, labels: Any) -> dict[str, float]:
-        pred = (logits.float().sigmoid() >= self.threshold).float()
+        labels = as_array(labels).astype("float32")
+        pred = (sigmoid(logits) >= self.threshold).astype("float32")
         tp = float((pred * labels).sum())
         fp = float((pred * (1 - labels)).sum())
         fn = float(((1 - pred) * labels).sum())
         f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
-        exact = float((pred == labels).all(-1).float().mean()) if len(labels) else 0.0
+        exact = float((pred == labels).all(-1).mean()) if len(labels) else 0.0
         return {"f1": f1, "exact_match": exact}
 
     def describe(self, logits: Any, labels: Sequence[str]) -> list[dict[str, Any]]:
-        probs = logits.float().sigmoid()
+        probs = sigmoid(logits)
         out = []
         for row in probs:
             chosen = [(labels[i], float(p)) for i, p in enumerate(row) if p >= self.threshold]

@@ -7,6 +7,8 @@ from typing import Any
 
 from zoo.components import Head
 
+from .arrays import as_array
+
 
 class RegressionHead(Head):
     name = "regression"
@@ -21,10 +23,15 @@ class RegressionHead(Head):
     def num_outputs(self, labels: Sequence[str]) -> int:
         return 1
 
+    def label_array(self, labels: Sequence[Any]) -> Any:
+        import numpy as np
+
+        return np.asarray([float(x) for x in labels], dtype=np.float32)
+
     def label_tensor(self, labels: Sequence[Any]) -> Any:
         import torch
 
-        return torch.tensor([float(x) for x in labels], dtype=torch.float32)
+        return torch.from_numpy(self.label_array(labels))
 
     def loss(self, logits: Any, labels: Any) -> Any:
         import torch.nn.functional as F
@@ -32,15 +39,16 @@ class RegressionHead(Head):
         return F.mse_loss(logits.float().squeeze(-1), labels)
 
     def metrics(self, logits: Any, labels: Any) -> dict[str, float]:
-        import torch
+        import numpy as np
 
-        pred = logits.float().squeeze(-1)
+        pred = as_array(logits).astype(np.float32).reshape(len(labels))
+        labels = as_array(labels).astype(np.float32)
         err = pred - labels
-        both = torch.stack([pred, labels])
-        r = float(torch.corrcoef(both)[0, 1]) if len(labels) > 1 else 0.0
-        return {"mse": float((err ** 2).mean()), "mae": float(err.abs().mean()),
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = float(np.corrcoef(pred, labels)[0, 1]) if len(labels) > 1 else 0.0
+        return {"mse": float((err ** 2).mean()), "mae": float(np.abs(err).mean()),
                 "pearson": 0.0 if r != r else r}
 
     def describe(self, logits: Any, labels: Sequence[str]) -> list[dict[str, Any]]:
         return [{"label": labels[0] if labels else "value", "score": round(float(v), 6)}
-                for v in logits.float().squeeze(-1)]
+                for v in as_array(logits).astype("float32").reshape(-1)]

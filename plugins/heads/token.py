@@ -7,6 +7,7 @@ from typing import Any
 
 from zoo.components import Head
 
+from .arrays import as_array, softmax
 from .classification import macro_f1
 
 #: Positions that carry no label (padding, special and continuation sub-tokens).
@@ -22,14 +23,19 @@ class TokenClassificationHead(Head):
     default_metric = "accuracy"
     metric_names = ("accuracy", "f1")
 
+    def label_array(self, labels: Sequence[Any]) -> Any:
+        import numpy as np
+
+        width = max((len(x) for x in labels), default=0)
+        out = np.full((len(labels), width), IGNORE, dtype=np.int64)
+        for i, row in enumerate(labels):
+            out[i, :len(row)] = list(row)
+        return out
+
     def label_tensor(self, labels: Sequence[Any]) -> Any:
         import torch
 
-        width = max((len(x) for x in labels), default=0)
-        out = torch.full((len(labels), width), IGNORE, dtype=torch.long)
-        for i, row in enumerate(labels):
-            out[i, :len(row)] = torch.tensor(list(row), dtype=torch.long)
-        return out
+        return torch.from_numpy(self.label_array(labels))
 
     def loss(self, logits: Any, labels: Any) -> Any:
         import torch.nn.functional as F
@@ -37,13 +43,14 @@ class TokenClassificationHead(Head):
         return F.cross_entropy(logits.float().flatten(0, 1), labels.flatten(), ignore_index=IGNORE)
 
     def metrics(self, logits: Any, labels: Any) -> dict[str, float]:
+        logits, labels = as_array(logits), as_array(labels)
         keep = labels != IGNORE
         pred, gold = logits.argmax(-1)[keep], labels[keep]
-        acc = float((pred == gold).float().mean()) if len(gold) else 0.0
+        acc = float((pred == gold).mean()) if len(gold) else 0.0
         return {"accuracy": acc, "f1": macro_f1(pred, gold, logits.shape[-1])}
 
     def describe(self, logits: Any, labels: Sequence[str]) -> list[dict[str, Any]]:
-        probs = logits.float().softmax(-1)
-        score, index = probs.max(-1)
+        probs = softmax(logits)
+        score, index = probs.max(-1), probs.argmax(-1)
         return [{"label": [labels[int(i)] for i in idx], "score": [round(float(s), 6) for s in sc]}
                 for sc, idx in zip(score, index)]

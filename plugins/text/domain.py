@@ -255,6 +255,40 @@ class TextDomain(Domain):
         suffix = "TokenClassification" if head.output_kind == "token" else "SequenceClassification"
         return {"auto_class": f"AutoModelFor{suffix}", "peft_class": f"AutoPeftModelFor{suffix}"}
 
+    # -- ONNX (zoo.capabilities.OnnxExport) ----------------------------------------------
+    def onnx_inputs(self, preprocessor: Any) -> dict[str, dict[int, str]]:
+        names = set(getattr(preprocessor, "model_input_names", ())) | {"input_ids", "attention_mask"}
+        return {k: {0: "batch", 1: "sequence"}
+                for k in ("input_ids", "attention_mask", "token_type_ids") if k in names}
+
+    def onnx_module(self, model: Any, head: Head) -> Any:
+        return _logits_module_class()(model)
+
+    def onnx_optimizer(self, model: Any) -> dict[str, Any] | None:
+        """onnxruntime's fusions for BERT-like encoders (attention, LayerNorm, GELU); the
+        export keeps the result only where it keeps parity."""
+        config = model.config
+        heads, hidden = (getattr(config, "num_attention_heads", None),
+                         getattr(config, "hidden_size", None))
+        if not heads or not hidden:
+            return None
+        return {"model_type": "bert", "num_heads": int(heads), "hidden_size": int(hidden)}
+
+    def onnx_encoder_config(self, preprocessor: Any, max_length: int) -> dict[str, Any]:
+        return {"max_length": int(max_length), "pad_id": int(preprocessor.pad_token_id or 0),
+                "inputs": list(self.onnx_inputs(preprocessor))}
+
+    def onnx_files(self, run_dir: Path) -> list[str]:
+        if not (Path(run_dir) / "tokenizer.json").is_file():
+            raise UsageError(f"{run_dir} has no tokenizer.json (a fast tokenizer's file), which "
+                             "ONNX Runtime's tokenizing reads; export needs a fast tokenizer")
+        return ["tokenizer.json"]
+
+    def onnx_encoder(self, folder: Path, config: dict[str, Any], head: Head) -> Any:
+        from .onnx_encoder import TokenizersEncoder
+
+        return TokenizersEncoder(folder, config, words=head.output_kind == "token")
+
 
 def _write_base(model: Any, snapshot: Path, base: Path) -> None:
     """The base model the adapter applies to: the snapshot's weights (linked, not copied)
@@ -272,6 +306,25 @@ def _write_base(model: Any, snapshot: Path, base: Path) -> None:
 
 def _is_token_model(model: Any) -> bool:
     return type(model).__name__.endswith("ForTokenClassification")
+
+
+@lru_cache(maxsize=1)
+def _logits_module_class() -> Any:
+    import torch
+
+    class LogitsOnly(torch.nn.Module):
+        """A transformers model called with its inputs by position, returning the logits
+        tensor alone: the signature an ONNX graph exports."""
+
+        def __init__(self, model: Any) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any = None) -> Any:
+            extra = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
+            return self.model(input_ids=input_ids, attention_mask=attention_mask, **extra).logits
+
+    return LogitsOnly
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,157 @@
+"""``--backend onnx``: a run's ONNX export served by ONNX Runtime, with no torch or transformers.
+
+What the model's outputs mean (labels, scores, metrics) stays the head's, read from numpy
+arrays; inputs come from the domain's torch-free encoder (``zoo.capabilities.OnnxExport``).
+``zoo export`` checks its parity through this same class.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .app import get_zoo
+from .capabilities import OnnxEncoder, OnnxExport
+from .components import Head
+from .errors import UsageError
+
+#: The folder inside a run that ``zoo export`` writes, in the layout transformers.js and
+#: sentence-transformers read.
+EXPORT_DIR = "onnx"
+MODEL = "model.onnx"
+QUANTIZED = "model_quantized.onnx"
+RECORD = "export.json"
+INSTALL = "pip install -c constraints.txt -e '.[onnx]' (or 'zoo[onnx]')"
+#: What serving an export needs; exporting needs onnx and onnxscript besides.
+RUNTIME = ("numpy", "onnxruntime", "tokenizers")
+
+
+def require(modules: Sequence[str], what: str) -> None:
+    """Fail with one line naming the install command when the onnx extra is missing."""
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            raise UsageError(f"{what} needs the onnx extra, and {name} is not installed: "
+                             f"{INSTALL}") from None
+
+
+def onnx_domain(name: str) -> OnnxExport:
+    """The domain ``name`` if it implements ONNX export, else a one-line usage error."""
+    domain = get_zoo().domains.get(name)
+    if not isinstance(domain, OnnxExport):
+        raise UsageError(f"the {name} domain has no ONNX export (it does not implement "
+                         "zoo.capabilities.OnnxExport); use --backend torch")
+    return domain
+
+
+def stack_rows(rows: Sequence[Any]) -> Any:
+    """Per-example logits as one array; per-word rows padded to the longest (as the torch
+    path's ``_stack``), the padding masked by the labels' IGNORE."""
+    import numpy as np
+
+    if rows[0].ndim == 1:
+        return np.stack(list(rows))
+    width = max(r.shape[0] for r in rows)
+    out = np.zeros((len(rows), width, rows[0].shape[-1]), dtype=np.float32)
+    for i, r in enumerate(rows):
+        out[i, :r.shape[0]] = r
+    return out
+
+
+@dataclass
+class OnnxModel:
+    """An exported model in ``folder`` (an ONNX file, the encoder's files, export.json's
+    record), ready to label inputs."""
+
+    folder: Path
+    record: dict[str, Any]
+    head: Head
+    encoder: OnnxEncoder
+    session: Any
+
+    @classmethod
+    def open(cls, folder: Path, record: dict[str, Any], model_file: str = MODEL,
+             threads: int = 0) -> OnnxModel:
+        """``threads``: ONNX Runtime's intra-op threads (0: its default, one per core)."""
+        require(RUNTIME, "--backend onnx")
+        import onnxruntime
+
+        zoo = get_zoo()
+        head = zoo.heads.get(record["head"])
+        encoder = onnx_domain(record["domain"]).onnx_encoder(folder, record["encoder"], head)
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        options.intra_op_num_threads = threads
+        session = onnxruntime.InferenceSession(str(Path(folder) / model_file), options,
+                                               providers=["CPUExecutionProvider"])
+        return cls(Path(folder), record, head, encoder, session)
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.record["labels"])
+
+    def run_batch(self, features: Sequence[dict[str, Any]]) -> Any:
+        """The logits of one batch of encoded features, padded to its longest."""
+        batch = self.encoder.collate(features)
+        return self.session.run(None, {k: batch[k] for k in self.record["encoder"]["inputs"]})[0]
+
+    def logits(self, inputs: Sequence[Any], batch_size: int = 64) -> list[Any]:
+        """Logits per input, in order (per-token rows trimmed to first sub-tokens per word)."""
+        features = self.encoder.encode(list(inputs))
+        rows: list[Any] = []
+        for start in range(0, len(features), batch_size):
+            chunk = features[start:start + batch_size]
+            rows.extend(self.rows(chunk, self.run_batch(chunk)))
+        return rows
+
+    def rows(self, features: Sequence[dict[str, Any]], logits: Any) -> list[Any]:
+        import numpy as np
+
+        if logits.ndim == 3:
+            return [logits[j, :len(f["word_starts"])][np.asarray(f["word_starts"], dtype=bool)]
+                    for j, f in enumerate(features)]
+        return list(logits)
+
+    def predict(self, inputs: Sequence[Any]) -> list[dict[str, Any]]:
+        """Label and score per input (per word for token heads), as ``zoo predict`` prints."""
+        out: list[dict[str, Any]] = []
+        for row in self.logits(inputs):
+            out.extend(self.head.describe(row[None], self.labels))
+        return out
+
+    def word_labels(self, examples: Sequence[Any]) -> list[Any]:
+        """Each example's label as the head scores it (per-word labels cut where truncation
+        cut the words)."""
+        if self.head.output_kind != "token":
+            return [e.label for e in examples]
+        features = self.encoder.encode([e.input for e in examples])
+        return [list(e.label)[:sum(f["word_starts"])] for e, f in zip(examples, features)]
+
+    def evaluate(self, examples: Sequence[Any]) -> dict[str, float]:
+        """The head's metrics on examples with ``.input`` and ``.label`` (no loss: that is
+        torch's)."""
+        if not examples:
+            raise UsageError("no examples to evaluate")
+        rows = self.logits([e.input for e in examples])
+        return self.head.metrics(stack_rows(rows), self.head.label_array(self.word_labels(examples)))
+
+
+def load_onnx_run(run_dir: Path, quantized: bool = False, threads: int = 0) -> OnnxModel:
+    """The ONNX export of a run directory (``zoo export`` wrote it), on ONNX Runtime."""
+    from .inference import read_run_json
+
+    run_dir = Path(run_dir)
+    read_run_json(run_dir)  # a run directory, and an intact one
+    folder = run_dir / EXPORT_DIR
+    if not (folder / RECORD).is_file():
+        raise UsageError(f"{run_dir} has no ONNX export; run `zoo export {run_dir}` first")
+    record = json.loads((folder / RECORD).read_text())
+    model_file = QUANTIZED if quantized else MODEL
+    if not (folder / model_file).is_file():
+        raise UsageError(f"{run_dir} has no int8 export; run `zoo export {run_dir} --quantize int8`")
+    return OnnxModel.open(folder, record, model_file, threads)

@@ -1,0 +1,368 @@
+"""``zoo export``: a run directory to ONNX, checked against PyTorch before anything is written.
+
+torch.onnx's dynamo exporter traces the model (a LoRA run merged first) with named dynamic
+batch and sequence axes; onnx's checker and onnxruntime's transformer optimizer follow. The
+parity gate then runs ONNX Runtime (through ``--backend onnx``'s own code) against PyTorch on
+the run's validation examples; int8 must keep the run's metric. Everything is built in a
+temporary folder inside the run and renamed into place, so a failure leaves the run as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError, ZooError
+from .onnx_backend import (EXPORT_DIR, MODEL, QUANTIZED, RECORD, RUNTIME, OnnxModel,
+                           onnx_domain, require, stack_rows)
+
+DEFAULT_OPSET = 18
+#: fp32's largest allowed |logit difference| from PyTorch.
+FP32_TOLERANCE = 1e-4
+#: How far int8 may move the run's validation metric from fp32's: half a point.
+INT8_TOLERANCE = 0.005
+#: Examples checked one at a time (batch 1); the rest go in padded batches of PADDED_BATCH.
+SINGLE = 8
+PADDED_BATCH = 8
+VERSIONED = ("zoo", "torch", "transformers", "onnx", "onnxruntime", "onnxscript", "tokenizers")
+
+
+class ExportError(ZooError):
+    """The export was built but failed its parity gate (exit 1)."""
+
+    exit_code = 1
+
+
+@dataclass
+class Reference:
+    """PyTorch's logits per validation example, and what tracing saw."""
+
+    rows: list[Any]
+    traced_shape: tuple[int, int]
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in VERSIONED:
+        with contextlib.suppress(PackageNotFoundError):
+            out[name] = version(name)
+    return out
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """torch.onnx reports every op it could register (torchvision's, here absent) and
+    deprecations of its own; none is the user's business."""
+    # onnxruntime.quantization logs its advice on the root logger.
+    loggers = [logging.getLogger(n) for n in ("torch.onnx", "torch.export", "torch._dynamo",
+                                               "onnxscript", "onnx_ir")] + [logging.getLogger()]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
+def _trace_examples(domain: Any, preprocessor: Any, head: Any, inputs: Sequence[Any],
+                    max_length: int) -> list[dict[str, Any]]:
+    """Two examples of different lengths, so batch and sequence axes are both traced at
+    more than one and neither looks constant to the tracer."""
+    features = domain.encode(preprocessor, list(inputs[:64]), None, head, max_length)
+    features.sort(key=lambda f: len(f["input_ids"]))
+    pair = [features[0], features[-1]]
+    if len(pair[1]["input_ids"]) < 2:
+        raise UsageError("the validation examples are too short to trace an export on")
+    return pair
+
+
+def _export_graph(domain: Any, model: Any, head: Any, preprocessor: Any,
+                  features: list[dict[str, Any]], path: Path, opset: int) -> tuple[int, int]:
+    import torch
+
+    axes = domain.onnx_inputs(preprocessor)
+    batch = domain.collate(preprocessor, features)
+    args = tuple(batch[name] for name in axes)
+    dims: dict[str, Any] = {}
+    shapes = tuple({axis: dims.setdefault(name, torch.export.Dim(name, min=1))
+                    for axis, name in spec.items()} for spec in axes.values())
+    module = domain.onnx_module(model, head).eval()
+    with _quiet(), torch.no_grad():
+        try:
+            program = torch.onnx.export(module, args, dynamo=True, dynamic_shapes=shapes,
+                                        input_names=list(axes), output_names=["logits"],
+                                        opset_version=opset, optimize=True, verbose=False)
+        except Exception as exc:  # the exporter's errors are long; the first line says what
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise ExportError(f"torch.onnx could not export {type(model).__name__}: {first} "
+                              "(zoo --debug export ... shows the whole error)") from exc
+        if program is None:
+            raise ExportError(f"torch.onnx returned no program for {type(model).__name__}")
+        program.save(str(path))
+    return tuple(args[0].shape)
+
+
+def _check_graph(path: Path, axes: dict[str, dict[int, str]]) -> dict[str, Any]:
+    """onnx's checker, and every declared dynamic axis symbolic in the graph (a dimension
+    the tracer specialised would fix the batch or length to what it saw)."""
+    import onnx
+
+    onnx.checker.check_model(str(path), full_check=True)
+    proto = onnx.load(str(path), load_external_data=False)
+    graph = proto.graph
+
+    def shape(value: Any) -> list[Any]:
+        return [d.dim_param or d.dim_value for d in value.type.tensor_type.shape.dim]
+
+    inputs = {v.name: shape(v) for v in graph.input}
+    for name, spec in axes.items():
+        for axis in spec:
+            if name not in inputs or not isinstance(inputs[name][axis], str):
+                raise ExportError(f"the exported graph's input {name} has a fixed axis {axis} "
+                                  f"({inputs.get(name)}); the export would serve one shape only")
+    return {"opset": next(o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")),
+            "inputs": [{"name": n, "shape": s} for n, s in inputs.items()],
+            "outputs": [{"name": v.name, "shape": shape(v)} for v in graph.output]}
+
+
+def _compare(reference: Sequence[Any], rows: Sequence[Any]) -> tuple[float, bool]:
+    """Largest |difference| and whether every row's argmax agrees."""
+    import numpy as np
+
+    diff, same = 0.0, True
+    for ref, got in zip(reference, rows):
+        ref = np.asarray(ref, dtype=np.float32)
+        diff = max(diff, float(np.abs(ref - got).max())) if ref.size else diff
+        same = same and bool((ref.argmax(-1) == got.argmax(-1)).all())
+    return diff, same
+
+
+def _parity(model: OnnxModel, inputs: Sequence[Any], reference: Sequence[Any],
+            traced: tuple[int, int]) -> dict[str, Any]:
+    """ONNX Runtime against PyTorch at batch 1, in padded batches, and at the lengths the
+    validation examples have (the tracer saw one)."""
+    features = model.encoder.encode(list(inputs))
+    single = [row for f in features[:SINGLE] for row in model.rows([f], model.run_batch([f]))]
+    batched: list[Any] = []
+    widths, padded = set(), 0
+    for start in range(0, len(features), PADDED_BATCH):
+        chunk = features[start:start + PADDED_BATCH]
+        lengths = [len(f["input_ids"]) for f in chunk]
+        widths.add(max(lengths))
+        padded += sum(n < max(lengths) for n in lengths)
+        batched.extend(model.rows(chunk, model.run_batch(chunk)))
+    widths |= {len(f["input_ids"]) for f in features[:SINGLE]}
+    d1, same1 = _compare(reference[:SINGLE], single)
+    d2, same2 = _compare(reference, batched)
+    preds = [p["label"] for r in batched for p in model.head.describe(r[None], model.labels)]
+    torch_preds = [p["label"] for r in reference
+                   for p in model.head.describe(r[None], model.labels)]
+    return {"max_abs_diff": max(d1, d2), "max_abs_diff_batch1": d1,
+            "max_abs_diff_padded": d2, "same_argmax": same1 and same2,
+            "same_predictions": preds == torch_preds, "examples": len(features),
+            "batch1_examples": len(single), "padded_rows": padded,
+            "lengths": sorted(widths), "traced": list(traced),
+            "untraced_lengths": len(widths - {traced[1]})}
+
+
+def _fp32_ok(parity: dict[str, Any]) -> bool:
+    return (parity["max_abs_diff"] <= FP32_TOLERANCE and parity["same_argmax"]
+            and parity["same_predictions"])
+
+
+def _weight_nodes(path: Path) -> list[str]:
+    """The MatMul / Gemm nodes with a weight initializer, in graph order."""
+    import onnx
+
+    graph = onnx.load(str(path)).graph
+    weights = {i.name for i in graph.initializer}
+    return [n.name for n in graph.node
+            if n.op_type in ("MatMul", "Gemm") and any(x in weights for x in n.input)]
+
+
+def _quantize(src: Path, dst: Path, exclude: list[str]) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with _quiet():
+        quantize_dynamic(str(src), str(dst), per_channel=True, weight_type=QuantType.QInt8,
+                         nodes_to_exclude=exclude)
+
+
+def _int8(folder: Path, record: dict[str, Any], examples: Sequence[Any], metric: str,
+          lower_is_better: bool, fp32_metric: float, tolerance: float) -> dict[str, Any]:
+    """Dynamic int8 with per-channel weights; if that moves the metric too far, again with the
+    head's layers (the last two weight layers: classifier and what feeds it) kept in fp32."""
+    nodes = _weight_nodes(folder / MODEL)
+    tried: list[dict[str, Any]] = []
+    for exclude in ([], nodes[-2:]):
+        _quantize(folder / MODEL, folder / QUANTIZED, exclude)
+        model = OnnxModel.open(folder, record, QUANTIZED)
+        value = model.evaluate(examples)[metric]
+        drop = (value - fp32_metric) if lower_is_better else (fp32_metric - value)
+        tried.append({"fp32_nodes": exclude, metric: value, "drop": drop})
+        if drop <= tolerance:
+            return {"metric": metric, "fp32": fp32_metric, "int8": value, "drop": drop,
+                    "tolerance": tolerance, "per_channel": True, "fp32_nodes": exclude,
+                    "tried": tried}
+    (folder / QUANTIZED).unlink()
+    figures = "; ".join(f"{len(t['fp32_nodes'])} layers left fp32: {metric} {t[metric]:.4f}"
+                        for t in tried)
+    raise ExportError(f"int8 loses too much: validation {metric} {fp32_metric:.4f} in fp32, "
+                      f"{figures} (at most {tolerance} allowed); nothing was written")
+
+
+def export_run(run_dir: Path, *, quantize: str = "none", opset: int = DEFAULT_OPSET,
+               data: Path | None = None, text_column: str | None = None,
+               label_column: str | None = None,
+               int8_tolerance: float = INT8_TOLERANCE) -> dict[str, Any]:
+    """Export ``run_dir`` into ``run_dir/onnx``; returns export.json's content.
+
+    ``int8_tolerance`` is the int8 gate's limit (tests tighten it to see the gate fail)."""
+    from .inference import load_run, read_run_json
+    from .run_data import run_examples
+
+    run_dir = Path(run_dir)
+    run = read_run_json(run_dir)
+    if quantize not in ("none", "int8"):
+        raise UsageError(f"--quantize is none or int8, not {quantize!r}")
+    require(("onnx", "onnxscript", *RUNTIME), "zoo export")
+    domain = onnx_domain(run["domain"])
+    files = domain.onnx_files(run_dir)
+    loaded = load_run(run_dir)
+    examples = run_examples(run, loaded.head, split="validation", data=data,
+                            text_column=text_column, label_column=label_column)
+    if len(examples) < 2:
+        raise UsageError("zoo export checks parity on the run's validation examples and found "
+                         f"{len(examples)}; give --data with at least two labelled rows")
+    inputs = [e.input for e in examples]
+    max_length = int(run.get("train", {}).get("max_length", 512))
+    reference = loaded.logits(inputs)
+    model = loaded.model
+    if hasattr(model, "merge_and_unload"):  # a LoRA run: the adapter folded into the weights
+        model = model.merge_and_unload()
+    final = run_dir / EXPORT_DIR
+    tmp = Path(tempfile.mkdtemp(prefix=f".{EXPORT_DIR}.", suffix=".partial", dir=run_dir))
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp's 0700 would keep the export from others
+        record = _build(tmp, run, domain, model, loaded, inputs, examples, reference, files,
+                        max_length, quantize, opset, int8_tolerance)
+        _install(run_dir, tmp, final, record)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return record
+
+
+def _build(tmp: Path, run: dict[str, Any], domain: Any, model: Any, loaded: Any,
+           inputs: Sequence[Any], examples: Sequence[Any], reference: Sequence[Any],
+           files: list[str], max_length: int, quantize: str, opset: int,
+           int8_tolerance: float) -> dict[str, Any]:
+    from .integrity import sha256_file
+
+    head, preprocessor = loaded.head, loaded.preprocessor
+    for name in files:
+        shutil.copy2(loaded.path / name, tmp / name)
+    axes = domain.onnx_inputs(preprocessor)
+    traced = _export_graph(domain, model, head, preprocessor,
+                           _trace_examples(domain, preprocessor, head, inputs, max_length),
+                           tmp / MODEL, opset)
+    graph = _check_graph(tmp / MODEL, axes)
+    record: dict[str, Any] = {
+        "format": "onnx", "opset": graph.pop("opset"), "domain": run["domain"], "head": run["head"],
+        "labels": list(run["labels"]), "metric": run["metric"],
+        "encoder": domain.onnx_encoder_config(preprocessor, max_length),
+        "inputs": [{"name": n, "dynamic_axes": {str(a): d for a, d in spec.items()}}
+                   for n, spec in axes.items()],
+        "graph": graph}
+    parity = _parity(OnnxModel.open(tmp, record), inputs, reference, traced)
+    if not _fp32_ok(parity):
+        raise ExportError(f"ONNX Runtime does not match PyTorch: max |logit difference| "
+                          f"{parity['max_abs_diff']:.3g} (at most {FP32_TOLERANCE}), same argmax: "
+                          f"{parity['same_argmax']}; nothing was written")
+    record["optimizer"] = _optimize(tmp, domain, model, record, inputs, reference, traced)
+    fp32_model = OnnxModel.open(tmp, record)
+    record["parity"] = {"fp32": _parity(fp32_model, inputs, reference, traced),
+                        "tolerance": FP32_TOLERANCE}
+    metric = run["metric"]
+    fp32_metric = fp32_model.evaluate(examples)[metric]
+    torch_metric = head.metrics(_torch_stack(reference),
+                                head.label_array(fp32_model.word_labels(examples)))[metric]
+    record["validation"] = {"metric": metric, "torch": torch_metric, "onnx_fp32": fp32_metric,
+                            "examples": len(examples)}
+    if quantize == "int8":
+        record["int8"] = _int8(tmp, record, examples, metric, metric in head.lower_is_better,
+                               fp32_metric, int8_tolerance)
+    record["versions"] = _versions()
+    record["files"] = {p.name: sha256_file(p) for p in sorted(tmp.iterdir()) if p.is_file()}
+    (tmp / RECORD).write_text(json.dumps(record, indent=2) + "\n")
+    return record
+
+
+def _torch_stack(rows: Sequence[Any]) -> Any:
+    import numpy as np
+
+    return stack_rows([np.asarray(r, dtype=np.float32) for r in rows])
+
+
+def _optimize(tmp: Path, domain: Any, model: Any, record: dict[str, Any],
+              inputs: Sequence[Any], reference: Sequence[Any],
+              traced: tuple[int, int]) -> dict[str, Any]:
+    """onnxruntime's transformer fusions, kept only if the fused graph keeps parity."""
+    options = domain.onnx_optimizer(model)
+    if options is None:
+        return {"applied": False, "reason": "the domain names no optimizer for this model"}
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    with _quiet():
+        optimized = optimize_model(str(tmp / MODEL), **options)
+        fused = {k: v for k, v in optimized.get_fused_operator_statistics().items() if v}
+        optimized.save_model_to_file(str(tmp / "optimized.onnx"))
+    os.replace(tmp / MODEL, tmp / "plain.onnx")
+    os.replace(tmp / "optimized.onnx", tmp / MODEL)
+    parity = _parity(OnnxModel.open(tmp, record), inputs, reference, traced)
+    if _fp32_ok(parity):
+        (tmp / "plain.onnx").unlink()
+        return {"applied": True, **options, "fused": fused}
+    os.replace(tmp / "plain.onnx", tmp / MODEL)
+    return {"applied": False, **options,
+            "reason": f"the fused graph differs from PyTorch by {parity['max_abs_diff']:.3g}"}
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _install(run_dir: Path, tmp: Path, final: Path, record: dict[str, Any]) -> None:
+    """Rename the built folder into place (an older export replaced whole), then give the
+    model card its Deployment section."""
+    from .rundir.card import with_deployment
+
+    card = run_dir / "README.md"
+    text = with_deployment(card.read_text() if card.is_file() else "", record)
+    old = None
+    if final.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{EXPORT_DIR}.", suffix=".old", dir=run_dir))
+        os.replace(final, old / EXPORT_DIR)
+    os.replace(tmp, final)
+    staged = card.with_name(".README.md.tmp")
+    staged.write_text(text)
+    os.replace(staged, card)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,54 @@
+"""Fixtures of the export tests: an offline zoo with a tiny WordPiece BERT in its catalog."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+@pytest.fixture(scope="module")
+def tiny_env(tmp_path_factory: pytest.TempPathFactory):
+    """An offline zoo whose catalog lists a tiny BERT with a WordPiece vocabulary (so words
+    split into sub-tokens) as ``tiny-bert``, for the whole module."""
+    from zoo.app import reset_zoo
+    from zoo.pytest_plugin import build_tiny_bert
+
+    root = tmp_path_factory.mktemp("export-env")
+    snapshot = build_tiny_bert(root / "tiny-bert")
+    mp = pytest.MonkeyPatch()
+    catalog = root / "catalog.toml"
+    catalog.write_text(f'''
+[backbones.tiny-bert]
+repo = "local/tiny-bert"
+domain = "text"
+architecture = "BertModel"
+license = "apache-2.0"
+files = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt"]
+
+[[backbones.tiny-bert.sources]]
+type = "local"
+path = "{snapshot}"
+''')
+    for var, value in {"ZOO_HOME": root / "home", "HF_HOME": root / "hf", "ZOO_CATALOG": catalog,
+                       "ZOO_OFFLINE": "1", "HF_HUB_OFFLINE": "1",
+                       "XDG_CACHE_HOME": root / "cache"}.items():
+        mp.setenv(var, str(value))
+    reset_zoo()
+    yield root
+    mp.undo()
+    reset_zoo()
+
+
+@pytest.fixture
+def env(tiny_env: Path, zoo_env):
+    """``tiny_env`` inside a test: the suite's isolation (tests/conftest.py) drops the
+    module's catalog for each test; this names it again."""
+    from zoo.app import reset_zoo
+
+    zoo_env.monkeypatch.setenv("ZOO_CATALOG", str(tiny_env / "catalog.toml"))
+    reset_zoo()
+    return tiny_env

@@ -1,0 +1,178 @@
+"""zoo export on tiny runs of every head and strategy: the graph, the parity gate, the files,
+the model card, and ONNX Runtime's predictions against PyTorch's."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from export_helpers import adapt, invoke, rows, tree
+from zoo.integrity import sha256_file
+
+HEADS = ["classification", "multilabel", "regression", "token-classification"]
+
+
+@pytest.fixture(scope="module")
+def runs(tiny_env):
+    """One exported run per head, with its validation data."""
+    out = {}
+    for head in HEADS:
+        run_dir, validation = adapt(tiny_env, head)
+        result = invoke("export", run_dir, "--data", validation, "--json")
+        assert result.exit_code == 0, result.output
+        out[head] = (run_dir, validation, json.loads(result.stdout))
+    return out
+
+
+def texts(head: str, n: int = 12, seed: int = 7) -> list:
+    return [r.get("text") or r["tokens"] for r in rows(head, n, seed)]
+
+
+@pytest.mark.parametrize("head", HEADS)
+def test_export_writes_a_symbolic_checked_graph_with_its_record(runs, head):
+    run_dir, _, record = runs[head]
+    folder = run_dir / "onnx"
+    assert record == json.loads((folder / "export.json").read_text())
+    assert set(record["files"]) == {"model.onnx", "tokenizer.json"}
+    for name, digest in record["files"].items():
+        assert sha256_file(folder / name) == digest
+    for value in record["graph"]["inputs"]:
+        assert all(isinstance(d, str) for d in value["shape"]), value  # batch and sequence symbolic
+    assert isinstance(record["graph"]["outputs"][0]["shape"][0], str)
+    assert record["opset"] == 18 and record["versions"]["onnxruntime"]
+    assert not [p for p in run_dir.iterdir() if p.name.startswith(".onnx.")]  # no leftovers
+    assert "## Deployment" in (run_dir / "README.md").read_text()
+
+
+@pytest.mark.parametrize("head", HEADS)
+def test_parity_gate_covers_batch_one_padding_and_untraced_lengths(runs, head):
+    parity = runs[head][2]["parity"]["fp32"]
+    assert parity["max_abs_diff"] <= 1e-4 and parity["same_argmax"] and parity["same_predictions"]
+    assert parity["batch1_examples"] > 0 and parity["padded_rows"] > 0
+    assert parity["untraced_lengths"] > 0
+    assert parity["traced"][0] >= 2 and parity["traced"][1] >= 2
+
+
+@pytest.mark.parametrize("head", HEADS)
+@pytest.mark.parametrize("batch", [1, 3, 12])
+def test_onnx_runtime_matches_pytorch_at_several_shapes(runs, head, batch):
+    from zoo.inference import load_run
+    from zoo.onnx_backend import load_onnx_run
+
+    run_dir = runs[head][0]
+    inputs = texts(head)[:batch]
+    torch_rows = load_run(run_dir).logits(inputs)
+    onnx_rows = load_onnx_run(run_dir).logits(inputs, batch_size=batch)
+    assert len(torch_rows) == len(onnx_rows) == len(inputs)
+    for ref, got in zip(torch_rows, onnx_rows):
+        assert got.shape == tuple(ref.shape)
+        assert np.abs(ref.numpy() - got).max() <= 1e-4
+
+
+@pytest.mark.parametrize("head", HEADS)
+def test_predict_and_eval_agree_between_backends(runs, head):
+    run_dir, validation, _ = runs[head]
+    inputs = [t if isinstance(t, str) else " ".join(t) for t in texts(head)]
+    torch_out = json.loads(invoke("predict", run_dir, *inputs, "--json", "--no-bf16").stdout)
+    result = invoke("predict", run_dir, *inputs, "--json", "--backend", "onnx")
+    assert result.exit_code == 0, result.output
+    onnx_out = json.loads(result.stdout)
+    assert [r["label"] for r in onnx_out] == [r["label"] for r in torch_out]
+    assert np.allclose(np.hstack([r["score"] for r in onnx_out]),
+                       np.hstack([r["score"] for r in torch_out]), atol=1e-4)
+    torch_eval = json.loads(invoke("eval", run_dir, "--data", validation, "--json", "--no-bf16").stdout)
+    result = invoke("eval", run_dir, "--data", validation, "--json", "--backend", "onnx")
+    assert result.exit_code == 0, result.output
+    onnx_eval = json.loads(result.stdout)
+    for name, value in onnx_eval["metrics"].items():
+        assert value == pytest.approx(torch_eval["metrics"][name], abs=1e-4), name
+
+
+def test_token_word_labels_are_the_torch_backends_with_split_words(runs):
+    run_dir = runs["token-classification"][0]
+    sentence = "the movies was good boringly plots and hates awful films"
+    torch_out = json.loads(invoke("predict", run_dir, sentence, "--json", "--no-bf16").stdout)[0]
+    onnx_out = json.loads(invoke("predict", run_dir, sentence, "--json", "--backend", "onnx").stdout)[0]
+    assert len(onnx_out["label"]) == len(sentence.split())
+    assert onnx_out["label"] == torch_out["label"]
+
+
+def test_int8_export_keeps_the_metric_and_is_served(env):
+    run_dir, validation = adapt(env, "classification", "full", "--seed", "3")
+    result = invoke("export", run_dir, "--data", validation, "--quantize", "int8", "--json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["int8"]["drop"] <= 0.005 and record["int8"]["per_channel"]
+    assert "model_quantized.onnx" in record["files"]
+    result = invoke("eval", run_dir, "--data", validation, "--json", "--backend", "onnx-int8")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["metrics"]["accuracy"] == pytest.approx(record["int8"]["int8"])
+
+
+def test_int8_gate_failing_leaves_the_run_untouched(env):
+    from zoo.onnx_export import ExportError, export_run
+
+    run_dir, validation = adapt(env, "classification", "full", "--seed", "4")
+    before = tree(run_dir)
+    # No int8 model moves the metric by less than nothing: the gate must fail.
+    with pytest.raises(ExportError, match="int8 loses too much: validation accuracy") as info:
+        export_run(run_dir, quantize="int8", data=validation, int8_tolerance=-1.0)
+    assert info.value.exit_code == 1
+    assert tree(run_dir) == before
+    assert [p.name for p in run_dir.iterdir()] == [p.name for p in run_dir.iterdir()
+                                                    if not p.name.startswith(".")]
+
+
+def test_a_failed_export_keeps_an_earlier_export_as_it_was(runs):
+    from zoo.onnx_export import ExportError, export_run
+
+    run_dir, validation, _ = runs["classification"]
+    before = tree(run_dir)
+    with pytest.raises(ExportError):
+        export_run(run_dir, quantize="int8", data=validation, int8_tolerance=-1.0)
+    assert tree(run_dir) == before
+
+
+def test_a_lora_run_is_merged_and_matches_the_adapter(env):
+    run_dir, validation = adapt(env, "classification", "lora", "--lora-r", "4")
+    assert (run_dir / "adapter_config.json").is_file()
+    result = invoke("export", run_dir, "--data", validation, "--json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["parity"]["fp32"]["max_abs_diff"] <= 1e-4
+    import onnx
+
+    weights = [i.name for i in onnx.load(str(run_dir / "onnx" / "model.onnx")).graph.initializer]
+    assert not [w for w in weights if "lora" in w.lower()]  # folded in, not exported as an adapter
+    inputs = texts("classification")
+    torch_out = json.loads(invoke("predict", run_dir, *inputs, "--json", "--no-bf16").stdout)
+    onnx_out = json.loads(invoke("predict", run_dir, *inputs, "--json", "--backend", "onnx").stdout)
+    assert [r["label"] for r in onnx_out] == [r["label"] for r in torch_out]
+
+
+def test_torch_predicts_in_bf16_unless_told_not_to(runs):
+    from zoo.inference import load_run
+
+    run_dir = runs["classification"][0]
+    inputs = texts("classification")
+    fp32 = np.stack([r.numpy() for r in load_run(run_dir).logits(inputs)])
+    bf16 = np.stack([r.numpy() for r in load_run(run_dir, bf16=True).logits(inputs)])
+    assert not np.array_equal(fp32, bf16)  # autocast ran: bf16 rounds the matmuls
+    assert np.abs(fp32 - bf16).max() < 0.05
+    on = json.loads(invoke("predict", run_dir, *inputs, "--json", "--bf16").stdout)
+    off = json.loads(invoke("predict", run_dir, *inputs, "--json", "--no-bf16").stdout)
+    assert [r["score"] for r in on] != [r["score"] for r in off]
+    result = invoke("predict", run_dir, "good", "--backend", "onnx", "--bf16")
+    assert result.exit_code == 2 and "--bf16 is for --backend torch" in result.output
+
+
+def test_a_distilled_student_exports_like_any_plain_model(env):
+    run_dir, validation = adapt(env, "classification", "distill", "--distill-augment", "0")
+    result = invoke("export", run_dir, "--data", validation, "--json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["parity"]["fp32"]["max_abs_diff"] <= 1e-4
+    layers = json.loads((run_dir / "config.json").read_text())["num_hidden_layers"]
+    assert layers == 1  # the student, not its teacher
