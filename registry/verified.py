@@ -67,8 +67,12 @@ def verified_folder(kind: str, name: str, sources: Mapping[str, Path],
     try:
         for rel in hashes:
             _place(real[rel], tmp / rel)
-        if folder.exists():
-            shutil.rmtree(folder)
+        if _intact(folder, real, hashes):  # another process (a rank of the same run) was first
+            return folder
+        if folder.exists():  # changed since it was built: out of the way, then replaced
+            stale = Path(tempfile.mkdtemp(prefix=f".{digest}.stale.", dir=folder.parent))
+            os.replace(folder, stale / "old")
+            shutil.rmtree(stale, ignore_errors=True)
         try:
             os.replace(tmp, folder)
         except OSError:  # another process put it in place first

@@ -20,9 +20,10 @@ if TYPE_CHECKING:
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 #: The config files in which a Hub model names Python code of its own for transformers to
-#: import (``trust_remote_code``), under the key ``auto_map``.
+#: import (``trust_remote_code``), and the keys that name it.
 CODE_CONFIGS = ("config.json", "tokenizer_config.json", "preprocessor_config.json",
                 "processor_config.json")
+CODE_KEYS = ("auto_map", "custom_pipelines")
 
 
 def _config(path: Path) -> dict[str, Any]:
@@ -36,23 +37,25 @@ def _config(path: Path) -> dict[str, Any]:
 def refuse_remote_code(folder: Path, entry: str) -> None:
     """Raise ``UsageError`` when a config in ``folder`` asks for the model's own code."""
     for name in CODE_CONFIGS:
-        if (folder / name).is_file() and "auto_map" in _config(folder / name):
+        config = _config(folder / name) if (folder / name).is_file() else {}
+        found = [key for key in CODE_KEYS if key in config]
+        if found:
             raise UsageError(
-                f"{entry}: {name} names Python code of its own (auto_map), which zoo never "
+                f"{entry}: {name} names Python code of its own ({found[0]}), which zoo never "
                 "runs; choose a backbone whose architecture transformers has built in")
 
 
 def strip_remote_code(folder: Path) -> None:
-    """Drop ``auto_map`` from the configs written into ``folder``, so that nothing that loads
-    a zoo run is invited to import code (``trust_remote_code``)."""
+    """Drop ``auto_map`` (and ``custom_pipelines``) from the configs written into ``folder``,
+    so that nothing that loads a zoo run is invited to import code (``trust_remote_code``)."""
     from .integrity import write_atomic
 
     for name in CODE_CONFIGS:
         path = folder / name
         data = _config(path) if path.is_file() else {}
-        if "auto_map" in data:
-            del data["auto_map"]
-            write_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+        if any(key in data for key in CODE_KEYS):
+            kept = {k: v for k, v in data.items() if k not in CODE_KEYS}
+            write_atomic(path, json.dumps(kept, indent=2, sort_keys=True) + "\n")
 
 
 def is_pickle(path: str | Path) -> bool:

@@ -94,16 +94,17 @@ def test_a_pickle_anywhere_in_the_folder_is_refused(tmp_path):
         check_weights(snap, allow_pickle=False)
 
 
+@pytest.mark.parametrize("key", ["auto_map", "custom_pipelines"])
 def test_a_backbone_that_asks_for_its_own_code_is_refused_before_anything_is_staged(
-        source, tmp_path):
+        source, tmp_path, key):
     config = json.loads((source / "config.json").read_text())
-    config["auto_map"] = {"AutoModel": "modeling_evil.EvilModel"}
+    config[key] = {"AutoModel": "modeling_evil.EvilModel"}
     (source / "config.json").write_text(json.dumps(config))
     out = tmp_path / "run"
     result = _adapt(tmp_path, out)
     assert result.exit_code == 2, result.output
     assert result.output.strip().splitlines()[-1] == (
-        "Error: tiny-bert: config.json names Python code of its own (auto_map), which zoo never "
+        f"Error: tiny-bert: config.json names Python code of its own ({key}), which zoo never "
         "runs; choose a backbone whose architecture transformers has built in")
     assert not out.exists() and not (tmp_path / ".run.partial").exists()
 
