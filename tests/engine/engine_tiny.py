@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from pathlib import Path
 
 from zoo.data import Example
@@ -11,6 +12,25 @@ WORDS = ["good", "great", "fine", "fun", "bad", "awful", "dull", "poor", "the", 
          "film", "plot", "was", "very", "quite", "acting", "story", "and", "not"]
 POSITIVE, NEGATIVE = WORDS[:4], WORDS[4:8]
 FILLER = WORDS[8:]
+#: The files of :func:`make_snapshot` that a catalog entry lists by default.
+SNAPSHOT_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")
+
+
+def catalog_entry(folder: Path, files: Sequence[str] = SNAPSHOT_FILES) -> str:
+    """zoo.toml text naming the snapshot in ``folder`` as backbone ``tiny-bert`` (a local source)."""
+    listed = ", ".join(f'"{name}"' for name in files)
+    return f'''
+[backbones.tiny-bert]
+repo = "local/tiny-bert"
+domain = "text"
+architecture = "BertModel"
+license = "apache-2.0"
+files = [{listed}]
+
+[[backbones.tiny-bert.sources]]
+type = "local"
+path = "{folder}"
+'''
 
 
 def make_snapshot(path: Path, *, dropout: float = 0.1, seed: int = 0) -> Path:

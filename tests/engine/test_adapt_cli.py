@@ -9,7 +9,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from engine_tiny import sentiment
+from engine_tiny import catalog_entry, sentiment
 from zoo.cli.main import cli
 
 
@@ -17,18 +17,7 @@ from zoo.cli.main import cli
 def catalog(snapshot, zoo_env, monkeypatch):
     """The engine's tiny BERT (its vocabulary fits the sentiment data) in the test's catalog."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(zoo_env.root / "cache"))
-    return zoo_env.add_catalog(f'''
-[backbones.tiny-bert]
-repo = "local/tiny-bert"
-domain = "text"
-architecture = "BertModel"
-license = "apache-2.0"
-files = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]
-
-[[backbones.tiny-bert.sources]]
-type = "local"
-path = "{snapshot}"
-''')
+    return zoo_env.add_catalog(catalog_entry(snapshot))
 
 
 def _csv(path, examples):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine_tiny import sentiment
+from engine_tiny import catalog_entry, sentiment
 from zoo.cli.main import cli
 
 LISTED = ("config.json", "model.safetensors", "tokenizer.json")
@@ -23,19 +23,7 @@ def source(snapshot, zoo_env, tmp_path) -> Path:
     tokenizer_config.json."""
     folder = tmp_path / "tiny-bert"
     shutil.copytree(snapshot, folder)
-    listed = ", ".join(f'"{name}"' for name in LISTED)
-    zoo_env.add_catalog(f'''
-[backbones.tiny-bert]
-repo = "local/tiny-bert"
-domain = "text"
-architecture = "BertModel"
-license = "apache-2.0"
-files = [{listed}]
-
-[[backbones.tiny-bert.sources]]
-type = "local"
-path = "{folder}"
-''')
+    zoo_env.add_catalog(catalog_entry(folder, LISTED))
     return folder
 
 

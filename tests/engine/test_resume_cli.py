@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine_tiny import sentiment
+from engine_tiny import catalog_entry, sentiment
 from zoo.cli.main import cli
 from zoo.engine.checkpoint import CHECKPOINT
 
@@ -27,18 +27,7 @@ SLOW = ["--epochs", "1000", "--patience", "0", "--checkpoint-every", "1", "--bat
 @pytest.fixture
 def catalog(snapshot, zoo_env, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(zoo_env.root / "cache"))
-    return zoo_env.add_catalog(f'''
-[backbones.tiny-bert]
-repo = "local/tiny-bert"
-domain = "text"
-architecture = "BertModel"
-license = "apache-2.0"
-files = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]
-
-[[backbones.tiny-bert.sources]]
-type = "local"
-path = "{snapshot}"
-''')
+    return zoo_env.add_catalog(catalog_entry(snapshot))
 
 
 def _csv(path: Path, seed: int) -> Path:
