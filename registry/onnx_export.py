@@ -352,6 +352,7 @@ def _umask() -> int:
 def _install(run_dir: Path, tmp: Path, final: Path, record: dict[str, Any]) -> None:
     """Rename the built folder into place (an older export replaced whole), then give the
     model card its Deployment section."""
+    from .integrity import write_atomic
     from .rundir.card import with_deployment
 
     card = run_dir / "README.md"
@@ -361,8 +362,6 @@ def _install(run_dir: Path, tmp: Path, final: Path, record: dict[str, Any]) -> N
         old = Path(tempfile.mkdtemp(prefix=f".{EXPORT_DIR}.", suffix=".old", dir=run_dir))
         os.replace(final, old / EXPORT_DIR)
     os.replace(tmp, final)
-    staged = card.with_name(".README.md.tmp")
-    staged.write_text(text)
-    os.replace(staged, card)
+    write_atomic(card, text)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
