@@ -159,22 +159,37 @@ def test_onnx_runtime_gives_pytorchs_logits_at_batches_not_traced(exported, env,
     np.testing.assert_allclose(onnx_logits, torch_logits, rtol=0, atol=1e-4)
 
 
+def blocked_run(args: list[str]) -> tuple[dict, str, str]:
+    """``zoo ARGS`` with torch, timm and torchvision unimportable: its result, what it printed
+    and its stderr."""
+    done = subprocess.run([sys.executable, "-c", BLOCKED.format(
+        blocked=("torch", "timm", "torchvision"), args=args)],
+        capture_output=True, text=True, timeout=300)
+    assert "RESULT=" in done.stdout, done.stdout + done.stderr
+    printed, result = done.stdout.rsplit("RESULT=", 1)
+    return json.loads(result), printed, done.stderr
+
+
 def test_predict_on_onnx_with_torch_unimportable_gives_torchs_labels(exported, env):
     run, _ = exported
     files = [str(p) for p in pngs(env)]
     torch_rows = json.loads(invoke("predict", run, *files, "--json", "--no-bf16").stdout)
-    done = subprocess.run([sys.executable, "-c", BLOCKED.format(
-        blocked=("torch", "timm", "torchvision"),
-        args=["predict", str(run), *files, "--backend", "onnx", "--json"])],
-        capture_output=True, text=True, timeout=300)
-    output = done.stdout + done.stderr
-    result = json.loads(output[output.index("RESULT=") + len("RESULT="):].splitlines()[0])
-    assert result == {"code": 0, "loaded": ["onnxruntime"]}, output
-    onnx_rows = json.loads(done.stdout[:done.stdout.index("RESULT=")])
+    result, printed, stderr = blocked_run(["predict", str(run), *files, "--backend", "onnx",
+                                           "--json"])
+    assert result == {"code": 0, "loaded": ["onnxruntime"]}, printed + stderr
+    onnx_rows = json.loads(printed)
     assert [r["input"] for r in onnx_rows] == files
     assert [r["label"] for r in onnx_rows] == [r["label"] for r in torch_rows]
     assert [r["score"] for r in onnx_rows] == pytest.approx([r["score"] for r in torch_rows],
                                                             abs=1e-4)
+
+
+def test_eval_on_onnx_with_torch_unimportable_gives_torchs_accuracy(exported, env):
+    run, record = exported
+    result, printed, stderr = blocked_run(["eval", str(run), "--data", str(env / "images"),
+                                           "--backend", "onnx", "--json"])
+    assert result == {"code": 0, "loaded": ["onnxruntime"]}, printed + stderr
+    assert json.loads(printed)["metrics"]["accuracy"] == record["validation"]["torch"]
 
 
 def test_predict_on_onnx_names_a_missing_image_in_one_line(exported, env):
