@@ -18,6 +18,6 @@ test-core:
 
 test-vision:
 	python3 -m venv .venv-vision
-	.venv-vision/bin/pip install -q -c constraints.txt $(EDITABLE) -e '.[dev]' -e './zoo-vision[dev]'
+	.venv-vision/bin/pip install -q -c constraints.txt $(EDITABLE) -e '.[dev,onnx]' -e './zoo-vision[dev]'
 	.venv-vision/bin/mypy -p zoo_vision
 	.venv-vision/bin/python -m pytest -q zoo-vision

@@ -54,3 +54,8 @@ class OnnxExport(Protocol):
     def onnx_encoder(self, folder: Path, config: dict[str, Any], head: Any) -> OnnxEncoder:
         """The torch-free encoder reading :meth:`onnx_files` from ``folder``."""
         ...
+
+    def onnx_loading_code(self, record: dict[str, Any]) -> str:
+        """Python that loads ``RUN_DIR/onnx/model.onnx`` with plain onnxruntime (no zoo or
+        torch) and computes an example's logits, for the model card; ``record`` is export.json."""
+        ...

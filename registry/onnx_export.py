@@ -17,7 +17,6 @@ import shutil
 import tempfile
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +39,6 @@ class ExportError(ZooError):
     """The export was built but failed its parity gate (exit 1)."""
 
     exit_code = 1
-
-
-@dataclass
-class Reference:
-    """PyTorch's logits per validation example, and what tracing saw."""
-
-    rows: list[Any]
-    traced_shape: tuple[int, int]
 
 
 def _versions() -> dict[str, str]:
@@ -81,23 +72,22 @@ def _quiet() -> Iterator[None]:
 
 def _trace_examples(domain: Any, preprocessor: Any, head: Any, inputs: Sequence[Any],
                     max_length: int) -> list[dict[str, Any]]:
-    """Two examples of different lengths, so batch and sequence axes are both traced at
-    more than one and neither looks constant to the tracer."""
+    """Two examples of different lengths (the domain's ``length``), so batch and sequence axes
+    are both traced at more than one and neither looks constant to the tracer."""
     features = domain.encode(preprocessor, list(inputs[:64]), None, head, max_length)
-    features.sort(key=lambda f: len(f["input_ids"]))
-    pair = [features[0], features[-1]]
-    if len(pair[1]["input_ids"]) < 2:
-        raise UsageError("the validation examples are too short to trace an export on")
-    return pair
+    features.sort(key=domain.length)
+    return [features[0], features[-1]]
 
 
 def _export_graph(domain: Any, model: Any, head: Any, preprocessor: Any,
-                  features: list[dict[str, Any]], path: Path, opset: int) -> tuple[int, int]:
+                  features: list[dict[str, Any]], path: Path, opset: int) -> tuple[int, ...]:
     import torch
 
     axes = domain.onnx_inputs(preprocessor)
     batch = domain.collate(preprocessor, features)
     args = tuple(batch[name] for name in axes)
+    if any(arg.shape[axis] < 2 for arg, spec in zip(args, axes.values()) for axis in spec):
+        raise UsageError("the validation examples are too short to trace an export on")
     dims: dict[str, Any] = {}
     shapes = tuple({axis: dims.setdefault(name, torch.export.Dim(name, min=1))
                     for axis, name in spec.items()} for spec in axes.values())
@@ -153,20 +143,25 @@ def _compare(reference: Sequence[Any], rows: Sequence[Any]) -> tuple[float, bool
 
 
 def _parity(model: OnnxModel, inputs: Sequence[Any], reference: Sequence[Any],
-            traced: tuple[int, int]) -> dict[str, Any]:
+            traced: tuple[int, ...]) -> dict[str, Any]:
     """ONNX Runtime against PyTorch at batch 1, in padded batches, and at the lengths the
-    validation examples have (the tracer saw one)."""
+    validation examples have (the tracer saw one). Lengths are those of the first input's
+    dynamic axis 1 (text's sequence); an input without one (an image) has none to count."""
+    first = model.record["inputs"][0]
+    sequence = "1" in first["dynamic_axes"]
     features = model.encoder.encode(list(inputs))
     single = [row for f in features[:SINGLE] for row in model.rows([f], model.run_batch([f]))]
     batched: list[Any] = []
     widths, padded = set(), 0
     for start in range(0, len(features), PADDED_BATCH):
         chunk = features[start:start + PADDED_BATCH]
-        lengths = [len(f["input_ids"]) for f in chunk]
-        widths.add(max(lengths))
-        padded += sum(n < max(lengths) for n in lengths)
+        if sequence:
+            lengths = [len(f[first["name"]]) for f in chunk]
+            widths.add(max(lengths))
+            padded += sum(n < max(lengths) for n in lengths)
         batched.extend(model.rows(chunk, model.run_batch(chunk)))
-    widths |= {len(f["input_ids"]) for f in features[:SINGLE]}
+    if sequence:
+        widths |= {len(f[first["name"]]) for f in features[:SINGLE]}
     d1, same1 = _compare(reference[:SINGLE], single)
     d2, same2 = _compare(reference, batched)
     preds = [p["label"] for r in batched for p in model.head.describe(r[None], model.labels)]
@@ -261,7 +256,7 @@ def export_run(run_dir: Path, *, quantize: str = "none", opset: int = DEFAULT_OP
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp's 0700 would keep the export from others
         record = _build(tmp, run, domain, model, loaded, inputs, examples, reference, files,
                         max_length, quantize, opset, int8_tolerance)
-        _install(run_dir, tmp, final, record)
+        _install(run_dir, tmp, final, record, domain.onnx_loading_code(record))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -321,7 +316,7 @@ def _torch_stack(rows: Sequence[Any]) -> Any:
 
 def _optimize(tmp: Path, domain: Any, model: Any, record: dict[str, Any],
               inputs: Sequence[Any], reference: Sequence[Any],
-              traced: tuple[int, int]) -> dict[str, Any]:
+              traced: tuple[int, ...]) -> dict[str, Any]:
     """onnxruntime's transformer fusions, kept only if the fused graph keeps parity."""
     options = domain.onnx_optimizer(model)
     if options is None:
@@ -349,14 +344,15 @@ def _umask() -> int:
     return mask
 
 
-def _install(run_dir: Path, tmp: Path, final: Path, record: dict[str, Any]) -> None:
+def _install(run_dir: Path, tmp: Path, final: Path, record: dict[str, Any],
+             code: str) -> None:
     """Rename the built folder into place (an older export replaced whole), then give the
-    model card its Deployment section."""
+    model card its Deployment section with the domain's loading ``code``."""
     from .integrity import write_atomic
     from .rundir.card import with_deployment
 
     card = run_dir / "README.md"
-    text = with_deployment(card.read_text() if card.is_file() else "", record)
+    text = with_deployment(card.read_text() if card.is_file() else "", record, code)
     old = None
     if final.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{EXPORT_DIR}.", suffix=".old", dir=run_dir))

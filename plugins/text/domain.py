@@ -289,6 +289,20 @@ class TextDomain(Domain):
 
         return TokenizersEncoder(folder, config, words=head.output_kind == "token")
 
+    def onnx_loading_code(self, record: dict[str, Any]) -> str:
+        names = [i["name"] for i in record["inputs"]]
+        fields = {"input_ids": "ids", "attention_mask": "attention_mask", "token_type_ids": "type_ids"}
+        feeds = ", ".join(f'"{n}": np.array([e.{fields.get(n, n)} for e in batch], dtype=np.int64)'
+                          for n in names)
+        return "\n".join([
+            "import numpy as np", "import onnxruntime as ort", "from tokenizers import Tokenizer", "",
+            'tokenizer = Tokenizer.from_file("RUN_DIR/onnx/tokenizer.json")',
+            f"tokenizer.enable_truncation({record['encoder']['max_length']})",
+            f"tokenizer.enable_padding(pad_id={record['encoder']['pad_id']})",
+            'session = ort.InferenceSession("RUN_DIR/onnx/model.onnx")',
+            'batch = tokenizer.encode_batch(["an example"])',
+            f"logits = session.run(None, {{{feeds}}})[0]", f"labels = {record['labels']!r}"])
+
 
 def _write_base(model: Any, snapshot: Path, base: Path) -> None:
     """The base model the adapter applies to: the snapshot's weights (linked, not copied)

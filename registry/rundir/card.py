@@ -50,36 +50,27 @@ def model_card(run: dict[str, Any], metrics: dict[str, Any], strategy_section: s
 DEPLOYMENT = "## Deployment"
 
 
-def deployment_section(record: dict[str, Any]) -> str:
-    """The card's section on the ONNX export: files, parity figures, and plain onnxruntime
-    loading code (no zoo, torch or transformers needed)."""
+def deployment_section(record: dict[str, Any], code: str) -> str:
+    """The card's section on the ONNX export: files, parity figures, and ``code``, the
+    domain's plain onnxruntime loading code (no zoo, torch or transformers needed)."""
     parity = record["parity"]["fp32"]
     validation = record["validation"]
-    names = [i["name"] for i in record["inputs"]]
+    axes = list(dict.fromkeys(a for i in record["inputs"] for a in i["dynamic_axes"].values()))
     lines = [DEPLOYMENT, "",
-             f"`zoo export` wrote `onnx/model.onnx` (opset {record['opset']}, dynamic batch and "
-             "sequence axes)" + (" and `onnx/model_quantized.onnx` (dynamic int8)"
-                                 if "int8" in record else "") + ", checked against PyTorch on "
+             f"`zoo export` wrote `onnx/model.onnx` (opset {record['opset']}, dynamic "
+             f"{' and '.join(axes)} {'axes' if len(axes) > 1 else 'axis'})"
+             + (" and `onnx/model_quantized.onnx` (dynamic int8)"
+                if "int8" in record else "") + ", checked against PyTorch on "
              f"{validation['examples']} validation examples: max |logit difference| "
              f"{parity['max_abs_diff']:.2g}, same argmax: {parity['same_argmax']}; validation "
              f"{validation['metric']} {validation['onnx_fp32']:.4f}"
              + (f" (int8: {record['int8']['int8']:.4f})" if "int8" in record else "") + ".",
-             "", "```python", "import numpy as np", "import onnxruntime as ort",
-             "from tokenizers import Tokenizer", "",
-             'tokenizer = Tokenizer.from_file("RUN_DIR/onnx/tokenizer.json")',
-             f"tokenizer.enable_truncation({record['encoder']['max_length']})",
-             f"tokenizer.enable_padding(pad_id={record['encoder']['pad_id']})",
-             'session = ort.InferenceSession("RUN_DIR/onnx/model.onnx")',
-             'batch = tokenizer.encode_batch(["an example"])']
-    fields = {"input_ids": "ids", "attention_mask": "attention_mask", "token_type_ids": "type_ids"}
-    feeds = ", ".join(f'"{n}": np.array([e.{fields.get(n, n)} for e in batch], dtype=np.int64)'
-                      for n in names)
-    lines += [f"logits = session.run(None, {{{feeds}}})[0]", f"labels = {record['labels']!r}",
-              "```", "", "Or with zoo: `zoo predict RUN_DIR \"text\" --backend onnx`.", ""]
+             "", "```python", code.rstrip("\n"), "```", "",
+             "Or with zoo: `zoo predict RUN_DIR INPUT --backend onnx`.", ""]
     return "\n".join(lines)
 
 
-def with_deployment(card: str, record: dict[str, Any]) -> str:
+def with_deployment(card: str, record: dict[str, Any], code: str) -> str:
     """The card with its Deployment section put in (the last section; an older one replaced)."""
     before = card.split("\n" + DEPLOYMENT + "\n", 1)[0].rstrip("\n")
-    return before + "\n\n" + deployment_section(record)
+    return before + "\n\n" + deployment_section(record, code)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -138,13 +139,7 @@ class VisionDomain(Domain):
                labels: Sequence[Any] | None, head: Head, max_length: int) -> list[dict[str, Any]]:
         if head.output_kind != "sequence":
             raise UsageError(f"head {head.name!r} predicts per token; images take one label each")
-        for image in inputs:
-            if isinstance(image, (str, Path)):
-                if not Path(image).is_file():
-                    raise UsageError(f"{image}: no such image file")
-            elif not hasattr(image, "convert"):
-                raise UsageError(f"vision inputs are images or image file paths, not "
-                                 f"{type(image).__name__}")
+        check_images(inputs)
         features = [{"image": image} for image in inputs]
         if labels is not None:
             for feature, label in zip(features, labels):
@@ -277,6 +272,65 @@ class VisionDomain(Domain):
 
     def run_fields(self, head: Head) -> dict[str, str]:
         return {"library": "timm"}
+
+    # -- ONNX (zoo.capabilities.OnnxExport) ----------------------------------------------
+    def onnx_inputs(self, preprocessor: ImagePreprocessor) -> dict[str, dict[int, str]]:
+        """The batch is dynamic; the image side is the run's, fixed in the graph."""
+        return {"pixel_values": {0: "batch"}}
+
+    def onnx_module(self, model: Any, head: Head) -> Any:
+        return model  # a timm classifier takes pixel_values and returns the logits alone
+
+    def onnx_optimizer(self, model: Any) -> dict[str, Any] | None:
+        return None  # onnxruntime's transformers optimizer fuses BERT-like graphs only
+
+    def onnx_encoder_config(self, preprocessor: ImagePreprocessor,
+                            max_length: int) -> dict[str, Any]:
+        """What the evaluation transform does: timm's resize and centre crop, mean and std."""
+        config = preprocessor.config
+        return {"inputs": list(self.onnx_inputs(preprocessor)),
+                "image_size": preprocessor.image_size, "crop_pct": config.crop_pct,
+                "interpolation": config.interpolation, "mean": list(config.mean),
+                "std": list(config.std)}
+
+    def onnx_files(self, run_dir: Path) -> list[str]:
+        return []  # the encoder config holds all the preprocessing
+
+    def onnx_encoder(self, folder: Path, config: dict[str, Any], head: Head) -> Any:
+        from .onnx_encoder import ImageEncoder
+
+        return ImageEncoder(config)
+
+    def onnx_loading_code(self, record: dict[str, Any]) -> str:
+        """PIL and numpy doing what the evaluation transform does (for images at least as
+        large as the crop once resized, which ``crop_pct`` <= 1 makes every image)."""
+        enc = record["encoder"]
+        side, scaled = enc["image_size"], math.floor(enc["image_size"] / enc["crop_pct"])
+        return "\n".join([
+            "import numpy as np", "import onnxruntime as ort", "from PIL import Image", "",
+            'session = ort.InferenceSession("RUN_DIR/onnx/model.onnx")',
+            'image = Image.open("an_image.png").convert("RGB")',
+            f"w, h = image.size  # the shorter side to {scaled}, then the centre {side}x{side}",
+            f"image = image.resize(({scaled}, int({scaled} * h / w)) if w <= h "
+            f"else (int({scaled} * w / h), {scaled}), Image.Resampling.{enc['interpolation'].upper()})",
+            f"left, top = round((image.width - {side}) / 2), round((image.height - {side}) / 2)",
+            f"image = image.crop((left, top, left + {side}, top + {side}))",
+            f"mean = np.array({enc['mean']!r}, dtype=np.float32)",
+            f"std = np.array({enc['std']!r}, dtype=np.float32)",
+            "pixels = ((np.asarray(image, dtype=np.float32) / 255 - mean) / std).transpose(2, 0, 1)",
+            f'logits = session.run(None, {{"{enc["inputs"][0]}": pixels[None]}})[0]',
+            f"labels = {record['labels']!r}"])
+
+
+def check_images(inputs: Sequence[Any]) -> None:
+    """Every input an image or the path of an existing file: one line, exit 2, otherwise."""
+    for image in inputs:
+        if isinstance(image, (str, Path)):
+            if not Path(image).is_file():
+                raise UsageError(f"{image}: no such image file")
+        elif not hasattr(image, "convert"):
+            raise UsageError(f"vision inputs are images or image file paths, not "
+                             f"{type(image).__name__}")
 
 
 def classifier_name(model: Any) -> str:

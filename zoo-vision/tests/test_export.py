@@ -1,0 +1,246 @@
+"""``zoo export`` and ``--backend onnx`` on vision runs: a tiny timm run trained through the
+command line, exported with a dynamic batch and the run's image side fixed, checked against
+PyTorch, and served by ONNX Runtime in a process where torch cannot load.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from zoo_vision.timm_models import create_model, import_timm
+
+#: Odd sizes and modes, so the resize, the centre crop and the RGB conversion all do work.
+SIZES = [(24, 30), (40, 28), (33, 33), (20, 52)]
+MODES = ["RGB", "L", "RGBA"]
+
+#: A fresh interpreter with the named modules made unimportable (``sys.modules[name] = None``
+#: makes ``import name`` raise ImportError) runs the CLI, then says which heavy ones loaded.
+BLOCKED = """
+import json, sys
+for name in {blocked!r}:
+    sys.modules[name] = None
+from zoo.cli.main import main
+code = 0
+try:
+    main({args!r})
+except SystemExit as exit:
+    code = exit.code or 0
+loaded = sorted(m for m in ("torch", "timm", "torchvision", "onnxruntime")
+                if sys.modules.get(m) is not None)
+print("RESULT=" + json.dumps({{"code": code, "loaded": loaded}}))
+"""
+
+
+def shade(label: int, seed: int) -> Image.Image:
+    """A noisy picture, dark for label 0 and light for 1, of an odd size and mode."""
+    width, height = SIZES[seed % len(SIZES)]
+    noise = Image.effect_noise((width, height), 40 + seed % 7)
+    grey = Image.eval(noise, lambda v: v // 3 + (150 if label else 0))
+    return grey.convert(MODES[seed % len(MODES)])
+
+
+def invoke(*args: object):
+    from click.testing import CliRunner
+
+    from zoo.cli.main import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory):
+    """An offline zoo with zoo-vision and a catalog listing timm's tiny ``test_efficientnet``
+    from a local folder, and a folder of labelled images (one subfolder per class)."""
+    from zoo.app import reset_zoo
+
+    root = tmp_path_factory.mktemp("vision-export")
+    torch.manual_seed(0)
+    snapshot = root / "test_efficientnet"
+    import_timm().models.save_for_hf(create_model("test_efficientnet"), str(snapshot),
+                                     safe_serialization=True)
+    for i in range(40):
+        folder = root / "images" / ("dark", "light")[i % 2]
+        folder.mkdir(parents=True, exist_ok=True)
+        shade(i % 2, i).save(folder / f"{i}.png")
+    catalog = root / "catalog.toml"
+    catalog.write_text(f'''
+[backbones.tiny-vision]
+repo = "local/test_efficientnet"
+domain = "vision"
+architecture = "test_efficientnet"
+license = "apache-2.0"
+files = ["config.json", "model.safetensors"]
+
+[[backbones.tiny-vision.sources]]
+type = "local"
+path = "{snapshot}"
+''')
+    mp = pytest.MonkeyPatch()
+    for var, value in {"ZOO_HOME": root / "home", "HF_HOME": root / "hf", "ZOO_CATALOG": catalog,
+                       "ZOO_PLUGINS": "vision", "ZOO_OFFLINE": "1", "HF_HUB_OFFLINE": "1",
+                       "XDG_CACHE_HOME": root / "cache"}.items():
+        mp.setenv(var, str(value))
+    reset_zoo()
+    yield root
+    mp.undo()
+    reset_zoo()
+
+
+def adapt(root: Path, strategy: str) -> Path:
+    out = root / f"run-{strategy}"
+    result = invoke("adapt", "tiny-vision", "--task", "classify-images", "--data", root / "images",
+                    "--strategy", strategy, "--output", out, "--epochs", "2", "--batch-size", "8",
+                    "--lr", "1e-2", "--vision-image-size", "32", "--vision-hflip", "0",
+                    "--no-bf16", "--no-progress", "--threads", "1", "--json")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def exported(env: Path) -> tuple[Path, dict]:
+    run = adapt(env, "full")
+    result = invoke("export", run, "--data", env / "images", "--json")
+    assert result.exit_code == 0, result.output
+    return run, json.loads(result.stdout)
+
+
+def pngs(root: Path) -> list[Path]:
+    return sorted((root / "images").rglob("*.png"))[:6]
+
+
+def test_export_fixes_the_image_side_and_keeps_the_batch_dynamic(exported):
+    run, record = exported
+    assert sorted(p.name for p in (run / "onnx").iterdir()) == ["export.json", "model.onnx"]
+    assert record["inputs"] == [{"name": "pixel_values", "dynamic_axes": {"0": "batch"}}]
+    assert record["graph"]["inputs"] == [{"name": "pixel_values", "shape": ["batch", 3, 32, 32]}]
+    assert record["graph"]["outputs"][0]["shape"] == ["batch", 2]
+    assert record["encoder"] == {"inputs": ["pixel_values"], "image_size": 32, "crop_pct": 0.95,
+                                 "interpolation": "bicubic", "mean": [0.485, 0.456, 0.406],
+                                 "std": [0.229, 0.224, 0.225]}
+    assert record["optimizer"]["applied"] is False
+    parity = record["parity"]["fp32"]
+    assert parity["max_abs_diff"] <= 1e-4 and parity["same_argmax"] and parity["same_predictions"]
+    assert parity["examples"] == 40 and parity["batch1_examples"] == 8
+    assert parity["lengths"] == [] and parity["padded_rows"] == 0
+    assert record["validation"]["onnx_fp32"] == record["validation"]["torch"]
+    assert "## Deployment" in (run / "README.md").read_text()
+
+
+def test_the_encoder_gives_the_pixels_of_the_torch_evaluation_transform(exported, env):
+    from zoo.inference import load_run
+    from zoo.onnx_backend import load_onnx_run
+
+    run, _ = exported
+    loaded, onnx = load_run(run), load_onnx_run(run)
+    images = [shade(i % 2, 500 + i) for i in range(12)] + pngs(env)
+    ours = onnx.encoder.collate(onnx.encoder.encode(images))["pixel_values"]
+    theirs = loaded.domain.collate(loaded.preprocessor, [{"image": i} for i in images])
+    assert ours.dtype == np.float32 and ours.shape == (18, 3, 32, 32)
+    np.testing.assert_allclose(ours, theirs["pixel_values"].numpy(), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("batch", [1, 3, 7])
+def test_onnx_runtime_gives_pytorchs_logits_at_batches_not_traced(exported, env, batch):
+    from zoo.inference import load_run
+    from zoo.onnx_backend import load_onnx_run
+
+    run, _ = exported
+    images = [shade(i % 2, 700 + i) for i in range(batch)]
+    torch_logits = torch.stack(load_run(run).logits(images)).numpy()
+    onnx_logits = np.stack(load_onnx_run(run).logits(images))
+    np.testing.assert_allclose(onnx_logits, torch_logits, rtol=0, atol=1e-4)
+
+
+def blocked_run(args: list[str]) -> tuple[dict, str, str]:
+    """``zoo ARGS`` with torch, timm and torchvision unimportable: its result, what it printed
+    and its stderr."""
+    done = subprocess.run([sys.executable, "-c", BLOCKED.format(
+        blocked=("torch", "timm", "torchvision"), args=args)],
+        capture_output=True, text=True, timeout=300)
+    assert "RESULT=" in done.stdout, done.stdout + done.stderr
+    printed, result = done.stdout.rsplit("RESULT=", 1)
+    return json.loads(result), printed, done.stderr
+
+
+def test_predict_on_onnx_with_torch_unimportable_gives_torchs_labels(exported, env):
+    run, _ = exported
+    files = [str(p) for p in pngs(env)]
+    torch_rows = json.loads(invoke("predict", run, *files, "--json", "--no-bf16").stdout)
+    result, printed, stderr = blocked_run(["predict", str(run), *files, "--backend", "onnx",
+                                           "--json"])
+    assert result == {"code": 0, "loaded": ["onnxruntime"]}, printed + stderr
+    onnx_rows = json.loads(printed)
+    assert [r["input"] for r in onnx_rows] == files
+    assert [r["label"] for r in onnx_rows] == [r["label"] for r in torch_rows]
+    assert [r["score"] for r in onnx_rows] == pytest.approx([r["score"] for r in torch_rows],
+                                                            abs=1e-4)
+
+
+def test_eval_on_onnx_with_torch_unimportable_gives_torchs_accuracy(exported, env):
+    run, record = exported
+    result, printed, stderr = blocked_run(["eval", str(run), "--data", str(env / "images"),
+                                           "--backend", "onnx", "--json"])
+    assert result == {"code": 0, "loaded": ["onnxruntime"]}, printed + stderr
+    assert json.loads(printed)["metrics"]["accuracy"] == record["validation"]["torch"]
+
+
+def test_predict_on_onnx_names_a_missing_image_in_one_line(exported, env):
+    run, _ = exported
+    result = invoke("predict", run, env / "nope.png", "--backend", "onnx")
+    assert result.exit_code == 2 and "nope.png: no such image file" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_model_cards_plain_onnxruntime_code_gives_the_exports_logits(exported, env):
+    from zoo.onnx_backend import load_onnx_run
+
+    run, _ = exported
+    card = (run / "README.md").read_text()
+    section = card[card.index("## Deployment"):]
+    start = section.index("```python\n") + len("```python\n")
+    code = section[start:section.index("\n```", start)]
+    assert "torch" not in code and "zoo" not in code
+    image = pngs(env)[1]
+    namespace: dict = {}
+    exec(code.replace("RUN_DIR", str(run)).replace("an_image.png", str(image)), namespace)
+    np.testing.assert_allclose(namespace["logits"][0], load_onnx_run(run).logits([image])[0],
+                               rtol=0, atol=1e-6)
+    assert namespace["labels"] == ["dark", "light"]
+
+
+def test_int8_keeps_the_metric_and_serves_the_same_labels(exported, env):
+    import onnx
+
+    run, _ = exported
+    result = invoke("export", run, "--data", env / "images", "--quantize", "int8", "--json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["int8"]["drop"] <= record["int8"]["tolerance"]
+    ops = {n.op_type for n in onnx.load(str(run / "onnx" / "model_quantized.onnx")).graph.node}
+    assert "ConvInteger" in ops  # the convolutions run in int8, not just the classifier
+    files = [str(p) for p in pngs(env)]
+    fp32 = json.loads(invoke("predict", run, *files, "--backend", "onnx", "--json").stdout)
+    int8 = invoke("predict", run, *files, "--backend", "onnx-int8", "--json")
+    assert int8.exit_code == 0, int8.output
+    assert [r["label"] for r in json.loads(int8.stdout)] == [r["label"] for r in fp32]
+
+
+def test_a_lora_run_exports_merged_into_its_base(env):
+    from zoo.inference import load_run
+    from zoo.onnx_backend import load_onnx_run
+
+    run = adapt(env, "lora")
+    result = invoke("export", run, "--data", env / "images", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["parity"]["fp32"]["same_predictions"]
+    images = pngs(env)
+    np.testing.assert_allclose(np.stack(load_onnx_run(run).logits(images)),
+                               torch.stack(load_run(run).logits(images)).numpy(), rtol=0, atol=1e-4)
