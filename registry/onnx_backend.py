@@ -23,6 +23,8 @@ from .errors import UsageError
 #: sentence-transformers read.
 EXPORT_DIR = "onnx"
 MODEL = "model.onnx"
+#: The fp32 graph's weights, kept beside it (ONNX external data).
+WEIGHTS = "model.onnx_data"
 QUANTIZED = "model_quantized.onnx"
 RECORD = "export.json"
 INSTALL = "pip install -c constraints.txt -e '.[onnx]' (or 'zoo[onnx]')"

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError, ZooError
-from .onnx_backend import (EXPORT_DIR, MODEL, QUANTIZED, RECORD, RUNTIME, OnnxModel,
+from .onnx_backend import (EXPORT_DIR, MODEL, QUANTIZED, RECORD, RUNTIME, WEIGHTS, OnnxModel,
                            onnx_domain, require, stack_rows)
 
 DEFAULT_OPSET = 18
@@ -302,10 +302,23 @@ def _build(tmp: Path, run: dict[str, Any], domain: Any, model: Any, loaded: Any,
     if quantize == "int8":
         record["int8"] = _int8(tmp, record, examples, metric, metric in head.lower_is_better,
                                fp32_metric, int8_tolerance)
+    _weights_beside(tmp / MODEL)
     record["versions"] = _versions()
     record["files"] = {p.name: sha256_file(p) for p in sorted(tmp.iterdir()) if p.is_file()}
     (tmp / RECORD).write_text(json.dumps(record, indent=2) + "\n")
     return record
+
+
+def _weights_beside(path: Path) -> None:
+    """Move the fp32 graph's weights into ``model.onnx_data`` beside it (the layout transformers.js
+    and Optimum read too): ONNX Runtime then maps them instead of holding the protobuf and its
+    own copy at once, so a process serving the export needs about half the memory."""
+    import onnx
+
+    model = onnx.load(str(path))  # inside the export's build folder, renamed into place whole
+    onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location=WEIGHTS, size_threshold=1024)
+    (path.parent / WEIGHTS).chmod(0o666 & ~_umask())
 
 
 def _torch_stack(rows: Sequence[Any]) -> Any:

@@ -35,9 +35,11 @@ def test_export_writes_a_symbolic_checked_graph_with_its_record(runs, head):
     run_dir, _, record = runs[head]
     folder = run_dir / "onnx"
     assert record == json.loads((folder / "export.json").read_text())
-    assert set(record["files"]) == {"model.onnx", "tokenizer.json"}
+    assert set(record["files"]) == {"model.onnx", "model.onnx_data", "tokenizer.json"}
     for name, digest in record["files"].items():
         assert sha256_file(folder / name) == digest
+    # the weights lie beside the graph, for ONNX Runtime to map rather than copy
+    assert (folder / "model.onnx_data").stat().st_size > (folder / "model.onnx").stat().st_size
     for value in record["graph"]["inputs"]:
         assert all(isinstance(d, str) for d in value["shape"]), value  # batch and sequence symbolic
     assert isinstance(record["graph"]["outputs"][0]["shape"][0], str)
