@@ -7,10 +7,12 @@ directory that the caller puts on ``sys.path`` or ``PYTHONPATH``.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -61,3 +63,53 @@ def build_wheel(project: Path, out: Path) -> Path:
                     "-w", str(out), str(project)], check=True, capture_output=True)
     name = project.name.replace("-", "_")
     return next(out.glob(f"{name}-*.whl"))
+
+
+@dataclass(frozen=True)
+class BlockedRun:
+    """What :func:`run_cli_blocking` saw: the exit code, which watched modules loaded anyway,
+    what the command printed on stdout, and its stderr."""
+
+    code: int
+    loaded: list[str]
+    stdout: str
+    stderr: str
+
+
+_BLOCKING = """
+import json, sys
+for name in {blocked!r}:
+    sys.modules[name] = None
+from zoo.cli.main import main
+code = 0
+try:
+    main({args!r})
+except SystemExit as exit:
+    code = exit.code or 0
+loaded = sorted(m for m in {watched!r} if sys.modules.get(m) is not None)
+print("\\nRESULT=" + json.dumps({{"code": code, "loaded": loaded}}))
+"""
+
+
+def run_cli_blocking(args: Sequence[str], blocked: Sequence[str],
+                     watched: Sequence[str] = ("torch", "transformers", "onnxruntime")) -> BlockedRun:
+    """``zoo ARGS`` in a fresh interpreter where ``blocked`` cannot be imported
+    (``sys.modules[name] = None`` makes the import raise), to show a command needs none of them."""
+    code = _BLOCKING.format(blocked=tuple(blocked), args=list(args), watched=tuple(watched))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    if "RESULT=" not in done.stdout:
+        raise AssertionError(f"the command died before reporting: {done.stdout}{done.stderr}")
+    printed, result = done.stdout.rsplit("\nRESULT=", 1)
+    outcome = json.loads(result)
+    return BlockedRun(outcome["code"], outcome["loaded"], printed, done.stderr)
+
+
+def local_backbone_toml(name: str, folder: Path, files: Sequence[str], *, domain: str = "text",
+                        architecture: str = "BertModel", license: str = "apache-2.0") -> str:
+    """zoo.toml text naming the model in ``folder`` as backbone ``name``, served by the
+    ``local`` source: a test's own catalog entry for a tiny model it built."""
+    listed = ", ".join(f'"{file}"' for file in files)
+    return (f'\n[backbones.{name}]\nrepo = "local/{name}"\ndomain = "{domain}"\n'
+            f'architecture = "{architecture}"\nlicense = "{license}"\nfiles = [{listed}]\n\n'
+            f'[[backbones.{name}.sources]]\ntype = "local"\npath = "{folder}"\n')

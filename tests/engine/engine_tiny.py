@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from zoo.data import Example
+from zoo.testing import local_backbone_toml
 
 WORDS = ["good", "great", "fine", "fun", "bad", "awful", "dull", "poor", "the", "a", "movie",
          "film", "plot", "was", "very", "quite", "acting", "story", "and", "not"]
@@ -18,19 +19,7 @@ SNAPSHOT_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokeniz
 
 def catalog_entry(folder: Path, files: Sequence[str] = SNAPSHOT_FILES) -> str:
     """zoo.toml text naming the snapshot in ``folder`` as backbone ``tiny-bert`` (a local source)."""
-    listed = ", ".join(f'"{name}"' for name in files)
-    return f'''
-[backbones.tiny-bert]
-repo = "local/tiny-bert"
-domain = "text"
-architecture = "BertModel"
-license = "apache-2.0"
-files = [{listed}]
-
-[[backbones.tiny-bert.sources]]
-type = "local"
-path = "{folder}"
-'''
+    return local_backbone_toml("tiny-bert", folder, files)
 
 
 def make_snapshot(path: Path, *, dropout: float = 0.1, seed: int = 0) -> Path:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from zoo.testing import local_backbone_toml
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
@@ -21,18 +23,9 @@ def tiny_env(tmp_path_factory: pytest.TempPathFactory):
     snapshot = build_tiny_bert(root / "tiny-bert")
     mp = pytest.MonkeyPatch()
     catalog = root / "catalog.toml"
-    catalog.write_text(f'''
-[backbones.tiny-bert]
-repo = "local/tiny-bert"
-domain = "text"
-architecture = "BertModel"
-license = "apache-2.0"
-files = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt"]
-
-[[backbones.tiny-bert.sources]]
-type = "local"
-path = "{snapshot}"
-''')
+    catalog.write_text(local_backbone_toml(
+        "tiny-bert", snapshot, ["config.json", "model.safetensors", "tokenizer.json",
+                                "tokenizer_config.json", "vocab.txt"]))
     for var, value in {"ZOO_HOME": root / "home", "HF_HOME": root / "hf", "ZOO_CATALOG": catalog,
                        "ZOO_OFFLINE": "1", "HF_HUB_OFFLINE": "1",
                        "XDG_CACHE_HOME": root / "cache"}.items():

@@ -4,39 +4,15 @@ exit 2."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from export_helpers import adapt, invoke
+from zoo.testing import run_cli_blocking
 
-#: Runs the CLI in a fresh interpreter with the named modules made unimportable
-#: (``sys.modules[name] = None`` makes ``import name`` raise ImportError), then reports which
-#: of torch / transformers / onnx got loaded anyway.
-BLOCKED = """
-import json, sys
-for name in {blocked!r}:
-    sys.modules[name] = None
-from zoo.cli.main import main
-code = 0
-try:
-    main({args!r})
-except SystemExit as exit:
-    code = exit.code or 0
-loaded = sorted(m for m in ("torch", "transformers", "onnx", "onnxruntime")
-                if sys.modules.get(m) is not None)
-print("RESULT=" + json.dumps({{"code": code, "loaded": loaded}}))
-"""
-
-
-def blocked_run(args: list[str], blocked: tuple[str, ...]) -> tuple[dict, str]:
-    done = subprocess.run([sys.executable, "-c", BLOCKED.format(blocked=blocked, args=args)],
-                          capture_output=True, text=True, timeout=300)
-    result = [line for line in done.stdout.splitlines() if line.startswith("RESULT=")]
-    assert result, done.stdout + done.stderr
-    return json.loads(result[-1][len("RESULT="):]), done.stdout + done.stderr
+#: What the ONNX backend may and may not pull in.
+WATCHED = ("torch", "transformers", "onnx", "onnxruntime")
 
 
 @pytest.fixture(scope="module")
@@ -51,35 +27,37 @@ def test_onnx_backend_runs_with_torch_and_transformers_unimportable(exported, en
     run_dir, validation = exported
     sentence = "the movies was good and hates awful films"
     torch_labels = json.loads(invoke("predict", run_dir, sentence, "--json", "--no-bf16").stdout)[0]["label"]
-    result, output = blocked_run(["predict", str(run_dir), sentence, "--backend", "onnx", "--json"],
-                                 ("torch", "transformers"))
-    assert result == {"code": 0, "loaded": ["onnxruntime"]}, output
-    assert json.loads(output[:output.index("RESULT=")])[0]["label"] == torch_labels
-    result, output = blocked_run(["eval", str(run_dir), "--data", str(validation),
-                                  "--backend", "onnx", "--json"], ("torch", "transformers"))
-    assert result == {"code": 0, "loaded": ["onnxruntime"]}, output
+    run = run_cli_blocking(["predict", str(run_dir), sentence, "--backend", "onnx", "--json"],
+                           ("torch", "transformers"), WATCHED)
+    assert (run.code, run.loaded) == (0, ["onnxruntime"]), run
+    assert json.loads(run.stdout)[0]["label"] == torch_labels
+    run = run_cli_blocking(["eval", str(run_dir), "--data", str(validation), "--backend", "onnx",
+                            "--json"], ("torch", "transformers"), WATCHED)
+    assert (run.code, run.loaded) == (0, ["onnxruntime"]), run
 
 
 @pytest.mark.parametrize("module", ["onnx", "onnxscript", "onnxruntime"])
 def test_export_without_the_extra_names_the_install_command(exported, env, module):
     run_dir, validation = exported
-    result, output = blocked_run(["export", str(run_dir), "--data", str(validation)], (module,))
-    assert result["code"] == 2, output
-    assert f"needs the onnx extra, and {module} is not installed: pip install" in output
-    assert "Traceback" not in output and len(output.strip().splitlines()) == 2  # + RESULT=
+    run = run_cli_blocking(["export", str(run_dir), "--data", str(validation)], (module,), WATCHED)
+    assert run.code == 2, run
+    assert f"needs the onnx extra, and {module} is not installed: pip install" in run.stderr
+    assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("module", ["onnxruntime", "tokenizers"])
 def test_onnx_backend_without_the_extra_names_the_install_command(exported, env, module):
     run_dir, _ = exported
-    result, output = blocked_run(["predict", str(run_dir), "good", "--backend", "onnx"], (module,))
-    assert result["code"] == 2, output
-    assert f"{module} is not installed: pip install" in output and "Traceback" not in output
+    run = run_cli_blocking(["predict", str(run_dir), "good", "--backend", "onnx"], (module,),
+                           WATCHED)
+    assert run.code == 2, run
+    assert f"{module} is not installed: pip install" in run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def test_zoo_list_imports_no_onnx_library():
-    result, output = blocked_run(["list"], ())
-    assert result == {"code": 0, "loaded": []}, output
+    run = run_cli_blocking(["list"], (), WATCHED)
+    assert (run.code, run.loaded) == (0, []), run
 
 
 @pytest.mark.parametrize("args", [["export"], ["predict", "--backend", "onnx", "text"],

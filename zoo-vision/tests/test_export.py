@@ -6,8 +6,6 @@ PyTorch, and served by ONNX Runtime in a process where torch cannot load.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,29 +13,12 @@ import pytest
 import torch
 from PIL import Image
 
+from zoo.testing import BlockedRun, local_backbone_toml, run_cli_blocking
 from zoo_vision.timm_models import create_model, import_timm
 
 #: Odd sizes and modes, so the resize, the centre crop and the RGB conversion all do work.
 SIZES = [(24, 30), (40, 28), (33, 33), (20, 52)]
 MODES = ["RGB", "L", "RGBA"]
-
-#: A fresh interpreter with the named modules made unimportable (``sys.modules[name] = None``
-#: makes ``import name`` raise ImportError) runs the CLI, then says which heavy ones loaded.
-BLOCKED = """
-import json, sys
-for name in {blocked!r}:
-    sys.modules[name] = None
-from zoo.cli.main import main
-code = 0
-try:
-    main({args!r})
-except SystemExit as exit:
-    code = exit.code or 0
-loaded = sorted(m for m in ("torch", "timm", "torchvision", "onnxruntime")
-                if sys.modules.get(m) is not None)
-print("RESULT=" + json.dumps({{"code": code, "loaded": loaded}}))
-"""
-
 
 def shade(label: int, seed: int) -> Image.Image:
     """A noisy picture, dark for label 0 and light for 1, of an odd size and mode."""
@@ -71,18 +52,9 @@ def env(tmp_path_factory: pytest.TempPathFactory):
         folder.mkdir(parents=True, exist_ok=True)
         shade(i % 2, i).save(folder / f"{i}.png")
     catalog = root / "catalog.toml"
-    catalog.write_text(f'''
-[backbones.tiny-vision]
-repo = "local/test_efficientnet"
-domain = "vision"
-architecture = "test_efficientnet"
-license = "apache-2.0"
-files = ["config.json", "model.safetensors"]
-
-[[backbones.tiny-vision.sources]]
-type = "local"
-path = "{snapshot}"
-''')
+    catalog.write_text(local_backbone_toml("tiny-vision", snapshot,
+                                           ["config.json", "model.safetensors"],
+                                           domain="vision", architecture="test_efficientnet"))
     mp = pytest.MonkeyPatch()
     for var, value in {"ZOO_HOME": root / "home", "HF_HOME": root / "hf", "ZOO_CATALOG": catalog,
                        "ZOO_PLUGINS": "vision", "ZOO_OFFLINE": "1", "HF_HUB_OFFLINE": "1",
@@ -160,25 +132,19 @@ def test_onnx_runtime_gives_pytorchs_logits_at_batches_not_traced(exported, env,
     np.testing.assert_allclose(onnx_logits, torch_logits, rtol=0, atol=1e-4)
 
 
-def blocked_run(args: list[str]) -> tuple[dict, str, str]:
-    """``zoo ARGS`` with torch, timm and torchvision unimportable: its result, what it printed
-    and its stderr."""
-    done = subprocess.run([sys.executable, "-c", BLOCKED.format(
-        blocked=("torch", "timm", "torchvision"), args=args)],
-        capture_output=True, text=True, timeout=300)
-    assert "RESULT=" in done.stdout, done.stdout + done.stderr
-    printed, result = done.stdout.rsplit("RESULT=", 1)
-    return json.loads(result), printed, done.stderr
+def blocked_run(args: list[str]) -> BlockedRun:
+    """``zoo ARGS`` with torch, timm and torchvision unimportable."""
+    return run_cli_blocking(args, ("torch", "timm", "torchvision"),
+                            ("torch", "timm", "torchvision", "onnxruntime"))
 
 
 def test_predict_on_onnx_with_torch_unimportable_gives_torchs_labels(exported, env):
     run, _ = exported
     files = [str(p) for p in pngs(env)]
     torch_rows = json.loads(invoke("predict", run, *files, "--json", "--no-bf16").stdout)
-    result, printed, stderr = blocked_run(["predict", str(run), *files, "--backend", "onnx",
-                                           "--json"])
-    assert result == {"code": 0, "loaded": ["onnxruntime"]}, printed + stderr
-    onnx_rows = json.loads(printed)
+    done = blocked_run(["predict", str(run), *files, "--backend", "onnx", "--json"])
+    assert (done.code, done.loaded) == (0, ["onnxruntime"]), done
+    onnx_rows = json.loads(done.stdout)
     assert [r["input"] for r in onnx_rows] == files
     assert [r["label"] for r in onnx_rows] == [r["label"] for r in torch_rows]
     assert [r["score"] for r in onnx_rows] == pytest.approx([r["score"] for r in torch_rows],
@@ -187,10 +153,10 @@ def test_predict_on_onnx_with_torch_unimportable_gives_torchs_labels(exported, e
 
 def test_eval_on_onnx_with_torch_unimportable_gives_torchs_accuracy(exported, env):
     run, record = exported
-    result, printed, stderr = blocked_run(["eval", str(run), "--data", str(env / "images"),
-                                           "--backend", "onnx", "--json"])
-    assert result == {"code": 0, "loaded": ["onnxruntime"]}, printed + stderr
-    assert json.loads(printed)["metrics"]["accuracy"] == record["validation"]["torch"]
+    done = blocked_run(["eval", str(run), "--data", str(env / "images"), "--backend", "onnx",
+                        "--json"])
+    assert (done.code, done.loaded) == (0, ["onnxruntime"]), done
+    assert json.loads(done.stdout)["metrics"]["accuracy"] == record["validation"]["torch"]
 
 
 def test_predict_on_onnx_names_a_missing_image_in_one_line(exported, env):
