@@ -11,7 +11,8 @@ import json
 import subprocess
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,3 +114,24 @@ def local_backbone_toml(name: str, folder: Path, files: Sequence[str], *, domain
     return (f'\n[backbones.{name}]\nrepo = "local/{name}"\ndomain = "{domain}"\n'
             f'architecture = "{architecture}"\nlicense = "{license}"\nfiles = [{listed}]\n\n'
             f'[[backbones.{name}.sources]]\ntype = "local"\npath = "{folder}"\n')
+
+
+@contextmanager
+def offline_zoo(root: Path, catalog: Path, **env: str) -> Iterator[Path]:
+    """An offline zoo under ``root`` with ``catalog`` as its user catalog (plus ``env``, e.g.
+    ``ZOO_PLUGINS``), for fixtures wider than one test; rebuilt on entry and on exit."""
+    import pytest
+
+    from zoo.app import reset_zoo
+
+    patch = pytest.MonkeyPatch()
+    for var, value in {"ZOO_HOME": root / "home", "HF_HOME": root / "hf", "ZOO_CATALOG": catalog,
+                       "ZOO_OFFLINE": "1", "HF_HUB_OFFLINE": "1",
+                       "XDG_CACHE_HOME": root / "cache", **env}.items():
+        patch.setenv(var, str(value))
+    reset_zoo()
+    try:
+        yield root
+    finally:
+        patch.undo()
+        reset_zoo()

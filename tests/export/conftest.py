@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from zoo.testing import local_backbone_toml
+from zoo.testing import local_backbone_toml, offline_zoo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -16,24 +16,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def tiny_env(tmp_path_factory: pytest.TempPathFactory):
     """An offline zoo whose catalog lists a tiny BERT with a WordPiece vocabulary (so words
     split into sub-tokens) as ``tiny-bert``, for the whole module."""
-    from zoo.app import reset_zoo
     from zoo.pytest_plugin import build_tiny_bert
 
     root = tmp_path_factory.mktemp("export-env")
     snapshot = build_tiny_bert(root / "tiny-bert")
-    mp = pytest.MonkeyPatch()
     catalog = root / "catalog.toml"
     catalog.write_text(local_backbone_toml(
         "tiny-bert", snapshot, ["config.json", "model.safetensors", "tokenizer.json",
                                 "tokenizer_config.json", "vocab.txt"]))
-    for var, value in {"ZOO_HOME": root / "home", "HF_HOME": root / "hf", "ZOO_CATALOG": catalog,
-                       "ZOO_OFFLINE": "1", "HF_HUB_OFFLINE": "1",
-                       "XDG_CACHE_HOME": root / "cache"}.items():
-        mp.setenv(var, str(value))
-    reset_zoo()
-    yield root
-    mp.undo()
-    reset_zoo()
+    with offline_zoo(root, catalog):
+        yield root
 
 
 @pytest.fixture

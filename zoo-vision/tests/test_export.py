@@ -13,7 +13,7 @@ import pytest
 import torch
 from PIL import Image
 
-from zoo.testing import BlockedRun, local_backbone_toml, run_cli_blocking
+from zoo.testing import BlockedRun, local_backbone_toml, offline_zoo, run_cli_blocking
 from zoo_vision.timm_models import create_model, import_timm
 
 #: Odd sizes and modes, so the resize, the centre crop and the RGB conversion all do work.
@@ -40,8 +40,6 @@ def invoke(*args: object):
 def env(tmp_path_factory: pytest.TempPathFactory):
     """An offline zoo with zoo-vision and a catalog listing timm's tiny ``test_efficientnet``
     from a local folder, and a folder of labelled images (one subfolder per class)."""
-    from zoo.app import reset_zoo
-
     root = tmp_path_factory.mktemp("vision-export")
     torch.manual_seed(0)
     snapshot = root / "test_efficientnet"
@@ -55,15 +53,8 @@ def env(tmp_path_factory: pytest.TempPathFactory):
     catalog.write_text(local_backbone_toml("tiny-vision", snapshot,
                                            ["config.json", "model.safetensors"],
                                            domain="vision", architecture="test_efficientnet"))
-    mp = pytest.MonkeyPatch()
-    for var, value in {"ZOO_HOME": root / "home", "HF_HOME": root / "hf", "ZOO_CATALOG": catalog,
-                       "ZOO_PLUGINS": "vision", "ZOO_OFFLINE": "1", "HF_HUB_OFFLINE": "1",
-                       "XDG_CACHE_HOME": root / "cache"}.items():
-        mp.setenv(var, str(value))
-    reset_zoo()
-    yield root
-    mp.undo()
-    reset_zoo()
+    with offline_zoo(root, catalog, ZOO_PLUGINS="vision"):
+        yield root
 
 
 def adapt(root: Path, strategy: str) -> Path:
