@@ -7,7 +7,8 @@
 test: test-core test-vision
 
 # The strict editable install links the three folders' files into one `zoo` tree that the
-# type checker can read (the default editable install maps them with an import hook).
+# type checker can read (the default editable install maps them with an import hook); a new
+# module is linked in by the next `make test`.
 EDITABLE = --config-settings editable_mode=strict
 
 test-core:
