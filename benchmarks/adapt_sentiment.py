@@ -146,7 +146,7 @@ def run_trainer(snapshot: Path, data: Any, strategy: str, config: Any, output: P
         import peft
 
         from zoo.plugins.strategies.lora import LoraConfig
-        from zoo.plugins.text.lora_targets import DEFAULT_TARGETS
+        from zoo.plugins.strategies.lora_targets import DEFAULT_TARGETS
 
         lora = LoraConfig()
         # zoo's own choices (targets, and the pooler trained whole beside the classifier),

@@ -56,11 +56,12 @@ def torch_paths(run_dir: Path) -> dict[str, Callable[[Sequence[str]], Any]]:
 
 
 def onnx_paths(run_dir: Path, threads: int) -> dict[str, Callable[[Sequence[str]], Any]]:
+    from zoo import get_zoo
     from zoo.onnx_backend import EXPORT_DIR, QUANTIZED, load_onnx_run
 
-    paths = {"onnx fp32": load_onnx_run(run_dir, threads=threads).logits}
+    paths = {"onnx fp32": load_onnx_run(run_dir, get_zoo(), threads=threads).logits}
     if (run_dir / EXPORT_DIR / QUANTIZED).is_file():
-        paths["onnx int8"] = load_onnx_run(run_dir, quantized=True, threads=threads).logits
+        paths["onnx int8"] = load_onnx_run(run_dir, get_zoo(), quantized=True, threads=threads).logits
     return paths
 
 
@@ -69,8 +70,10 @@ def sentences(run_dir: Path, data: Path | None, n: int) -> list[str]:
     from zoo.run_data import run_examples
 
     run = json.loads((run_dir / "run.json").read_text())
-    head = get_zoo().heads.get(run["head"])
-    texts = [e.input for e in run_examples(run, head, split="validation", data=data)]
+    zoo = get_zoo()
+    examples = run_examples(run, zoo.tasks.get(run["task"]), zoo.heads.get(run["head"]),
+                            zoo.domains.get(run["domain"]), split="validation", data=data)
+    texts = [e.input for e in examples]
     return (texts * (n // max(len(texts), 1) + 1))[:n]
 
 

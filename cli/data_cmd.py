@@ -8,37 +8,32 @@ from pathlib import Path
 import click
 
 from zoo import get_zoo
-from zoo.data import LABEL_KINDS, TaskData, load_task_data
+from zoo.data import LABEL_FORMATS, LabelFormat, TaskData, load_task_data
 from zoo.data.splits import SPLITS
 from zoo.errors import UsageError
 
 from .output import emit_json, table
 
 
-def label_counts(data: TaskData, kind: str) -> dict[str, dict[str, int]]:
+def label_counts(data: TaskData, fmt: LabelFormat) -> dict[str, dict[str, int]]:
     """Examples (words, for tags) per label name and split; empty for regression."""
     out: dict[str, dict[str, int]] = {}
     for split in SPLITS:
         counts: Counter[int] = Counter()
         for ex in getattr(data, split):
-            if kind == "single":
-                counts[ex.label] += 1
-            elif kind == "multi":
-                counts.update(i for i, hot in enumerate(ex.label) if hot)
-            elif kind == "token":
-                counts.update(ex.label)
+            counts.update(fmt.counted(ex.label))
         out[split] = {name: counts[i] for i, name in enumerate(data.labels)}
     return out
 
 
-def _label_kind(head: str, asked: str | None) -> str:
+def _label_format(head: str, asked: str | None) -> LabelFormat:
     if asked:
-        return asked
+        return LABEL_FORMATS[asked]
     heads = get_zoo().heads
     if head not in heads.names():
         raise UsageError(f"head {head!r} is not installed, so its label kind is unknown: "
-                         f"pass --label-kind ({', '.join(LABEL_KINDS)})")
-    return getattr(heads.get(head), "label_kind")
+                         f"pass --label-kind ({', '.join(LABEL_FORMATS)})")
+    return heads.get(head).label_format()
 
 
 @click.command("data")
@@ -50,7 +45,7 @@ def _label_kind(head: str, asked: str | None) -> str:
 @click.option("--confidence-column", metavar="C",
               help="The column saying how sure each label is, a probability in (0, 1].")
 @click.option("--hard-labels", is_flag=True, help="Leave out the dataset's label confidence.")
-@click.option("--label-kind", type=click.Choice(LABEL_KINDS),
+@click.option("--label-kind", type=click.Choice(list(LABEL_FORMATS)),
               help="How labels are read; by default the task's head decides.")
 @click.option("--skip-bad-rows", is_flag=True, help="Leave out rows that cannot be used, and count them.")
 @click.option("--split-seed", type=int, default=0, show_default=True,
@@ -66,12 +61,16 @@ def data_cmd(task_name: str, data_path: Path | None, text_column: str | None,
       zoo data sentiment
       zoo data classify --data reviews.csv --text-column body --label-column stars
     """
-    task = get_zoo().tasks.get(task_name)
-    kind = _label_kind(task.head, label_kind)
+    zoo = get_zoo()
+    task = zoo.tasks.get(task_name)
+    fmt = _label_format(task.head, label_kind)
+    domain = zoo.domains.get(task.domain) if task.domain in zoo.domains else None
     data = load_task_data(task, data=data_path, text_column=text_column, label_column=label_column,
-                          label_kind=kind, skip_bad_rows=skip_bad_rows, seed=split_seed,
-                          confidence_column=confidence_column, hard_labels=hard_labels)
-    counts = label_counts(data, kind)
+                          label_kind=fmt, domain=domain, skip_bad_rows=skip_bad_rows,
+                          seed=split_seed, confidence_column=confidence_column,
+                          hard_labels=hard_labels)
+    counts = label_counts(data, fmt)
+    kind = fmt.kind
     if as_json:
         emit_json({"task": task.name, "label_kind": kind, "labels": list(data.labels),
                    "splits": {s: len(getattr(data, s)) for s in SPLITS}, "label_counts": counts,

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from zoo import get_zoo
+
 from .output import emit_json, table
 
 
@@ -31,7 +33,7 @@ def export_cmd(run_dir: Path, quantize: str, opset: int, data: Path | None,
     """
     from zoo.onnx_export import export_run
 
-    record = export_run(run_dir, quantize=quantize, opset=opset, data=data,
+    record = export_run(run_dir, get_zoo(), quantize=quantize, opset=opset, data=data,
                         text_column=text_column, label_column=label_column)
     if as_json:
         emit_json(record)

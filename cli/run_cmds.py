@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from zoo import get_zoo
 from zoo.errors import UsageError
 
 from .output import emit_json, table
@@ -26,7 +27,7 @@ BF16 = click.option("--bf16/--no-bf16", default=None,
 def _onnx(run_dir: Path, backend: str) -> Any:
     from zoo.onnx_backend import load_onnx_run
 
-    return load_onnx_run(run_dir, quantized=backend == "onnx-int8")
+    return load_onnx_run(run_dir, get_zoo(), quantized=backend == "onnx-int8")
 
 
 @click.command("eval")
@@ -41,21 +42,19 @@ def _onnx(run_dir: Path, backend: str) -> Any:
 def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
              label_column: str | None, as_json: bool, backend: str, bf16: bool | None) -> None:
     """Evaluate the model in RUN_DIR on the task's test split or on --data."""
+    from zoo.inference import read_run_json
     from zoo.run_data import run_examples
 
+    run = read_run_json(run_dir)
+    model = _model(run_dir, backend, bf16)
+    examples = run_examples(run, get_zoo().tasks.get(run["task"]), model.head, model.domain,
+                            split="test", data=data, text_column=text_column,
+                            label_column=label_column)
     if backend == "torch":
         from zoo.inference import evaluate_run
 
-        loaded = _model(run_dir, backend, bf16)
-        examples = run_examples(loaded.run, loaded.head, split="test", data=data,
-                                text_column=text_column, label_column=label_column)
-        metrics = evaluate_run(loaded, examples)
+        metrics = evaluate_run(model, examples)
     else:
-        model = _model(run_dir, backend, bf16)
-        from zoo.inference import read_run_json
-
-        examples = run_examples(read_run_json(run_dir), model.head, split="test", data=data,
-                                text_column=text_column, label_column=label_column)
         metrics = model.evaluate(examples)
     if as_json:
         emit_json({"run": str(run_dir), "examples": len(examples), "metrics": metrics})
@@ -99,8 +98,8 @@ def predict_cmd(run_dir: Path, inputs: tuple[str, ...], in_file: Path | None, co
     if in_file is not None and output is not None:
         from zoo.predict_file import predict_file
 
-        domain = getattr(loaded, "run", None) or loaded.record
-        outcome = predict_file(loaded, domain["domain"], in_file, column, output, progress)
+        outcome = predict_file(loaded, in_file, column, output, get_zoo().readers.list(),
+                               progress)
         if outcome.bad:
             shown = "; ".join(f"{where}: {why}" for where, why in outcome.bad[:10])
             more = f" (and {len(outcome.bad) - 10} more)" if len(outcome.bad) > 10 else ""
@@ -128,9 +127,7 @@ def _model(run_dir: Path, backend: str, bf16: bool | None) -> Any:
         from zoo.engine.precision import cpu_has_bf16
         from zoo.inference import load_run
 
-        return load_run(run_dir, bf16=cpu_has_bf16() if bf16 is None else bf16)
+        return load_run(run_dir, get_zoo(), bf16=cpu_has_bf16() if bf16 is None else bf16)
     if bf16:
-        from zoo.errors import UsageError
-
         raise UsageError(f"--bf16 is for --backend torch; --backend {backend} runs the export as written")
     return _onnx(run_dir, backend)

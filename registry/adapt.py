@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .app import get_zoo
+from .app import Zoo, get_zoo
+from .capabilities import require
 from .catalog import Backbone, Task
 from .components import Domain, Strategy
 from .data.examples import TaskData
@@ -47,11 +48,15 @@ class AdaptOutcome:
     wall_seconds: float
 
 
-def check_strategy_domain(strategy: Strategy, task: Task) -> None:
-    """Refuse a strategy on a domain it was not written for, before any work is done."""
+def check_strategy_domain(strategy: Strategy, strategy_config: Any, task: Task,
+                          domain: Domain) -> None:
+    """Refuse a strategy on a domain it was not written for, or one that lacks a capability
+    the strategy needs, before any work is done."""
     if strategy.domains and task.domain not in strategy.domains:
         raise UsageError(f"strategy {strategy.name!r} works on {' and '.join(strategy.domains)} "
                          f"tasks only; task {task.name!r} is {task.domain}")
+    require(domain, strategy.requires(strategy_config), f"strategy {strategy.name!r}",
+            "choose another --strategy")
 
 
 def _metric(task: Task, head: Any) -> str:
@@ -107,20 +112,23 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strate
                    strategy_options: dict[str, Any] | None = None,
                    domain_options: dict[str, Any] | None = None,
                    config: TrainConfig = TrainConfig(), output: Path, resume: bool = False,
-                   on_step: Callable[[int], None] | None = None) -> AdaptOutcome:
+                   on_step: Callable[[int], None] | None = None,
+                   zoo: Zoo | None = None) -> AdaptOutcome:
     """Adapt the backbone at ``snapshot.path`` to ``task`` on ``data``; write ``output``.
 
     ``domain_options`` override the task's ``options`` for the domain's config. The run holds
     the output's lock throughout (a second run into it is refused), and one that fails before
-    its first checkpoint leaves no partial directory to be told to resume."""
+    its first checkpoint leaves no partial directory to be told to resume. The domain, head and
+    strategy come from ``zoo`` (the process's own when not given)."""
     from accelerate import PartialState
 
+    zoo = zoo or get_zoo()
     state = PartialState(cpu=True)
     staging = RunStaging(Path(output))
     lock = _lock(staging, state)
     created = not staging.partial.exists()
     try:
-        return _adapt_staged(snapshot, task, data, staging, state, strategy=strategy,
+        return _adapt_staged(zoo, snapshot, task, data, staging, state, strategy=strategy,
                              strategy_options=strategy_options, domain_options=domain_options,
                              config=config, resume=resume, on_step=on_step)
     except BaseException:
@@ -150,20 +158,20 @@ def _lock(staging: RunStaging, state: Any) -> Any:
     return lock
 
 
-def _adapt_staged(snapshot: SnapshotInfo, task: Task, data: TaskData, staging: RunStaging,
+def _adapt_staged(zoo: Zoo, snapshot: SnapshotInfo, task: Task, data: TaskData,
+                  staging: RunStaging,
                   state: Any, *, strategy: str, strategy_options: dict[str, Any] | None,
                   domain_options: dict[str, Any] | None, config: TrainConfig, resume: bool,
                   on_step: Callable[[int], None] | None) -> AdaptOutcome:
     """:func:`adapt_snapshot` once the output's lock is held."""
     import torch
 
-    zoo = get_zoo()
     start = time.perf_counter()
     domain, head = zoo.domains.get(task.domain), zoo.heads.get(task.head)
     plugin = zoo.strategies.get(strategy)
-    check_strategy_domain(plugin, task)
-    refuse_remote_code(snapshot.path, snapshot.entry)  # before anything is staged
     strategy_config = plugin.make_config(**(strategy_options or {}))
+    check_strategy_domain(plugin, strategy_config, task, domain)
+    refuse_remote_code(snapshot.path, snapshot.entry)  # before anything is staged
     domain_config = domain.make_config(**{**task.options, **(domain_options or {})})
     given = config  # as asked: a run this one needs first fills in its own strategy's defaults
     if config.epochs is None:
@@ -183,17 +191,17 @@ def _adapt_staged(snapshot: SnapshotInfo, task: Task, data: TaskData, staging: R
     # After the output is checked, so a bad --output fails before a teacher is trained. A
     # run needed first continues where it was interrupted (its settings checked as any
     # resume's): this run's own partial directory is only created once that one is done.
-    strategy_config = plugin.complete_config(
-        strategy_config, staging.output,
-        lambda name, out: adapt_snapshot(snapshot, task, data, strategy=name, config=given,
-                                         domain_options=domain_options, output=out,
-                                         resume=RunStaging(out).partial.exists()).output)
+    strategy_config, needed = plugin.complete_config(strategy_config, staging.output)
+    if needed is not None and not (needed.output / "run.json").is_file():
+        adapt_snapshot(snapshot, task, data, strategy=needed.strategy, config=given,
+                       domain_options=domain_options, output=needed.output,
+                       resume=RunStaging(needed.output).partial.exists(), zoo=zoo)
     # The head's initial weights come from the same seed as everything else.
     torch.manual_seed(config.seed)
     preprocessor = domain.load_preprocessor(snapshot.path, entry=snapshot.backbone,
                                             config=domain_config)
     model = plugin.prepare(domain.build_model(snapshot.path, head, labels, entry=snapshot.backbone,
-                                              config=domain_config), domain, strategy_config)
+                                              config=domain_config), domain, strategy_config, head)
     # Only now, so a run whose model cannot be built leaves nothing behind.
     state.wait_for_everyone()  # every process has looked before the main one creates
     if state.is_main_process:
@@ -241,11 +249,11 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
     ``confidence_column`` / ``hard_labels``: see :func:`zoo.data.load_task_data`."""
     zoo = get_zoo()
     backbone, task = zoo.backbones.get(entry_name), zoo.tasks.get(task_name)
-    head = zoo.heads.get(task.head)
+    head, domain = zoo.heads.get(task.head), zoo.domains.get(task.domain)
     plugin = zoo.strategies.get(strategy)
-    check_strategy_domain(plugin, task)  # fail before any work
-    plugin.make_config(**(strategy_options or {}))
-    zoo.domains.get(task.domain).make_config(**{**task.options, **(domain_options or {})})
+    # Fail before any work.
+    check_strategy_domain(plugin, plugin.make_config(**(strategy_options or {})), task, domain)
+    domain.make_config(**{**task.options, **(domain_options or {})})
     if backbone.domain != task.domain:
         raise UsageError(f"backbone {entry_name!r} is a {backbone.domain} model but task "
                          f"{task_name!r} is {task.domain}")
@@ -256,7 +264,7 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
 
     task_data = data_module.load_task_data(
         task, data=Path(data) if data else None, text_column=text_column, label_column=label_column,
-        label_kind=head.label_kind, skip_bad_rows=skip_bad_rows, seed=split_seed,
+        label_kind=head.label_format(), domain=domain, skip_bad_rows=skip_bad_rows, seed=split_seed,
         confidence_column=confidence_column, hard_labels=hard_labels)
     snap = resolve_module.resolve(backbone, progress=config.progress)
     check_weights(snap, backbone.allow_pickle)
@@ -267,4 +275,4 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
         task,
         task_data,
         strategy=strategy, strategy_options=strategy_options, domain_options=domain_options,
-        config=config, output=output, resume=resume)
+        config=config, output=output, resume=resume, zoo=zoo)

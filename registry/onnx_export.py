@@ -20,9 +20,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError, ZooError
-from .onnx_backend import (EXPORT_DIR, MODEL, QUANTIZED, RECORD, RUNTIME, WEIGHTS, OnnxModel,
-                           onnx_domain, require, stack_rows)
+from zoo.app import Zoo
+from zoo.capabilities import OnnxExport
+from zoo.components import Head
+from zoo.errors import UsageError, ZooError
+from zoo.onnx_backend import (EXPORT_DIR, MODEL, QUANTIZED, RECORD, RUNTIME, WEIGHTS, OnnxModel,
+                              onnx_domain, require)
+from zoo.rows import stack_rows
 
 DEFAULT_OPSET = 18
 #: fp32's largest allowed |logit difference| from PyTorch.
@@ -150,7 +154,7 @@ def _parity(model: OnnxModel, inputs: Sequence[Any], reference: Sequence[Any],
     first = model.record["inputs"][0]
     sequence = "1" in first["dynamic_axes"]
     features = model.encoder.encode(list(inputs))
-    single = [row for f in features[:SINGLE] for row in model.rows([f], model.run_batch([f]))]
+    single = [row for f in features[:SINGLE] for row in model.domain.output_rows(model.run_batch([f]), [f])]
     batched: list[Any] = []
     widths, padded = set(), 0
     for start in range(0, len(features), PADDED_BATCH):
@@ -159,7 +163,7 @@ def _parity(model: OnnxModel, inputs: Sequence[Any], reference: Sequence[Any],
             lengths = [len(f[first["name"]]) for f in chunk]
             widths.add(max(lengths))
             padded += sum(n < max(lengths) for n in lengths)
-        batched.extend(model.rows(chunk, model.run_batch(chunk)))
+        batched.extend(model.domain.output_rows(model.run_batch(chunk), chunk))
     if sequence:
         widths |= {len(f[first["name"]]) for f in features[:SINGLE]}
     d1, same1 = _compare(reference[:SINGLE], single)
@@ -198,17 +202,18 @@ def _quantize(src: Path, dst: Path, exclude: list[str]) -> None:
                          nodes_to_exclude=exclude)
 
 
-def _int8(folder: Path, record: dict[str, Any], examples: Sequence[Any], metric: str,
-          lower_is_better: bool, fp32_metric: float, tolerance: float) -> dict[str, Any]:
+def _int8(folder: Path, record: dict[str, Any], domain: OnnxExport, head: Head,
+          examples: Sequence[Any], metric: str, fp32_metric: float,
+          tolerance: float) -> dict[str, Any]:
     """Dynamic int8 with per-channel weights; if that moves the metric too far, again with the
     head's layers (the last two weight layers: classifier and what feeds it) kept in fp32."""
     nodes = _weight_nodes(folder / MODEL)
     tried: list[dict[str, Any]] = []
     for exclude in ([], nodes[-2:]):
         _quantize(folder / MODEL, folder / QUANTIZED, exclude)
-        model = OnnxModel.open(folder, record, QUANTIZED)
+        model = OnnxModel.open(folder, record, domain, head, QUANTIZED)
         value = model.evaluate(examples)[metric]
-        drop = (value - fp32_metric) if lower_is_better else (fp32_metric - value)
+        drop = (value - fp32_metric) if metric in head.lower_is_better else (fp32_metric - value)
         tried.append({"fp32_nodes": exclude, metric: value, "drop": drop})
         if drop <= tolerance:
             return {"metric": metric, "fp32": fp32_metric, "int8": value, "drop": drop,
@@ -221,25 +226,27 @@ def _int8(folder: Path, record: dict[str, Any], examples: Sequence[Any], metric:
                       f"{figures} (at most {tolerance} allowed); nothing was written")
 
 
-def export_run(run_dir: Path, *, quantize: str = "none", opset: int = DEFAULT_OPSET,
+def export_run(run_dir: Path, zoo: Zoo, *, quantize: str = "none", opset: int = DEFAULT_OPSET,
                data: Path | None = None, text_column: str | None = None,
                label_column: str | None = None,
                int8_tolerance: float = INT8_TOLERANCE) -> dict[str, Any]:
     """Export ``run_dir`` into ``run_dir/onnx``; returns export.json's content.
 
-    ``int8_tolerance`` is the int8 gate's limit (tests tighten it to see the gate fail)."""
-    from .inference import load_run, read_run_json
-    from .run_data import run_examples
+    The run's domain, head and task come from ``zoo``. ``int8_tolerance`` is the int8 gate's
+    limit (tests tighten it to see the gate fail)."""
+    from zoo.inference import load_run, read_run_json
+    from zoo.run_data import run_examples
 
     run_dir = Path(run_dir)
     run = read_run_json(run_dir)
     if quantize not in ("none", "int8"):
         raise UsageError(f"--quantize is none or int8, not {quantize!r}")
     require(("onnx", "onnxscript", *RUNTIME), "zoo export")
-    domain = onnx_domain(run["domain"])
+    domain = onnx_domain(zoo, run["domain"])
     files = domain.onnx_files(run_dir)
-    loaded = load_run(run_dir)
-    examples = run_examples(run, loaded.head, split="validation", data=data,
+    loaded = load_run(run_dir, zoo)
+    examples = run_examples(run, zoo.tasks.get(run["task"]), loaded.head, loaded.domain,
+                            split="validation", data=data,
                             text_column=text_column, label_column=label_column)
     if len(examples) < 2:
         raise UsageError("zoo export checks parity on the run's validation examples and found "
@@ -284,24 +291,24 @@ def _build(tmp: Path, run: dict[str, Any], domain: Any, model: Any, loaded: Any,
         "inputs": [{"name": n, "dynamic_axes": {str(a): d for a, d in spec.items()}}
                    for n, spec in axes.items()],
         "graph": graph}
-    parity = _parity(OnnxModel.open(tmp, record), inputs, reference, traced)
+    parity = _parity(OnnxModel.open(tmp, record, domain, head), inputs, reference, traced)
     if not _fp32_ok(parity):
         raise ExportError(f"ONNX Runtime does not match PyTorch: max |logit difference| "
                           f"{parity['max_abs_diff']:.3g} (at most {FP32_TOLERANCE}), same argmax: "
                           f"{parity['same_argmax']}; nothing was written")
-    record["optimizer"] = _optimize(tmp, domain, model, record, inputs, reference, traced)
-    fp32_model = OnnxModel.open(tmp, record)
+    record["optimizer"] = _optimize(tmp, domain, head, model, record, inputs, reference, traced)
+    fp32_model = OnnxModel.open(tmp, record, domain, head)
     record["parity"] = {"fp32": _parity(fp32_model, inputs, reference, traced),
                         "tolerance": FP32_TOLERANCE}
     metric = run["metric"]
     fp32_metric = fp32_model.evaluate(examples)[metric]
-    torch_metric = head.metrics(_torch_stack(reference),
+    torch_metric = head.metrics(stack_rows([r.numpy() for r in reference]),
                                 head.label_array(fp32_model.word_labels(examples)))[metric]
     record["validation"] = {"metric": metric, "torch": torch_metric, "onnx_fp32": fp32_metric,
                             "examples": len(examples)}
     if quantize == "int8":
-        record["int8"] = _int8(tmp, record, examples, metric, metric in head.lower_is_better,
-                               fp32_metric, int8_tolerance)
+        record["int8"] = _int8(tmp, record, domain, head, examples, metric, fp32_metric,
+                               int8_tolerance)
     _weights_beside(tmp / MODEL)
     record["versions"] = _versions()
     record["files"] = {p.name: sha256_file(p) for p in sorted(tmp.iterdir()) if p.is_file()}
@@ -321,13 +328,7 @@ def _weights_beside(path: Path) -> None:
     (path.parent / WEIGHTS).chmod(0o666 & ~_umask())
 
 
-def _torch_stack(rows: Sequence[Any]) -> Any:
-    import numpy as np
-
-    return stack_rows([np.asarray(r, dtype=np.float32) for r in rows])
-
-
-def _optimize(tmp: Path, domain: Any, model: Any, record: dict[str, Any],
+def _optimize(tmp: Path, domain: Any, head: Head, model: Any, record: dict[str, Any],
               inputs: Sequence[Any], reference: Sequence[Any],
               traced: tuple[int, ...]) -> dict[str, Any]:
     """onnxruntime's transformer fusions, kept only if the fused graph keeps parity."""
@@ -342,7 +343,7 @@ def _optimize(tmp: Path, domain: Any, model: Any, record: dict[str, Any],
         optimized.save_model_to_file(str(tmp / "optimized.onnx"))
     os.replace(tmp / MODEL, tmp / "plain.onnx")
     os.replace(tmp / "optimized.onnx", tmp / MODEL)
-    parity = _parity(OnnxModel.open(tmp, record), inputs, reference, traced)
+    parity = _parity(OnnxModel.open(tmp, record, domain, head), inputs, reference, traced)
     if _fp32_ok(parity):
         (tmp / "plain.onnx").unlink()
         return {"applied": True, **options, "fused": fused}

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
+from zoo.components import Domain, Reader
+from zoo.errors import UsageError
 
 BATCH = 64
 
@@ -23,32 +24,32 @@ class FileOutcome:
     bad: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _records(path: Path) -> Iterator[tuple[str, dict[str, Any] | None, str | None]]:
-    """(where, values, problem) per record; a .txt file is one input per non-blank line."""
+def _records(path: Path, readers: Sequence[Reader]) -> Iterator[tuple[str, dict[str, Any] | None, str | None]]:
+    """(where, values, problem) per record, read by the first of ``readers`` that accepts the
+    file; a .txt file is one input per non-blank line."""
     if path.suffix == ".txt":
         with open(path, encoding="utf-8", errors="replace") as fh:
             for number, line in enumerate(fh, 1):
                 if line.strip():
                     yield f"line {number}", {"text": line.rstrip("\n")}, None
         return
-    from .app import get_zoo
-    from .data.formats import reader_for
+    from zoo.data.formats import reader_for
 
-    for row in reader_for(path, get_zoo().readers.list()).read(path, {}):
+    for row in reader_for(path, readers).read(path, {}):
         yield row.where, (dict(row.values) if row.problem is None else None), row.problem
 
 
-def read_inputs(path: Path, column: str | None, domain: str,
-                words: bool) -> Iterator[tuple[str, Any, str | None]]:
-    """(where, input, problem) per row; a column missing from the file is a usage error."""
-    from .components import Reader
-    from .data import labels as lab
+def read_inputs(path: Path, column: str | None, domain: Domain, words: bool,
+                readers: Sequence[Reader]) -> Iterator[tuple[str, Any, str | None]]:
+    """(where, input, problem) per row, each input checked by ``domain`` (a list of words when
+    ``words``); a column missing from the file is a usage error."""
+    from zoo.data import labels as lab
 
     if not path.is_file():
         raise UsageError(f"--file {path}: no such file")
-    parse = lab.parse_words if words else lab.parse_text if domain == "text" else lab.parse_input
+    parse = lab.parse_words if words else domain.parse_input
     chosen = column
-    for where, values, problem in _records(path):
+    for where, values, problem in _records(path, readers):
         if values is None:
             yield where, None, problem
             continue
@@ -67,10 +68,11 @@ def read_inputs(path: Path, column: str | None, domain: str,
             yield where, None, str(exc)
 
 
-def predict_file(model: Any, domain: str, path: Path, column: str | None, output: Path,
-                 progress: bool = True) -> FileOutcome:
+def predict_file(model: Any, path: Path, column: str | None, output: Path,
+                 readers: Sequence[Reader], progress: bool = True) -> FileOutcome:
     """Predict every readable row of ``path`` with ``model`` (either backend), writing
-    ``output`` atomically: one JSON object per row, ``where`` naming its line."""
+    ``output`` atomically: one JSON object per row, ``where`` naming its line. ``readers``
+    are the installed file formats."""
     from tqdm import tqdm
 
     words = model.head.output_kind == "token"
@@ -89,7 +91,7 @@ def predict_file(model: Any, domain: str, path: Path, column: str | None, output
                 bar.update(len(batch))
                 batch.clear()
 
-            for where, value, problem in read_inputs(path, column, domain, words):
+            for where, value, problem in read_inputs(path, column, model.domain, words, readers):
                 if problem is not None:
                     outcome.bad.append((where, problem))
                     continue

@@ -10,17 +10,18 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from .app import get_zoo
-from .components import Head
+from zoo.catalog import Task
+from zoo.components import Domain, Head
 
 
-def run_examples(run: dict[str, Any], head: Head, *, split: str, data: Path | None = None,
-                 text_column: str | None = None, label_column: str | None = None) -> list[Any]:
-    """``split`` ("validation" or "test") of the task's data; with ``data``, all its rows."""
-    from . import data as data_module
-    from .errors import UsageError
+def run_examples(run: dict[str, Any], task: Task, head: Head, domain: Domain, *, split: str,
+                 data: Path | None = None, text_column: str | None = None,
+                 label_column: str | None = None) -> list[Any]:
+    """``split`` ("validation" or "test") of ``task``'s data (the run's task, head and domain);
+    with ``data``, all its rows."""
+    from zoo import data as data_module
+    from zoo.errors import UsageError
 
-    task = get_zoo().tasks.get(run["task"])
     if data is None and not task.dataset:
         raise UsageError(f"task {task.name!r} reads your own data and the run was trained on "
                          f"{run.get('data', {}).get('name')}; give --data FILE")
@@ -30,7 +31,7 @@ def run_examples(run: dict[str, Any], head: Head, *, split: str, data: Path | No
         task = dataclasses.replace(task, labels=tuple(run["labels"]))
     task_data = data_module.load_task_data(
         task, data=data, text_column=text_column, label_column=label_column,
-        label_kind=head.label_kind, seed=run.get("seed", 0))
+        label_kind=head.label_format(), domain=domain, seed=run.get("seed", 0))
     if data:
         return [*task_data.train, *task_data.validation, *task_data.test]
     return list(getattr(task_data, split))

@@ -8,9 +8,10 @@ inside the backbone (the domain's ``head_modules``: BERT's pooler) trains with t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from zoo.components import Domain, Strategy
+from zoo.capabilities import FeatureCache, LayerAccess
+from zoo.components import Domain, Head, Strategy
 from zoo.errors import UsageError
 
 
@@ -39,24 +40,29 @@ class FreezeStrategy(Strategy):
         """On cached features an epoch costs a few percent of the first: afford many."""
         return 10 if config.layers == -1 else 1
 
+    def requires(self, config: FreezeConfig) -> tuple[type, ...]:
+        return (LayerAccess, FeatureCache) if config.layers == -1 else (LayerAccess,)
+
     def caches_features(self, config: FreezeConfig) -> bool:
         return config.layers == -1
 
     def fixed_modules(self, model: Any, domain: Domain, config: FreezeConfig) -> list[Any]:
+        parts = cast(LayerAccess, domain)  # what requires() asked of it
         if config.layers == -1:
-            return [domain.backbone_module(model)]
-        return list(domain.backbone_layers(model)[:config.layers + 1])
+            return [parts.backbone_module(model)]
+        return list(parts.backbone_layers(model)[:config.layers + 1])
 
-    def prepare(self, model: Any, domain: Domain, config: FreezeConfig) -> Any:
+    def prepare(self, model: Any, domain: Domain, config: FreezeConfig, head: Head) -> Any:
+        parts = cast(LayerAccess, domain)
         for p in model.parameters():
             p.requires_grad_(True)
         if config.layers == -1:
-            for p in domain.backbone_module(model).parameters():
+            for p in parts.backbone_module(model).parameters():
                 p.requires_grad_(False)
-            for module in domain.head_modules(model).values():
+            for module in parts.head_modules(model).values():
                 module.requires_grad_(True)
             return model
-        blocks = domain.backbone_layers(model)
+        blocks = parts.backbone_layers(model)
         if config.layers > len(blocks) - 1:
             raise UsageError(f"--freeze-layers {config.layers}: the backbone has only "
                              f"{len(blocks) - 1} layers; use -1 to freeze all of it")

@@ -1,7 +1,8 @@
 """LoRA through peft: low-rank adapters on the backbone's linear layers, the head trained whole.
 
-The strategy is domain-agnostic: the domain names the default targets, the peft options its
-models need (a task type, or the head modules to train whole and save through
+The strategy is domain-agnostic: it picks the default targets per architecture
+(``lora_targets``); the domain's LoRA support (``zoo.capabilities.LoraSupport``) gives the peft
+options its models need (a task type, or the head modules to train whole and save through
 ``modules_to_save``) and writes the adapter with its base model. For text that is an adapter
 ``peft.AutoPeftModelFor<Task>.from_pretrained`` loads; ``--merge`` writes a plain model
 instead.
@@ -11,10 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from zoo.components import Domain, Strategy
+from zoo.capabilities import LoraSupport
+from zoo.components import Domain, Head, Strategy
 from zoo.errors import UsageError
+
+from .lora_targets import default_targets
 
 
 @dataclass(frozen=True)
@@ -45,19 +49,21 @@ class LoraStrategy(Strategy):
     name = "lora"
     description = "LoRA adapters (peft) on the backbone's linear layers; the head trains whole"
     config_class = LoraConfig
-    # Chosen on validation accuracy, minilm-l6 / sentiment, 3 epochs over every linear layer:
-    # r 16 at lr 1e-3 0.8571 (test 0.8543); r 8 at 1e-3 0.8553 (0.8477); r 8 at 5e-4 0.8553
-    # (0.8401). The old default, query and value only at r 8, 5e-4, 2 epochs: test 0.8288.
+    # Chosen on validation accuracy with r 16 over every linear layer (docs/engine.md).
     lr = 1e-3
     epochs = 3
 
-    def prepare(self, model: Any, domain: Domain, config: LoraConfig) -> Any:
+    def requires(self, config: LoraConfig) -> tuple[type, ...]:
+        return (LoraSupport,)
+
+    def prepare(self, model: Any, domain: Domain, config: LoraConfig, head: Head) -> Any:
         import peft
 
-        targets = config.target_list() or domain.lora_targets(model)
+        options = cast(LoraSupport, domain).lora_options(model)  # what requires() asked of it
+        targets = config.target_list() or default_targets(model, options.get("modules_to_save", ()))
         peft_config = peft.LoraConfig(r=config.r, lora_alpha=config.alpha,
                                       lora_dropout=config.dropout, target_modules=targets,
-                                      **domain.lora_options(model))
+                                      **options)
         try:
             return peft.get_peft_model(model, peft_config)
         except ValueError as exc:
@@ -68,5 +74,5 @@ class LoraStrategy(Strategy):
         if config.merge:
             domain.save(model.merge_and_unload(), preprocessor, path)
             return "model"
-        domain.save_adapter(model, preprocessor, path, base_path, final_path)
+        cast(LoraSupport, domain).save_adapter(model, preprocessor, path, base_path, final_path)
         return "peft"

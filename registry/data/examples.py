@@ -5,13 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-#: How a head wants its labels: an index, a multi-hot tuple, a float, or one index per word.
-LABEL_KINDS = ("single", "multi", "regression", "token")
-
-
 @dataclass(frozen=True)
 class Example:
-    """One input and its label, already encoded for ``label_kind`` (see :class:`TaskData`).
+    """One input and its label, already encoded by the head's label format (see
+    :class:`TaskData` and ``zoo.data.label_formats``).
 
     ``input`` is the raw domain input (a str for text, a list of words for token
     classification): tokenizing belongs to the domain, which knows the backbone.

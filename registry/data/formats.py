@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from zoo.components import Reader
 from zoo.errors import UsageError
 
 
-def reader_for(path: Path, readers: list[Reader]) -> Reader:
+def reader_for(path: Path, readers: Sequence[Reader]) -> Reader:
     if not path.exists():
         raise UsageError(f"--data {path}: no such file or directory")
     for reader in readers:

@@ -1,4 +1,4 @@
-"""Reading one row's input and label for a label kind, and ordering the label names.
+"""Reading one row's input and label cells, and ordering the label names.
 
 Each ``parse_*`` returns the value or raises :class:`BadValue` with a short reason that
 ends up in the bad-rows report. Label names are strings whatever the file stored (1, "1"
@@ -125,15 +125,9 @@ def parse_tags(value: Any, n_words: int) -> tuple[str, ...]:
     return tuple(label_name(v) for v in value)
 
 
-def label_types(value: Any, kind: str, separator: str) -> set[str]:
-    """What sort of label a usable cell holds: "booleans", "numbers" (1 and "1" alike) or
-    "names", for the warning about a column that mixes them; none for regression or tags."""
-    if kind not in ("single", "multi"):
-        return set()
-    if kind == "multi":
-        values = value.split(separator) if isinstance(value, str) else value
-    else:
-        values = [value]
+def value_types(values: Iterable[Any]) -> set[str]:
+    """What sort of labels usable cells hold: "booleans", "numbers" (1 and "1" alike) or
+    "names", for the warning about a column that mixes them."""
     out = set()
     for v in values:
         if isinstance(v, bool):

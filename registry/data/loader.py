@@ -17,11 +17,12 @@ from typing import Any
 
 from zoo.app import get_zoo
 from zoo.catalog import Task
-from zoo.components import Reader, Row
+from zoo.components import Domain, Reader, Row
 from zoo.errors import UsageError
 
 from . import labels as lab
-from .examples import LABEL_KINDS, Example, TaskData
+from .examples import Example, TaskData
+from .label_formats import LABEL_FORMATS, LabelFormat
 from .fetch import dataset_path
 from .formats import reader_for
 from .splits import DEFAULT_FRACTIONS, SPLIT_ALIASES, SPLITS, assign, check_fractions, complete
@@ -54,8 +55,8 @@ class Parsed:
 
 
 def load_task_data(task: Task, *, data: Path | None = None, text_column: str | None = None,
-                   label_column: str | None = None, label_kind: str = "single",
-                   skip_bad_rows: bool = False, seed: int = 0,
+                   label_column: str | None = None, label_kind: str | LabelFormat = "single",
+                   domain: Domain | None = None, skip_bad_rows: bool = False, seed: int = 0,
                    confidence_column: str | None = None, hard_labels: bool = False) -> TaskData:
     """Read ``task``'s data (its catalog dataset, or the user's ``data``) and split it.
 
@@ -66,9 +67,11 @@ def load_task_data(task: Task, *, data: Path | None = None, text_column: str | N
     ``confidence_column`` (or the dataset's ``confidence_column`` option) names a column
     holding how sure each row is of its single label, a probability in (0, 1];
     ``hard_labels`` leaves the dataset's out.
+
+    ``label_kind`` is the head's ``label_format()`` (or a builtin one's name); ``domain`` checks
+    each input (``Domain.parse_input``; without one, an input only has to be there).
     """
-    if label_kind not in LABEL_KINDS:
-        raise UsageError(f"unknown label kind {label_kind!r}; expected one of {', '.join(LABEL_KINDS)}")
+    fmt = _format(label_kind)
     raw = _read(task, data, seed)
     columns = _columns(raw.rows)
     if not columns:  # no row could be parsed: say which, rather than "no text column"
@@ -82,8 +85,7 @@ def load_task_data(task: Task, *, data: Path | None = None, text_column: str | N
     label_col = _column(label_column or raw.options.get("label_column"), raw.reader.label_columns,
                         columns, "label", raw.origin)
     declared = None if hard_labels else raw.options.get("confidence_column")
-    confidence_col = _confidence_column(confidence_column, declared, label_kind, columns,
-                                        raw.origin)
+    confidence_col = _confidence_column(confidence_column, declared, fmt, columns, raw.origin)
     split_col = raw.options.get("split_column", "split")
     if split_col not in columns or split_col in (text_col, label_col):
         split_col = None
@@ -94,18 +96,19 @@ def load_task_data(task: Task, *, data: Path | None = None, text_column: str | N
     label_types: set[str] = set()
     for row in raw.rows:
         try:
-            parsed.append(_parse(row, text_col, label_col, split_col, label_kind, separator,
-                                 task.domain, confidence_col))
+            parsed.append(_parse(row, text_col, label_col, split_col, fmt, separator,
+                                 domain, confidence_col))
         except lab.BadValue as exc:
             bad.append((row.where, str(exc)))
         else:
-            label_types |= lab.label_types(row.values.get(label_col), label_kind, separator)
+            label_types |= fmt.value_types(row.values.get(label_col), separator)
     if bad and (not skip_bad_rows or not parsed):
         raise UsageError(_bad_rows_message(bad, raw.origin, skip_bad_rows))
     if bad:
         log.warning("left out %d bad row(s) of %s (first: %s: %s)", len(bad), raw.origin, *bad[0])
 
-    names = _label_names(parsed, label_kind, task)
+    names = lab.fix_labels({n for p in parsed for n in fmt.names(p.label)}, task.labels,
+                           task.name)
     if len(label_types) > 1:
         log.warning("the labels of %s mix %s (%s): is column %r one labelling? Map its values "
                     "to one set of names", raw.origin, " and ".join(sorted(label_types)),
@@ -119,15 +122,24 @@ def load_task_data(task: Task, *, data: Path | None = None, text_column: str | N
         splits = complete([p.split or "" for p in parsed], keys, raw.split_seed)
     out: dict[str, list[Example]] = {name: [] for name in SPLITS}
     for p, split in zip(parsed, splits):
-        out[split].append(Example(p.input, _encode(p.label, label_kind, index), p.confidence))
-    _warn_rare_labels(parsed, label_kind, sum(1 for s in SPLITS if out[s]), raw.origin)
+        out[split].append(Example(p.input, fmt.encode(p.label, index), p.confidence))
+    _warn_rare_labels(parsed, fmt, sum(1 for s in SPLITS if out[s]), raw.origin)
     return TaskData(
         train=out["train"], validation=out["validation"], test=out["test"], labels=names,
-        sha256=_digest(out, names, label_kind),
+        sha256=_digest(out, names, fmt.kind),
         description=_describe(raw.origin if data is None or split_col is not None
                               else f"{raw.origin}, split by seed {raw.split_seed}",
                               out, names, len(bad), confidence_col), skipped_rows=len(bad),
         name=str(data) if data is not None else task.dataset)
+
+
+def _format(label_kind: str | LabelFormat) -> LabelFormat:
+    if isinstance(label_kind, LabelFormat):
+        return label_kind
+    if label_kind not in LABEL_FORMATS:
+        raise UsageError(f"unknown label kind {label_kind!r}; expected one of "
+                         f"{', '.join(LABEL_FORMATS)}")
+    return LABEL_FORMATS[label_kind]
 
 
 def _read(task: Task, data: Path | None, seed: int) -> RawData:
@@ -170,20 +182,20 @@ def _column(asked: str | None, candidates: Sequence[str], columns: list[str], ro
                      f"available columns: {available}; name one with --{role}-column")
 
 
-def _confidence_column(asked: str | None, declared: str | None, kind: str, columns: list[str],
-                       origin: str) -> str | None:
+def _confidence_column(asked: str | None, declared: str | None, fmt: LabelFormat,
+                       columns: list[str], origin: str) -> str | None:
     """The user's confidence column, else the dataset's; a dataset's is simply not used by a
-    head whose labels are not single (its rows still have a label each)."""
-    if asked is not None and kind != "single":
+    head whose labels take none (its rows still have a label each)."""
+    if asked is not None and not fmt.takes_confidence:
         raise UsageError(f"a confidence column applies to single-label classification; these "
-                         f"labels are {kind}: leave out --confidence-column")
-    if asked is None and (declared is None or kind != "single"):
+                         f"labels are {fmt.kind}: leave out --confidence-column")
+    if asked is None and (declared is None or not fmt.takes_confidence):
         return None
     return _column(asked or declared, (), columns, "confidence", origin)
 
 
-def _parse(row: Row, text_col: str, label_col: str, split_col: str | None, kind: str,
-           separator: str, domain: str, confidence_col: str | None = None) -> Parsed:
+def _parse(row: Row, text_col: str, label_col: str, split_col: str | None, fmt: LabelFormat,
+           separator: str, domain: Domain | None, confidence_col: str | None = None) -> Parsed:
     if row.problem:
         raise lab.BadValue(row.problem)
     values = row.values
@@ -193,69 +205,38 @@ def _parse(row: Row, text_col: str, label_col: str, split_col: str | None, kind:
         split = SPLIT_ALIASES.get(str(given).strip().lower())
         if given is None or split is None:
             raise lab.BadValue(f"split {given!r} is not train, validation or test")
-    if kind == "token":
+    if fmt.per_word:
         words = lab.parse_words(values.get(text_col))
-        return Parsed(" ".join(words), words, lab.parse_tags(values.get(label_col), len(words)), split)
-    if domain == "text":
-        text = lab.parse_text(values.get(text_col))
-        key: str = text
-        value: Any = text
-    else:
-        # Another domain's input (an image path, a PIL image) is the domain's to interpret;
-        # its split key is the row's location, which does not depend on where the data lies.
-        value = lab.parse_input(values.get(text_col))
-        key = value if isinstance(value, str) else row.where
-    raw_label = values.get(label_col)
-    if kind == "single":
-        label: Any = lab.parse_single(raw_label)
-    elif kind == "multi":
-        label = lab.parse_multi(raw_label, separator)
-    else:
-        label = lab.parse_regression(raw_label)
+        label = fmt.parse(values.get(label_col), words=len(words), separator=separator)
+        return Parsed(" ".join(words), words, label, split)
+    value = (domain.parse_input if domain is not None else lab.parse_input)(values.get(text_col))
+    # A text is its own split key; another input (an image path, a PIL image) is the domain's
+    # to interpret, keyed by the row's location, which does not depend on where the data lies.
+    key = value if isinstance(value, str) else row.where
+    label = fmt.parse(values.get(label_col), words=0, separator=separator)
     confidence = (lab.parse_confidence(values.get(confidence_col))
                   if confidence_col is not None else None)
     return Parsed(key, value, label, split, confidence)
-
-
-def _label_names(parsed: list[Parsed], kind: str, task: Task) -> tuple[str, ...]:
-    if kind == "regression":
-        return ()
-    if kind == "single":
-        found = {p.label for p in parsed}
-    else:
-        found = {name for p in parsed for name in p.label}
-    return lab.fix_labels(found, task.labels, task.name)
 
 
 def _some(names: Sequence[str], shown: int = 8) -> str:
     return ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")
 
 
-def _warn_rare_labels(parsed: list[Parsed], kind: str, splits: int, origin: str) -> None:
+def _warn_rare_labels(parsed: list[Parsed], fmt: LabelFormat, splits: int, origin: str) -> None:
     """A class with fewer examples than there are splits is missing from at least one: never
-    trained on, or never scored."""
-    if kind not in ("single", "multi"):
+    trained on, or never scored (a per-word tag is counted in words, not examples: left out)."""
+    if fmt.per_word:
         return
     counts: Counter[str] = Counter()
     for p in parsed:
-        counts.update([p.label] if kind == "single" else p.label)
+        counts.update(fmt.names(p.label))
     rare = [f"{name!r} ({n})" for name, n in sorted(counts.items(), key=lambda c: (c[1], c[0]))
             if n < splits]
     if rare:
         log.warning("%d label(s) of %s have fewer examples than the %d splits, so some split has "
                     "none of them: %s; add examples or leave those labels out", len(rare), origin,
                     splits, _some(rare))
-
-
-def _encode(label: Any, kind: str, index: Mapping[str, int]) -> Any:
-    if kind == "single":
-        return index[label]
-    if kind == "multi":
-        chosen = {index[name] for name in label}
-        return tuple(int(i in chosen) for i in range(len(index)))
-    if kind == "token":
-        return tuple(index[name] for name in label)
-    return label
 
 
 def _bad_rows_message(bad: list[tuple[str, str]], origin: str, skipping: bool) -> str:

@@ -16,9 +16,12 @@ from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from ..components import Domain, Head, Objective
+from zoo.capabilities import FeatureCache, HiddenStates, require
+from zoo.components import Domain, Head, Objective
+from zoo.rows import stack_rows
+
 from ..errors import UsageError
 from .batching import epoch_batches, eval_batches, shard
 from .checkpoint import (BEST, LoopState, load_checkpoint, load_tensors, load_tree, save_checkpoint,
@@ -81,10 +84,9 @@ def _runner(model: Any, domain: Domain, cached: bool) -> Any:
 
         def forward(self, batch: dict[str, Any], hidden: bool = False) -> Any:
             if cached:
-                return domain.head_logits(self.model, batch)
-            if hidden:
-                out = self.model(**batch, output_hidden_states=True)
-                return out.logits, out.hidden_states[-1]
+                return cast(FeatureCache, domain).head_logits(self.model, batch)
+            if hidden:  # a strategy that asks requires HiddenStates
+                return cast(HiddenStates, domain).logits_and_hidden(self.model, batch)
             return domain.logits(self.model, batch)
 
     return Runner()
@@ -102,19 +104,6 @@ def _hold_statistics(modules: Sequence[Any]) -> None:
 def _targets(feature: dict[str, Any]) -> dict[str, Any]:
     """What a feature carries to train towards: its label, and its confidence if any."""
     return {k: feature[k] for k in ("label", CONFIDENCE) if k in feature}
-
-
-def _stack(rows: Sequence[Any]) -> Any:
-    """Per-example logits as one tensor; per-token rows are padded to the longest."""
-    import torch
-
-    if rows[0].ndim == 1:
-        return torch.stack(list(rows))
-    width = max(r.shape[0] for r in rows)
-    out = torch.zeros(len(rows), width, rows[0].shape[-1])
-    for i, r in enumerate(rows):
-        out[i, :r.shape[0]] = r
-    return out
 
 
 class _Engine:
@@ -144,7 +133,7 @@ class _Engine:
         (cached features are the backbone's outputs for unaugmented inputs) and, where the
         data says how sure it is of each label, the head's soft targets. Evaluation always
         scores against the labels themselves."""
-        inputs = (self.domain.collate_features(features) if self.cached
+        inputs = (cast(FeatureCache, self.domain).collate_features(features) if self.cached
                   else self.domain.collate(self.preprocessor, features, training=training))
         labels = [f["label"] for f in features]
         if training and CONFIDENCE in features[0]:
@@ -163,7 +152,7 @@ class _Engine:
         with torch.no_grad(), self.acc.autocast():
             for batch in batches[self.rank::self.world]:
                 inputs = self.domain.collate(self.preprocessor, [features[i] for i in batch])
-                outs = self.domain.backbone_features(self.model, inputs)
+                outs = cast(FeatureCache, self.domain).backbone_features(self.model, inputs)
                 mine.extend(zip(batch, outs))
         allof = gather_object(mine) if self.world > 1 else mine
         out: list[dict[str, Any]] = [{} for _ in features]
@@ -194,7 +183,7 @@ class _Engine:
         rows: list[Any] = [None] * len(features)
         for i, row in allof:
             rows[i] = row
-        return _stack(rows)
+        return stack_rows(rows)
 
     def length(self, feature: dict[str, Any]) -> int:
         return feature["length"] if self.cached else self.domain.length(feature)
@@ -380,6 +369,9 @@ def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: 
 
     if not config.epochs or not config.lr:
         raise UsageError("the engine needs epochs and a learning rate: set --epochs and --lr")
+    if cache_features:
+        require(domain, (FeatureCache,), "training on cached features",
+                "train with a strategy that does not freeze the whole backbone")
     set_seed(config.seed)
     engine = _Engine(model, domain, head, preprocessor, config, cache_features,
                      metric or head.default_metric, objective, fixed)

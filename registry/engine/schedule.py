@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, cast
 
-from ..components import Domain
+from zoo.capabilities import LayerAccess, require
+from zoo.components import Domain
 
 
 def param_groups(model: Any, weight_decay: float, lr: float,
@@ -30,7 +31,9 @@ def head_parameters(model: Any, domain: Domain, scale: float) -> set[int]:
     learning rate of their own (it is neither 0, the default, nor 1)."""
     if scale in (0.0, 1.0):
         return set()
-    body = {id(p) for block in domain.backbone_layers(model) for p in block.parameters()}
+    require(domain, (LayerAccess,), f"--head-lr-scale {scale:g}", "leave it at 1")
+    layers = cast(LayerAccess, domain).backbone_layers(model)
+    body = {id(p) for block in layers for p in block.parameters()}
     return {id(p) for p in model.parameters() if id(p) not in body}
 
 

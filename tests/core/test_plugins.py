@@ -56,6 +56,9 @@ import zoo
 def register_sources(register):
     class Ftp(zoo.Source):
         name = "ftp"
+
+        def fetch(self, entry, spec, *, revision, files, offline, progress):
+            raise zoo.errors.SourceError("not today")
     register(Ftp())
 
 @zoo.hookimpl
@@ -66,6 +69,26 @@ def register_backbones(register):
         z = zoo.get_zoo()
     assert "ftp" not in z.sources
     assert "bert-base" in z.backbones
+
+
+def test_a_component_missing_a_required_method_fails_its_plugin_naming_it(make_plugin) -> None:
+    make_plugin("zoo-lazy", '''
+import zoo
+
+class Lazy(zoo.Head):
+    name = "lazy"
+
+    def loss(self, logits, labels):
+        return 0.0
+
+@zoo.hookimpl
+def register_heads(register):
+    register(Lazy())
+''')
+    with pytest.warns(PluginWarning, match="'zoo-lazy' skipped: TypeError: Can't instantiate "
+                                           "abstract class Lazy .*describe.*label_array"):
+        z = zoo.get_zoo()
+    assert "lazy" not in z.heads
 
 
 def test_zoo_plugins_env_restricts_loading(make_plugin, monkeypatch) -> None:
@@ -158,9 +181,13 @@ def test_duplicate_between_two_third_party_plugins_names_both(make_plugin) -> No
         zoo.get_zoo()
 
 
+#: A concrete builtin of each kind, subclassed under another name.
 COMPONENT_OF_HOOK = {
-    "register_sources": "Source", "register_domains": "Domain", "register_readers": "Reader",
-    "register_heads": "Head", "register_strategies": "Strategy",
+    "register_sources": "zoo.plugins.sources.local.LocalSource",
+    "register_domains": "zoo.plugins.text.domain.TextDomain",
+    "register_readers": "zoo.plugins.readers.tabular.CsvReader",
+    "register_heads": "zoo.plugins.heads.classification.ClassificationHead",
+    "register_strategies": "zoo.plugins.strategies.full.FullStrategy",
 }
 ENTRY_OF_HOOK = {
     "register_datasets": "zoo.Dataset(name='fake-item', license='mit')",
@@ -172,7 +199,9 @@ ENTRY_OF_HOOK = {
 @pytest.mark.parametrize("hook", REGISTRATION_HOOKS)
 def test_every_registration_hook_fills_its_registry(make_plugin, hook: str) -> None:
     if hook in COMPONENT_OF_HOOK:
-        make = f"type('Fake', (zoo.{COMPONENT_OF_HOOK[hook]},), {{'name': 'fake-item'}})()"
+        module, cls = COMPONENT_OF_HOOK[hook].rsplit(".", 1)
+        make = (f"type('Fake', (__import__('importlib').import_module({module!r}).{cls},), "
+                f"{{'name': 'fake-item'}})()")
     else:
         make = ENTRY_OF_HOOK[hook]
     make_plugin("zoo-fake", f'''

@@ -75,10 +75,10 @@ def test_label_kind_comes_from_the_task_head_and_a_plugin_can_add_a_reader(
     """A third-party head and reader, through the same hooks as the builtins."""
     make_plugin("zoo-tagging", '''
 import zoo
+from zoo.plugins.heads.token import TokenClassificationHead
 
-class SpanHead(zoo.Head):
+class SpanHead(TokenClassificationHead):
     name = "span-tags"
-    label_kind = "token"
 
 class PsvReader(zoo.Reader):
     name = "psv"
@@ -222,3 +222,62 @@ def test_clean_data_gives_no_warning(tmp_path: Path) -> None:
     numbers = write_csv(tmp_path / "n.csv", ["text", "label"],
                         [[f"review number {i}", str(i % 3)] for i in range(40)])
     assert _warnings(run("data", "classify", "--data", str(numbers), "--label-kind", "single")) == []
+
+
+STARS_PLUGIN = '''
+import zoo
+from zoo.data.label_formats import LabelFormat
+from zoo.data.labels import BadValue
+from zoo.plugins.heads.classification import ClassificationHead
+
+
+class Stars(LabelFormat):
+    """A rating written as stars ("***"), one class per count."""
+
+    kind = "stars"
+
+    def parse(self, value, *, words, separator):
+        if not isinstance(value, str) or set(value) != {"*"} or len(value) > 5:
+            raise BadValue(f"{value!r} is not 1 to 5 stars")
+        return str(len(value))
+
+    def names(self, label):
+        return (label,)
+
+    def encode(self, label, index):
+        return index[label]
+
+    def counted(self, encoded):
+        return (encoded,)
+
+
+class StarsHead(ClassificationHead):
+    name = "stars"
+
+    def label_format(self):
+        return Stars()
+
+
+@zoo.hookimpl
+def register_heads(register):
+    register(StarsHead())
+
+
+@zoo.hookimpl
+def register_tasks(register):
+    register(zoo.Task(name="rating", head="stars", description="Stars from a review"))
+'''
+
+
+def test_a_third_party_head_brings_a_label_shape_of_its_own(tmp_path: Path, make_plugin) -> None:
+    make_plugin("zoo-stars", STARS_PLUGIN)
+    rows = [[f"review {i}", "*" * (1 + i % 3)] for i in range(30)] + [["odd", "**x"]]
+    path = write_csv(tmp_path / "d.csv", ["text", "label"], rows)
+    out = one_line_error(run("data", "rating", "--data", str(path)))
+    assert "line 32 ('**x' is not 1 to 5 stars)" in out
+    result = run("data", "rating", "--data", str(path), "--skip-bad-rows", "--json")
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert (shown["label_kind"], shown["labels"]) == ("stars", ["1", "2", "3"])
+    assert sum(sum(split.values()) for split in shown["label_counts"].values()) == 30
+

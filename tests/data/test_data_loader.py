@@ -14,6 +14,9 @@ from zoo.errors import NotFoundError, UsageError
 
 from data_helpers import sentiment_rows, write_csv, write_jsonl
 
+#: The text domain checks each input is a non-blank string.
+TEXT = zoo.get_zoo().domains.get("text")
+
 
 def all_examples(td) -> list[Example]:
     return td.train + td.validation + td.test
@@ -54,7 +57,7 @@ def test_bad_rows_are_reported_with_their_lines_and_stop_the_run(tmp_path: Path,
     rows[5][1] = ""      # line 7: missing label
     path = write_csv(tmp_path / "d.csv", ["text", "label"], rows)
     with pytest.raises(UsageError) as err:
-        load_task_data(classify, data=path)
+        load_task_data(classify, data=path, domain=TEXT)
     message = str(err.value)
     assert "\n" not in message
     assert message.startswith(f"2 row(s) of {path} (csv) cannot be used: line 4 (empty text), "
@@ -66,7 +69,7 @@ def test_only_the_first_ten_bad_rows_are_named(tmp_path: Path, classify: Task) -
     records = ([{"text": "", "label": "a"} for _ in range(13)]
                + [{"text": f"t{i}", "label": "a"} for i in range(5)])
     with pytest.raises(UsageError) as err:
-        load_task_data(classify, data=write_jsonl(tmp_path / "d.jsonl", records))
+        load_task_data(classify, data=write_jsonl(tmp_path / "d.jsonl", records), domain=TEXT)
     message = str(err.value)
     assert message.startswith("13 row(s)")
     assert "line 10 (empty text)" in message and "line 11" not in message
@@ -77,7 +80,7 @@ def test_wrong_types_are_bad_rows(tmp_path: Path, classify: Task) -> None:
     records = [{"text": 5, "label": "a"}, {"text": "ok", "label": ["a"]}, {"label": "a"},
                {"text": "fine", "label": "b"}]
     with pytest.raises(UsageError) as err:
-        load_task_data(classify, data=write_jsonl(tmp_path / "d.jsonl", records))
+        load_task_data(classify, data=write_jsonl(tmp_path / "d.jsonl", records), domain=TEXT)
     assert ("line 1 (text is a int, expected a string), line 2 (label is a list, expected a string "
             "or a number), line 3 (missing text)") in str(err.value)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import random
 from collections.abc import Sequence
 from pathlib import Path
@@ -69,6 +70,16 @@ def sentiment(n: int, seed: int = 0) -> list[Example]:
         rng.shuffle(words)
         out.append(Example(" ".join(words), int(label)))
     return out
+
+
+def sentiment_csv(path: Path, examples: Sequence[Example]) -> Path:
+    """``examples`` of :func:`sentiment` as a CSV file (text, label named negative/positive)."""
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "label"])
+        for e in examples:
+            writer.writerow([e.input, ["negative", "positive"][e.label]])
+    return path
 
 
 def multilabel(n: int, seed: int = 0) -> list[Example]:

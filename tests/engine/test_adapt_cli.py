@@ -9,7 +9,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from engine_tiny import catalog_entry, sentiment
+from engine_tiny import catalog_entry, sentiment, sentiment_csv
 from zoo.cli.main import cli
 
 
@@ -20,17 +20,8 @@ def catalog(snapshot, zoo_env, monkeypatch):
     return zoo_env.add_catalog(catalog_entry(snapshot))
 
 
-def _csv(path, examples):
-    with open(path, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["text", "label"])
-        for e in examples:
-            writer.writerow([e.input, ["negative", "positive"][e.label]])
-    return path
-
-
 def test_adapt_eval_predict_through_the_cli(catalog, tmp_path):
-    data = _csv(tmp_path / "reviews.csv", sentiment(300, 5))
+    data = sentiment_csv(tmp_path / "reviews.csv", sentiment(300, 5))
     out = tmp_path / "run"
     runner = CliRunner()
     # The tiny backbone is random, not pretrained, so full's faster head does not suit it: with
@@ -58,7 +49,7 @@ def test_adapt_eval_predict_through_the_cli(catalog, tmp_path):
 
     # Data holding one of the run's labels is read with the run's label order, not re-inferred
     # (re-inferred, "positive" would become index 0 and every prediction would count as wrong).
-    positives = _csv(tmp_path / "positives.csv", [e for e in sentiment(300, 5) if e.label == 1])
+    positives = sentiment_csv(tmp_path / "positives.csv", [e for e in sentiment(300, 5) if e.label == 1])
     result = runner.invoke(cli, ["eval", str(out), "--data", str(positives), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["metrics"]["accuracy"] > 0.8
@@ -73,7 +64,7 @@ def test_adapt_eval_predict_through_the_cli(catalog, tmp_path):
     (["--confidence-column", "sure"], "no column 'sure'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(catalog, tmp_path, args, message):
-    data = _csv(tmp_path / "reviews.csv", sentiment(50))
+    data = sentiment_csv(tmp_path / "reviews.csv", sentiment(50))
     result = CliRunner().invoke(cli, ["adapt", "tiny-bert", "--task", "classify", "--data",
                                       str(data), *args, "--output", str(tmp_path / "run")])
     assert result.exit_code == 2, result.output
@@ -82,7 +73,7 @@ def test_bad_input_is_one_line_and_exit_2(catalog, tmp_path, args, message):
 
 
 def test_the_training_seed_leaves_the_split_of_your_data_alone(catalog, tmp_path):
-    data = _csv(tmp_path / "reviews.csv", sentiment(100, 5))
+    data = sentiment_csv(tmp_path / "reviews.csv", sentiment(100, 5))
     runner = CliRunner()
     result = runner.invoke(cli, ["adapt", "tiny-bert", "--task", "classify", "--data", str(data),
                                  "--seed", "1", "--max-steps", "1", "--no-bf16", "--no-progress",

@@ -66,7 +66,10 @@ def test_domain_options_are_checked_against_the_domains_config():
 
 
 def test_a_strategy_refuses_a_domain_it_does_not_name():
-    distill = get_zoo().strategies.get("distill")
-    check_strategy_domain(distill, Task(name="sentiment"))  # text: accepted
+    zoo = get_zoo()
+    distill = zoo.strategies.get("distill")
+    config = distill.make_config()
+    check_strategy_domain(distill, config, Task(name="sentiment"), zoo.domains.get("text"))
     with pytest.raises(UsageError, match="'distill' works on text tasks only; task 'digits' is vision"):
-        check_strategy_domain(distill, Task(name="digits", domain="vision"))
+        check_strategy_domain(distill, config, Task(name="digits", domain="vision"),
+                              zoo.domains.get("text"))

@@ -40,10 +40,10 @@ def test_head_and_pooler_step_at_the_scaled_rate(snapshot, tmp_path):
 
 
 def test_full_fills_in_the_text_domains_scale(snapshot, tmp_path):
-    from zoo import get_zoo
+    from zoo.plugins.strategies.full import HEAD_LR_SCALES
 
     body, pooler, recorded = _first_step(snapshot, tmp_path / "run", None)
-    assert recorded == get_zoo().domains.get("text").fresh_head_lr_scale > 1
+    assert recorded == HEAD_LR_SCALES["text"] > 1
     assert pooler / body == pytest.approx(recorded, rel=0.05)
 
 

@@ -12,6 +12,7 @@ import torch
 import zoo
 from engine_helpers import run
 from engine_tiny import multilabel, regression, sentiment, tagging
+from zoo import get_zoo
 from zoo.data import Example
 from zoo.errors import UsageError
 from zoo.inference import load_run
@@ -37,7 +38,7 @@ def test_head_learns_and_reloads(snapshot, tmp_path, head):
     words = isinstance(example, list)
     with torch.no_grad():
         logits = model(**tokenizer([example], is_split_into_words=words, return_tensors="pt")).logits
-    loaded = load_run(tmp_path / "run")
+    loaded = load_run(tmp_path / "run", get_zoo())
     ours = loaded.logits([example])[0]
     expected = logits[0][1:-1] if words else logits[0]  # one sub-token per word in the tiny vocab
     torch.testing.assert_close(ours, expected, atol=1e-5, rtol=1e-4)

@@ -3,7 +3,6 @@ its output is refused, and ``--resume`` continues only a run started with the sa
 
 from __future__ import annotations
 
-import csv
 import os
 import signal
 import subprocess
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine_tiny import catalog_entry, sentiment
+from engine_tiny import catalog_entry, sentiment, sentiment_csv
 from zoo.cli.main import cli
 from zoo.engine.checkpoint import CHECKPOINT
 
@@ -30,20 +29,11 @@ def catalog(snapshot, zoo_env, monkeypatch):
     return zoo_env.add_catalog(catalog_entry(snapshot))
 
 
-def _csv(path: Path, seed: int) -> Path:
-    with open(path, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["text", "label"])
-        for e in sentiment(200, seed):
-            writer.writerow([e.input, ["negative", "positive"][e.label]])
-    return path
-
-
 @pytest.fixture
 def training(catalog, tmp_path) -> Iterator[tuple[subprocess.Popen, Path, Path]]:
     """A ``zoo adapt`` in a process of its own, past its first checkpoint (so holding the
     output); interrupted with Ctrl-C (SIGINT) when the test is done."""
-    data, out = _csv(tmp_path / "reviews.csv", 5), tmp_path / "run"
+    data, out = sentiment_csv(tmp_path / "reviews.csv", sentiment(200, 5)), tmp_path / "run"
     proc = subprocess.Popen(
         [sys.executable, "-m", "zoo.cli.main", "adapt", "tiny-bert", "--task", "classify",
          "--data", str(data), "--output", str(out), *SLOW],
@@ -100,7 +90,7 @@ def test_resume_refuses_other_settings_naming_each(training, tmp_path):
     for was, now in [("lr 0.002", "lr 0.001"), ("seed 0", "seed 1"),
                      ("max-steps 0", "max-steps 2")]:
         assert was in line and now in line
-    other = _csv(tmp_path / "other.csv", 6)
+    other = sentiment_csv(tmp_path / "other.csv", sentiment(200, 6))
     result = CliRunner().invoke(cli, [*args, "--data", str(other)])
     assert "data sha256" in _one_line_exit_2(result)
     assert not out.exists()

@@ -11,8 +11,9 @@ from safetensors.torch import load_file
 
 from engine_helpers import run
 from engine_tiny import make_deberta_snapshot, sentiment
+from zoo import get_zoo
 from zoo.inference import load_run
-from zoo.plugins.text.lora_targets import DEFAULT_TARGETS
+from zoo.plugins.strategies.lora_targets import DEFAULT_TARGETS
 
 LABELS = ("negative", "positive")
 
@@ -26,7 +27,7 @@ def _plain_logits(model, run_dir, texts):
 
 
 def _same_as_zoo(model, run_dir, texts):
-    ours = torch.stack(load_run(run_dir).logits(texts))
+    ours = torch.stack(load_run(run_dir, get_zoo()).logits(texts))
     torch.testing.assert_close(ours, _plain_logits(model.eval(), run_dir, texts), atol=1e-5, rtol=1e-4)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from export_helpers import adapt, invoke
+from zoo import get_zoo
 from zoo.testing import run_cli_blocking
 
 #: What the ONNX backend may and may not pull in.
@@ -83,8 +84,34 @@ def test_a_domain_without_export_fails_before_any_work(zoo_env, tmp_path: Path):
     from zoo.components import Domain
 
     class PlainDomain(Domain):
+        """The required methods only, none of which the refusal may reach."""
+
         name = "plain"
         description = "a domain with no ONNX export"
+
+        def load_preprocessor(self, path, *, entry=None, config=None):
+            raise AssertionError("reached")
+
+        def build_model(self, path, head, labels, *, entry=None, config=None):
+            raise AssertionError("reached")
+
+        def encode(self, preprocessor, inputs, labels, head, max_length):
+            raise AssertionError("reached")
+
+        def length(self, feature):
+            raise AssertionError("reached")
+
+        def collate(self, preprocessor, features, training=False):
+            raise AssertionError("reached")
+
+        def save(self, model, preprocessor, path):
+            raise AssertionError("reached")
+
+        def load_run(self, path, head):
+            raise AssertionError("reached")
+
+        def loading_code(self, head, fmt):
+            raise AssertionError("reached")
 
     get_zoo().domains.register(PlainDomain(), "test")
     tmp_path = tmp_path / "run"
@@ -95,5 +122,5 @@ def test_a_domain_without_export_fails_before_any_work(zoo_env, tmp_path: Path):
     from zoo.errors import UsageError
 
     with pytest.raises(UsageError, match="the plain domain has no ONNX export"):
-        export_run(tmp_path)
+        export_run(tmp_path, get_zoo())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.json"]

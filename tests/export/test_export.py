@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from export_helpers import adapt, invoke, rows, tree
+from zoo import get_zoo
 from zoo.integrity import sha256_file
 
 HEADS = ["classification", "multilabel", "regression", "token-classification"]
@@ -65,8 +66,8 @@ def test_onnx_runtime_matches_pytorch_at_several_shapes(runs, head, batch):
 
     run_dir = runs[head][0]
     inputs = texts(head)[:batch]
-    torch_rows = load_run(run_dir).logits(inputs)
-    onnx_rows = load_onnx_run(run_dir).logits(inputs, batch_size=batch)
+    torch_rows = load_run(run_dir, get_zoo()).logits(inputs)
+    onnx_rows = load_onnx_run(run_dir, get_zoo()).logits(inputs, batch_size=batch)
     assert len(torch_rows) == len(onnx_rows) == len(inputs)
     for ref, got in zip(torch_rows, onnx_rows):
         assert got.shape == tuple(ref.shape)
@@ -120,7 +121,7 @@ def test_int8_gate_failing_leaves_the_run_untouched(env):
     before = tree(run_dir)
     # No int8 model moves the metric by less than nothing: the gate must fail.
     with pytest.raises(ExportError, match="int8 loses too much: validation accuracy") as info:
-        export_run(run_dir, quantize="int8", data=validation, int8_tolerance=-1.0)
+        export_run(run_dir, get_zoo(), quantize="int8", data=validation, int8_tolerance=-1.0)
     assert info.value.exit_code == 1
     assert tree(run_dir) == before
     assert [p.name for p in run_dir.iterdir()] == [p.name for p in run_dir.iterdir()
@@ -133,7 +134,7 @@ def test_a_failed_export_keeps_an_earlier_export_as_it_was(runs):
     run_dir, validation, _ = runs["classification"]
     before = tree(run_dir)
     with pytest.raises(ExportError):
-        export_run(run_dir, quantize="int8", data=validation, int8_tolerance=-1.0)
+        export_run(run_dir, get_zoo(), quantize="int8", data=validation, int8_tolerance=-1.0)
     assert tree(run_dir) == before
 
 
@@ -159,8 +160,8 @@ def test_torch_predicts_in_bf16_unless_told_not_to(runs):
 
     run_dir = runs["classification"][0]
     inputs = texts("classification")
-    fp32 = np.stack([r.numpy() for r in load_run(run_dir).logits(inputs)])
-    bf16 = np.stack([r.numpy() for r in load_run(run_dir, bf16=True).logits(inputs)])
+    fp32 = np.stack([r.numpy() for r in load_run(run_dir, get_zoo()).logits(inputs)])
+    bf16 = np.stack([r.numpy() for r in load_run(run_dir, get_zoo(), bf16=True).logits(inputs)])
     assert not np.array_equal(fp32, bf16)  # autocast ran: bf16 rounds the matmuls
     assert np.abs(fp32 - bf16).max() < 0.05
     on = json.loads(invoke("predict", run_dir, *inputs, "--json", "--bf16").stdout)

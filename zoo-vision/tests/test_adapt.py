@@ -16,6 +16,7 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file
 
+from zoo import get_zoo
 from zoo.adapt import SnapshotInfo, adapt_snapshot
 from zoo.catalog import Task
 from zoo.data import Example, TaskData
@@ -82,7 +83,7 @@ def test_a_run_loads_in_plain_timm_as_zoo_predicts(runs, strategy):
     run = runs[strategy].output
     model = import_timm().create_model(f"local-dir:{run}", pretrained=True)
     assert model.get_classifier().out_features == 2
-    ours = torch.stack(load_run(run).logits(IMAGES))
+    ours = torch.stack(load_run(run, get_zoo()).logits(IMAGES))
     torch.testing.assert_close(plain_logits(model, run, IMAGES), ours, atol=1e-4, rtol=1e-4)
     assert json.loads((run / "run.json").read_text())["domain_config"]["image_size"] == 32
 
@@ -96,7 +97,7 @@ def test_a_lora_run_is_an_adapter_plain_peft_applies_to_a_timm_model(runs):
     assert not list(run.glob("model.safetensors"))  # an adapter, not a whole model
     base = import_timm().create_model(f"local-dir:{run / BASE_DIR}", pretrained=True)
     model = peft.PeftModel.from_pretrained(base, str(run))
-    ours = torch.stack(load_run(run).logits(IMAGES))
+    ours = torch.stack(load_run(run, get_zoo()).logits(IMAGES))
     torch.testing.assert_close(plain_logits(model, run, IMAGES), ours, atol=1e-4, rtol=1e-4)
     # base + adapter is the model training evaluated, batch-norm statistics included
     trained = runs["lora"].result.model.eval()

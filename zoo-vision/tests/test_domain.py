@@ -8,6 +8,7 @@ from PIL import Image
 
 from zoo import get_zoo
 from zoo.errors import UsageError
+from zoo.plugins.strategies.lora_targets import default_targets
 from zoo_vision.domain import VisionConfig, VisionDomain, classifier_name, snapshot_architecture
 from zoo_vision.timm_models import create_model, import_timm
 from zoo_vision.weights import load_pretrained
@@ -136,7 +137,7 @@ def test_lora_targets_exist_in_the_model(snapshot):
 
     domain = VisionDomain()
     model = domain.build_model(snapshot, SingleLabel(), LABELS)
-    targets = domain.lora_targets(model)
+    targets = default_targets(model, domain.lora_options(model)["modules_to_save"])
     if snapshot.name == "test_vit":
         assert targets == ["qkv"]
     head = classifier_name(model)

@@ -13,6 +13,7 @@ import pytest
 import torch
 from PIL import Image
 
+from zoo import get_zoo
 from zoo.testing import BlockedRun, local_backbone_toml, offline_zoo, run_cli_blocking
 from zoo_vision.timm_models import create_model, import_timm
 
@@ -103,7 +104,7 @@ def test_the_encoder_gives_the_pixels_of_the_torch_evaluation_transform(exported
     from zoo.onnx_backend import load_onnx_run
 
     run, _ = exported
-    loaded, onnx = load_run(run), load_onnx_run(run)
+    loaded, onnx = load_run(run, get_zoo()), load_onnx_run(run, get_zoo())
     images = [shade(i % 2, 500 + i) for i in range(12)] + pngs(env)
     ours = onnx.encoder.collate(onnx.encoder.encode(images))["pixel_values"]
     theirs = loaded.domain.collate(loaded.preprocessor, [{"image": i} for i in images])
@@ -118,8 +119,8 @@ def test_onnx_runtime_gives_pytorchs_logits_at_batches_not_traced(exported, env,
 
     run, _ = exported
     images = [shade(i % 2, 700 + i) for i in range(batch)]
-    torch_logits = torch.stack(load_run(run).logits(images)).numpy()
-    onnx_logits = np.stack(load_onnx_run(run).logits(images))
+    torch_logits = torch.stack(load_run(run, get_zoo()).logits(images)).numpy()
+    onnx_logits = np.stack(load_onnx_run(run, get_zoo()).logits(images))
     np.testing.assert_allclose(onnx_logits, torch_logits, rtol=0, atol=1e-4)
 
 
@@ -169,7 +170,7 @@ def test_the_model_cards_plain_onnxruntime_code_gives_the_exports_logits(exporte
     image = pngs(env)[1]
     namespace: dict = {}
     exec(code.replace("RUN_DIR", str(run)).replace("an_image.png", str(image)), namespace)
-    np.testing.assert_allclose(namespace["logits"][0], load_onnx_run(run).logits([image])[0],
+    np.testing.assert_allclose(namespace["logits"][0], load_onnx_run(run, get_zoo()).logits([image])[0],
                                rtol=0, atol=1e-6)
     assert namespace["labels"] == ["dark", "light"]
 
@@ -200,5 +201,5 @@ def test_a_lora_run_exports_merged_into_its_base(env):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["parity"]["fp32"]["same_predictions"]
     images = pngs(env)
-    np.testing.assert_allclose(np.stack(load_onnx_run(run).logits(images)),
-                               torch.stack(load_run(run).logits(images)).numpy(), rtol=0, atol=1e-4)
+    np.testing.assert_allclose(np.stack(load_onnx_run(run, get_zoo()).logits(images)),
+                               torch.stack(load_run(run, get_zoo()).logits(images)).numpy(), rtol=0, atol=1e-4)

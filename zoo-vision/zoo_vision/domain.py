@@ -105,10 +105,6 @@ class VisionDomain(Domain):
     name = "vision"
     description = "Images, on timm: CNN and ViT backbones with timm's preprocessing"
     config_class = VisionConfig
-    # A faster head does not pay here: mobilenetv2 / digits, full, 8 epochs, seeds 0 and 1
-    # (benchmarks/vision_digits.py): 0.9944 and 0.9667 test accuracy with the head at 1x,
-    # 0.9889 and 0.9500 at 10x.
-    fresh_head_lr_scale = 1.0
 
     # -- loading -------------------------------------------------------------------------
     def load_preprocessor(self, path: Path, *, entry: Backbone | None = None,
@@ -183,29 +179,9 @@ class VisionDomain(Domain):
                 layers.append(torch.nn.ModuleList(model.get_submodule(n) for n in kept))
         return layers
 
-    def lora_targets(self, model: Any) -> list[str]:
-        """ViT attention (qkv); else the backbone's linear layers (ConvNeXt's MLPs); else, in a
-        pure CNN, its pointwise (1x1, ungrouped) convolutions inside the blocks."""
-        import torch
-
-        head = model.get_classifier()
-        linear, pointwise = set(), set()
-        for name, module in model.named_modules():
-            leaf = name.rsplit(".", 1)[-1]
-            if module is head:
-                continue
-            if isinstance(module, torch.nn.Linear):
-                linear.add(leaf)
-            elif (isinstance(module, torch.nn.Conv2d) and module.kernel_size == (1, 1)
-                  and module.groups == 1 and name.startswith(("blocks.", "stages.", "layer"))):
-                pointwise.add(leaf)
-        if "qkv" in linear:
-            return ["qkv"]
-        targets = sorted(linear or pointwise)
-        if not targets:
-            raise UsageError(f"no default LoRA targets for {type(model).__name__}; name them "
-                             "with --lora-targets")
-        return targets
+    def head_modules(self, model: Any) -> dict[str, Any]:
+        """timm's classifier reads the pooled features directly: nothing between."""
+        return {}
 
     def lora_options(self, model: Any) -> dict[str, Any]:
         """peft has no task type for timm models: the classifier is named to train and save."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from zoo.components import Domain, Head, Strategy
+from zoo.capabilities import HiddenStates
+from zoo.components import Domain, Head, Prerequisite, Strategy
 from zoo.errors import UsageError
 
 from .config import DistillConfig
@@ -28,12 +28,13 @@ def read_teacher_run(path: Path) -> dict[str, Any]:
     return run
 
 
-def load_teacher(domain: Domain, path: Path) -> tuple[Any, dict[str, Any]]:
-    """The teacher model of a run directory (eval mode, no gradients) and its run.json."""
-    from zoo.app import get_zoo
-
+def load_teacher(domain: Domain, path: Path, head: Head) -> tuple[Any, dict[str, Any]]:
+    """The teacher model of a run directory (eval mode, no gradients) and its run.json; its
+    head must be the task's ``head``."""
     run = read_teacher_run(path)
-    head = get_zoo().heads.get(run["head"])
+    if run.get("head") != head.name:
+        raise UsageError(f"teacher {path} has a {run.get('head')!r} head but the task needs "
+                         f"{head.name!r}")
     model, _ = domain.load_run(Path(path), head)
     model.requires_grad_(False)
     return model.eval(), run
@@ -44,12 +45,11 @@ class DistillStrategy(Strategy):
     description = "Distil a fine-tuned teacher into a DistilBERT-style student (half the layers)"
     config_class = DistillConfig
     lr = 1e-4
-    # As many as the teacher's ``full`` run: the student's validation accuracy was still
-    # rising at the third epoch on minilm-l6 / sentiment (0.8458, 0.8486, 0.8543).
+    # As many as the teacher's ``full`` run (docs/distill.md).
     epochs = 3
-    # The head keeps the backbone's rate (the base class's 1, not full's domain-given faster
-    # rate, 10 on text): the student's classifier and pooler are the teacher's, already trained.
-    # The student is built by dropping transformer layers: text encoders only.
+    # The head keeps the backbone's rate (the base class's 1, not full's faster one): the
+    # student's classifier and pooler are the teacher's, already trained. The student is
+    # built by dropping transformer layers: text encoders only.
     domains = ("text",)
 
     def __init__(self) -> None:
@@ -57,28 +57,29 @@ class DistillStrategy(Strategy):
         # next: a base-size teacher is loaded once per run, not twice.
         self._handed: tuple[str, Any, dict[str, Any]] | None = None
 
-    def _teacher(self, domain: Domain, path: str) -> tuple[Any, dict[str, Any]]:
+    def _teacher(self, domain: Domain, path: str, head: Head) -> tuple[Any, dict[str, Any]]:
         handed, self._handed = self._handed, None
         if handed is not None and handed[0] == path:
             return handed[1], handed[2]
-        return load_teacher(domain, Path(path))
+        return load_teacher(domain, Path(path), head)
 
-    def complete_config(self, config: DistillConfig, output: Path,
-                        adapt: Callable[[str, Path], Path]) -> DistillConfig:
-        """Without --teacher, fine-tune the entry with ``full`` first (beside the output, and
-        reused when that run is already finished) and distil from it."""
+    def requires(self, config: DistillConfig) -> tuple[type, ...]:
+        return (HiddenStates,)
+
+    def complete_config(self, config: DistillConfig,
+                        output: Path) -> tuple[DistillConfig, Prerequisite | None]:
+        """Without --teacher, the entry fine-tuned with ``full`` first, beside the output (a
+        finished one there is reused), is the teacher."""
         if config.teacher:
             read_teacher_run(Path(config.teacher))
-            return config
+            return config, None
         teacher = output.parent / f"{output.name}-teacher"
-        if not (teacher / "run.json").is_file():
-            adapt("full", teacher)
-        return dataclasses.replace(config, teacher=str(teacher))
+        return dataclasses.replace(config, teacher=str(teacher)), Prerequisite("full", teacher)
 
-    def prepare(self, model: Any, domain: Domain, config: DistillConfig) -> Any:
+    def prepare(self, model: Any, domain: Domain, config: DistillConfig, head: Head) -> Any:
         """The student, built from the teacher (``model``, the fresh backbone and head, only
         tells how many labels the task has)."""
-        teacher, run = load_teacher(domain, Path(config.teacher))
+        teacher, run = load_teacher(domain, Path(config.teacher), head)
         if teacher.config.num_labels != model.config.num_labels:
             raise UsageError(f"teacher {config.teacher} has {teacher.config.num_labels} labels "
                              f"but the task has {model.config.num_labels}")
@@ -88,10 +89,7 @@ class DistillStrategy(Strategy):
         return student.train()
 
     def objective(self, config: DistillConfig, domain: Domain, head: Head) -> DistillObjective:
-        teacher, run = self._teacher(domain, config.teacher)
-        if run.get("head") != head.name:
-            raise UsageError(f"teacher {config.teacher} has a {run.get('head')!r} head but the "
-                             f"task needs {head.name!r}")
+        teacher, run = self._teacher(domain, config.teacher, head)
         if config.augment > 0 and head.label_kind == "token":
             raise UsageError("--distill-augment perturbs whole sentences, which would misalign "
                              "per-word labels: leave it at 0 for token classification")
