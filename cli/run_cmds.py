@@ -52,9 +52,9 @@ def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
         metrics = evaluate_run(loaded, examples)
     else:
         model = _model(run_dir, backend, bf16)
-        from zoo.inference import read_run_json
+        from zoo.rundir import read_run
 
-        examples = run_examples(read_run_json(run_dir), model.head, split="test", data=data,
+        examples = run_examples(read_run(run_dir), model.head, split="test", data=data,
                                 text_column=text_column, label_column=label_column)
         metrics = model.evaluate(examples)
     if as_json:

@@ -8,7 +8,6 @@ from the domain's ``logits``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +16,13 @@ from typing import Any
 from .app import get_zoo
 from .components import Domain, Head
 from .errors import UsageError
+from .rundir.record import DAMAGED, RunRecord, read_run
 
 
 @dataclass
 class LoadedRun:
     path: Path
-    run: dict[str, Any]
+    run: RunRecord
     domain: Domain
     head: Head
     model: Any
@@ -32,14 +32,14 @@ class LoadedRun:
 
     @property
     def labels(self) -> list[str]:
-        return list(self.run["labels"])
+        return list(self.run.labels)
 
     def logits(self, inputs: Sequence[Any], batch_size: int = 64) -> Any:
         """Logits per input, in order (per-token rows trimmed to first sub-tokens per word)."""
         import torch
 
-        max_length = self.run.get("train", {}).get("max_length", 512)
-        features = self.domain.encode(self.preprocessor, list(inputs), None, self.head, max_length)
+        features = self.domain.encode(self.preprocessor, list(inputs), None, self.head,
+                                      self.run.max_length)
         rows: list[Any] = []
         with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             for start in range(0, len(features), batch_size):
@@ -62,29 +62,6 @@ class LoadedRun:
         return out
 
 
-#: What eval and predict read of run.json, and the type each must have.
-RUN_FIELDS = {"task": str, "domain": str, "head": str, "labels": list}
-DAMAGED = "the run is damaged or incomplete: train it again with zoo adapt"
-
-
-def read_run_json(path: Path) -> dict[str, Any]:
-    """run.json of the run directory ``path``, checked for what loading the run needs."""
-    run_file = path / "run.json"
-    if not run_file.is_file():
-        raise UsageError(f"{path} is not a zoo run directory (no run.json); "
-                         "give the --output of a finished zoo adapt")
-    try:
-        run = json.loads(run_file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{run_file}: not valid JSON ({exc}); {DAMAGED}") from exc
-    if not isinstance(run, dict):
-        raise UsageError(f"{run_file}: not a JSON object; {DAMAGED}")
-    for key, kind in RUN_FIELDS.items():
-        if not isinstance(run.get(key), kind):
-            raise UsageError(f"{run_file}: {key!r} is missing or not a {kind.__name__}; {DAMAGED}")
-    return run
-
-
 def load_run(path: Path, bf16: bool = False) -> LoadedRun:
     """The run directory ``path`` as a model; a missing or damaged file is one UsageError.
     ``bf16`` runs it under bf16 autocast (fp32 by default: the parity gate and the tests
@@ -92,9 +69,9 @@ def load_run(path: Path, bf16: bool = False) -> LoadedRun:
     from safetensors import SafetensorError
 
     path = Path(path)
-    run = read_run_json(path)
+    run = read_run(path)
     zoo = get_zoo()
-    domain, head = zoo.domains.get(run["domain"]), zoo.heads.get(run["head"])
+    domain, head = zoo.domains.get(run.domain), zoo.heads.get(run.head)
     try:
         model, preprocessor = domain.load_run(path, head)
     except (OSError, ValueError, RuntimeError, EOFError, SafetensorError) as exc:
@@ -113,7 +90,7 @@ def evaluate_run(loaded: LoadedRun, examples: Sequence[Any]) -> dict[str, float]
         raise UsageError("no examples to evaluate")
     features = loaded.domain.encode(loaded.preprocessor, [e.input for e in examples],
                                     [e.label for e in examples], loaded.head,
-                                    loaded.run.get("train", {}).get("max_length", 512))
+                                    loaded.run.max_length)
     rows = loaded.logits([e.input for e in examples])
     if loaded.head.output_kind == "token":
         labels = [[lab for lab, s in zip(f["label"], f["word_starts"]) if s] for f in features]

@@ -12,25 +12,26 @@ from typing import Any
 
 from .app import get_zoo
 from .components import Head
+from .rundir.record import RunRecord
 
 
-def run_examples(run: dict[str, Any], head: Head, *, split: str, data: Path | None = None,
+def run_examples(run: RunRecord, head: Head, *, split: str, data: Path | None = None,
                  text_column: str | None = None, label_column: str | None = None) -> list[Any]:
     """``split`` ("validation" or "test") of the task's data; with ``data``, all its rows."""
     from . import data as data_module
     from .errors import UsageError
 
-    task = get_zoo().tasks.get(run["task"])
+    task = get_zoo().tasks.get(run.task)
     if data is None and not task.dataset:
         raise UsageError(f"task {task.name!r} reads your own data and the run was trained on "
-                         f"{run.get('data', {}).get('name')}; give --data FILE")
-    if run.get("labels"):
+                         f"{run.data.get('name')}; give --data FILE")
+    if run.labels:
         # Score against the labels the model was trained with, in their order: inferred afresh
         # from other data, the same names could get other indices.
-        task = dataclasses.replace(task, labels=tuple(run["labels"]))
+        task = dataclasses.replace(task, labels=run.labels)
     task_data = data_module.load_task_data(
         task, data=data, text_column=text_column, label_column=label_column,
-        label_kind=head.label_kind, seed=run.get("seed", 0))
+        label_kind=head.label_kind, seed=run.seed)
     if data:
         return [*task_data.train, *task_data.validation, *task_data.test]
     return list(getattr(task_data, split))

@@ -3,34 +3,37 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .record import RunRecord
 
 
 def _yaml_list(key: str, values: list[str]) -> list[str]:
     return [f"{key}:"] + [f"- {json.dumps(v)}" for v in values] if values else []
 
 
-def model_card(run: dict[str, Any], metrics: dict[str, Any], strategy_section: str = "") -> str:
-    """The card text; ``run`` is run.json's content, ``metrics`` metrics.json's;
+def model_card(run: RunRecord, metrics: dict[str, Any], strategy_section: str = "") -> str:
+    """The card text; ``run`` is the run's record, ``metrics`` metrics.json's content;
     ``strategy_section`` is markdown the strategy adds (distill: teacher against student)."""
     test = metrics.get("test", {})
     header = ["---"]
-    if run.get("license"):
-        header.append(f"license: {run['license']}")
-    header.append(f"base_model: {json.dumps(run['repo'] or run['entry'])}")
-    header += _yaml_list("datasets", [run["data"]["name"]] if run["data"].get("name") else [])
-    library = "peft" if run["format"] == "peft" else run.get("library", "transformers")
+    if run.license:
+        header.append(f"license: {run.license}")
+    header.append(f"base_model: {json.dumps(run.repo or run.entry)}")
+    header += _yaml_list("datasets", [run.data["name"]] if run.data.get("name") else [])
+    library = "peft" if run.format == "peft" else run.domain_fields.get("library", "transformers")
     header += [f"library_name: {library}",
-               "tags:", "- zoo", f"- {run['strategy']['name']}",
-               "model-index:", f"- name: {json.dumps(run['entry'] + '-' + run['task'])}",
-               "  results:", "  - task:", f"      type: {json.dumps(run['head'])}",
+               "tags:", "- zoo", f"- {run.strategy}",
+               "model-index:", f"- name: {json.dumps(run.entry + '-' + run.task)}",
+               "  results:", "  - task:", f"      type: {json.dumps(run.head)}",
                "    metrics:"]
     for name, value in test.items():
         header += [f"    - type: {name}", f"      value: {value:.6g}", "      name: test " + name]
     header.append("---")
-    lines = [f"# {run['entry']} adapted to {run['task']}", "",
-             f"`{run['entry']}` ({run['repo']} @ {run['revision']}) with a `{run['head']}` head, "
-             f"trained with the `{run['strategy']['name']}` strategy by zoo.", "",
+    lines = [f"# {run.entry} adapted to {run.task}", "",
+             f"`{run.entry}` ({run.repo} @ {run.revision}) with a `{run.head}` head, "
+             f"trained with the `{run.strategy}` strategy by zoo.", "",
              "## Results", "", "| split | " + " | ".join(test) + " |",
              "|---|" + "---|" * len(test),
              "| test | " + " | ".join(f"{v:.4f}" for v in test.values()) + " |", "",
@@ -39,11 +42,11 @@ def model_card(run: dict[str, Any], metrics: dict[str, Any], strategy_section: s
         lines += [strategy_section.rstrip(), ""]
     lines += ["## Training", "",
              f"- epochs run: {len(metrics.get('history', []))}, best epoch: {metrics.get('best_epoch')}",
-             f"- seed: {run['seed']}, processes: {run['processes']}, bf16: {run['bf16']}",
-             f"- strategy config: `{json.dumps(run['strategy']['config'])}`",
-             f"- data sha256: `{run['data']['sha256']}`", "",
+             f"- seed: {run.seed}, processes: {run.processes}, bf16: {run.bf16}",
+             f"- strategy config: `{json.dumps(run.strategy_config)}`",
+             f"- data sha256: `{run.data.get('sha256')}`", "",
              "## Loading", "", "```python"]
-    lines += [run["loading_code"].rstrip(), "```", ""]
+    lines += [run.loading_code.rstrip(), "```", ""]
     return "\n".join(header + lines)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from zoo.components import Head, Objective
+from zoo.rundir import RunRecord
 
 from .augment import augment_examples
 from .config import DistillConfig
@@ -25,7 +26,7 @@ class DistillObjective(Objective):
     """Soft targets from a cached teacher plus the head's loss (plus cosine, if asked)."""
 
     def __init__(self, config: DistillConfig, head: Head, teacher: Any, plan: StudentPlan,
-                 teacher_run: dict[str, Any]) -> None:
+                 teacher_run: RunRecord) -> None:
         self.config, self.head, self.teacher, self.plan = config, head, teacher, plan
         self.teacher_run = teacher_run
         self.cache: TeacherCache | None = None
@@ -74,8 +75,8 @@ class DistillObjective(Objective):
         split = "test" if view.sizes.get("test") else "validation"
         report: dict[str, Any] = {
             "split": split,
-            "teacher": {"run": self.config.teacher, "entry": self.teacher_run.get("entry"),
-                        "strategy": self.teacher_run.get("strategy", {}).get("name"),
+            "teacher": {"run": self.config.teacher, "entry": self.teacher_run.entry,
+                        "strategy": self.teacher_run.strategy,
                         "layers": self.plan.teacher_layers},
             "student": {"layers": self.plan.student_layers, "from_teacher_layers":
                         list(self.plan.picks)},

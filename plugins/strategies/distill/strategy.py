@@ -3,37 +3,34 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from zoo.components import Domain, Head, Strategy
 from zoo.errors import UsageError
+from zoo.rundir import RunRecord, read_run
 
 from .config import DistillConfig
 from .objective import DistillObjective
 from .student import build_student, plan_student
 
 
-def read_teacher_run(path: Path) -> dict[str, Any]:
-    """run.json of a finished run, or a one-line error saying what is missing."""
-    run_json = Path(path) / "run.json"
-    if not run_json.is_file():
-        raise UsageError(f"--teacher {path} is not a finished run directory (no run.json)")
-    run = json.loads(run_json.read_text())
-    if run.get("format") == "peft":
+def read_teacher_run(path: Path) -> RunRecord:
+    """The record of a finished run, or a one-line error saying what is missing."""
+    run = read_run(Path(path), "--teacher")
+    if run.format == "peft":
         raise UsageError(f"--teacher {path} is a LoRA adapter; distill needs a full model "
                          f"(a run of --strategy full or freeze)")
     return run
 
 
-def load_teacher(domain: Domain, path: Path) -> tuple[Any, dict[str, Any]]:
-    """The teacher model of a run directory (eval mode, no gradients) and its run.json."""
+def load_teacher(domain: Domain, path: Path) -> tuple[Any, RunRecord]:
+    """The teacher model of a run directory (eval mode, no gradients) and its record."""
     from zoo.app import get_zoo
 
     run = read_teacher_run(path)
-    head = get_zoo().heads.get(run["head"])
+    head = get_zoo().heads.get(run.head)
     model, _ = domain.load_run(Path(path), head)
     model.requires_grad_(False)
     return model.eval(), run
@@ -55,9 +52,9 @@ class DistillStrategy(Strategy):
     def __init__(self) -> None:
         # prepare() hands the teacher it loaded to objective(), which the adapt glue calls
         # next: a base-size teacher is loaded once per run, not twice.
-        self._handed: tuple[str, Any, dict[str, Any]] | None = None
+        self._handed: tuple[str, Any, RunRecord] | None = None
 
-    def _teacher(self, domain: Domain, path: str) -> tuple[Any, dict[str, Any]]:
+    def _teacher(self, domain: Domain, path: str) -> tuple[Any, RunRecord]:
         handed, self._handed = self._handed, None
         if handed is not None and handed[0] == path:
             return handed[1], handed[2]
@@ -89,8 +86,8 @@ class DistillStrategy(Strategy):
 
     def objective(self, config: DistillConfig, domain: Domain, head: Head) -> DistillObjective:
         teacher, run = self._teacher(domain, config.teacher)
-        if run.get("head") != head.name:
-            raise UsageError(f"teacher {config.teacher} has a {run.get('head')!r} head but the "
+        if run.head != head.name:
+            raise UsageError(f"teacher {config.teacher} has a {run.head!r} head but the "
                              f"task needs {head.name!r}")
         if config.augment > 0 and head.label_kind == "token":
             raise UsageError("--distill-augment perturbs whole sentences, which would misalign "
