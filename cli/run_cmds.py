@@ -99,8 +99,9 @@ def predict_cmd(run_dir: Path, inputs: tuple[str, ...], in_file: Path | None, co
     if in_file is not None and output is not None:
         from zoo.predict_file import predict_file
 
-        domain = getattr(loaded, "run", None) or loaded.record
-        outcome = predict_file(loaded, domain["domain"], in_file, column, output, progress)
+        run = getattr(loaded, "run", None)  # a torch run's record; an export's is a dict
+        domain = run.domain if run is not None else loaded.record["domain"]
+        outcome = predict_file(loaded, domain, in_file, column, output, progress)
         if outcome.bad:
             shown = "; ".join(f"{where}: {why}" for where, why in outcome.bad[:10])
             more = f" (and {len(outcome.bad) - 10} more)" if len(outcome.bad) > 10 else ""
