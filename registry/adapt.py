@@ -20,7 +20,7 @@ from .catalog import Backbone, Task
 from .components import Domain, Strategy
 from .data.examples import TaskData
 from .engine import TrainConfig, TrainResult, train
-from .errors import UsageError
+from .errors import UsageError, ZooError
 from .rundir import RunRecord, RunStaging, write_run
 from .snapshot import Snapshot
 from .weights import check_weights, refuse_remote_code
@@ -48,6 +48,20 @@ def _metric(task: Task, head: Any) -> str:
         return head.default_metric
     raise UsageError(f"task {task.name!r} names metric {task.metric!r}, which head "
                      f"{head.name!r} does not report; use one of {', '.join(head.metric_names)}")
+
+
+def _hub_dataset(task: Task, data: TaskData) -> dict[str, str]:
+    """``hub_id``: the Hub dataset the task's catalog dataset comes from, where it names one
+    (the model card's ``datasets``); nothing for the user's own --data."""
+    if not task.dataset or data.name != task.dataset:
+        return {}
+    zoo = get_zoo()
+    try:
+        entry = zoo.datasets.get(task.dataset)
+    except ZooError:
+        return {}
+    repos = [s.get("repo") for s in entry.sources if s.type == "hub" and s.get("repo")]
+    return {"hub_id": str(repos[0])} if repos else {}
 
 
 def check_output(output: Path, resume: bool) -> None:
@@ -203,7 +217,7 @@ def _adapt_staged(snapshot: Snapshot, task: Task, data: TaskData, staging: RunSt
             head=head.name, domain=domain.name, labels=tuple(labels), metric=metric,
             data={"name": data.name, "sha256": data.sha256, "description": data.description,
                   "rows": {"train": len(data.train), "validation": len(data.validation),
-                           "test": len(data.test)}},
+                           "test": len(data.test)}, **_hub_dataset(task, data)},
             strategy=plugin.name, strategy_config=dataclasses.asdict(strategy_config),
             domain_config=(dataclasses.asdict(domain_config) if domain_config is not None
                            else {}),

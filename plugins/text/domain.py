@@ -252,8 +252,10 @@ class TextDomain(Domain):
         return f"from {library} import {cls}\nmodel = {cls}.from_pretrained(RUN_DIR)"
 
     def run_fields(self, head: Head) -> dict[str, str]:
-        suffix = "TokenClassification" if head.output_kind == "token" else "SequenceClassification"
-        return {"auto_class": f"AutoModelFor{suffix}", "peft_class": f"AutoPeftModelFor{suffix}"}
+        token = head.output_kind == "token"
+        suffix = "TokenClassification" if token else "SequenceClassification"
+        return {"auto_class": f"AutoModelFor{suffix}", "peft_class": f"AutoPeftModelFor{suffix}",
+                "pipeline_tag": "token-classification" if token else "text-classification"}
 
     # -- ONNX (zoo.capabilities.OnnxExport) ----------------------------------------------
     def onnx_inputs(self, preprocessor: Any) -> dict[str, dict[int, str]]:

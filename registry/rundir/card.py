@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -13,24 +14,54 @@ def _yaml_list(key: str, values: list[str]) -> list[str]:
     return [f"{key}:"] + [f"- {json.dumps(v)}" for v in values] if values else []
 
 
+def pipeline_tag(run: RunRecord) -> str:
+    """The Hub task the run's model does: the domain records it (text: text- or
+    token-classification; vision: image-classification), else text-classification."""
+    return run.domain_fields.get("pipeline_tag", "text-classification")
+
+
+def library_name(run: RunRecord) -> str:
+    return "peft" if run.format == "peft" else run.domain_fields.get("library", "transformers")
+
+
+def dataset_name(run: RunRecord) -> str:
+    """The data's name without the folders of the machine it was trained on: a catalog
+    dataset's name, or a --data file's own name."""
+    return PurePosixPath(str(run.data.get("name") or "data").replace("\\", "/")).name
+
+
+def card_header(run: RunRecord, test: dict[str, float]) -> list[str]:
+    """The card's YAML front matter, as the Hub's metadata reads it: base_model only for a
+    Hub repo id, datasets only for a Hub dataset id, model-index with task and dataset."""
+    from zoo.catalog import repo_id_problem
+
+    header = ["---"]
+    if run.license:
+        header.append(f"license: {json.dumps(run.license)}")
+    if run.repo and repo_id_problem(run.repo) is None and "/" in run.repo:
+        header.append(f"base_model: {json.dumps(run.repo)}")
+    hub_dataset = run.data.get("hub_id")
+    header += _yaml_list("datasets", [hub_dataset] if hub_dataset else [])
+    task = pipeline_tag(run)
+    header += [f"pipeline_tag: {task}", f"library_name: {library_name(run)}",
+               "tags:", "- zoo", f"- {json.dumps(run.strategy)}",
+               "model-index:", f"- name: {json.dumps(run.entry + '-' + run.task)}",
+               "  results:", "  - task:", f"      type: {task}",
+               f"      name: {json.dumps(run.task)}",
+               "    dataset:", f"      type: {json.dumps(hub_dataset or dataset_name(run))}",
+               f"      name: {json.dumps(dataset_name(run))}",
+               "    metrics:"]
+    for name, value in test.items():
+        header += [f"    - type: {json.dumps(name)}", f"      value: {value:.6g}",
+                   f"      name: {json.dumps('test ' + name)}"]
+    return header + ["---"]
+
+
 def model_card(run: RunRecord, metrics: dict[str, Any], strategy_section: str = "") -> str:
     """The card text; ``run`` is the run's record, ``metrics`` metrics.json's content;
     ``strategy_section`` is markdown the strategy adds (distill: teacher against student)."""
     test = metrics.get("test", {})
-    header = ["---"]
-    if run.license:
-        header.append(f"license: {run.license}")
-    header.append(f"base_model: {json.dumps(run.repo or run.entry)}")
-    header += _yaml_list("datasets", [run.data["name"]] if run.data.get("name") else [])
-    library = "peft" if run.format == "peft" else run.domain_fields.get("library", "transformers")
-    header += [f"library_name: {library}",
-               "tags:", "- zoo", f"- {run.strategy}",
-               "model-index:", f"- name: {json.dumps(run.entry + '-' + run.task)}",
-               "  results:", "  - task:", f"      type: {json.dumps(run.head)}",
-               "    metrics:"]
-    for name, value in test.items():
-        header += [f"    - type: {name}", f"      value: {value:.6g}", "      name: test " + name]
-    header.append("---")
+    header = card_header(run, test)
     lines = [f"# {run.entry} adapted to {run.task}", "",
              f"`{run.entry}` ({run.repo} @ {run.revision}) with a `{run.head}` head, "
              f"trained with the `{run.strategy}` strategy by zoo.", "",

@@ -271,7 +271,7 @@ class VisionDomain(Domain):
         return f"{timm}\nmodel = timm.create_model(f\"local-dir:{{RUN_DIR}}\", pretrained=True)"
 
     def run_fields(self, head: Head) -> dict[str, str]:
-        return {"library": "timm"}
+        return {"library": "timm", "pipeline_tag": "image-classification"}
 
     # -- ONNX (zoo.capabilities.OnnxExport) ----------------------------------------------
     def onnx_inputs(self, preprocessor: ImagePreprocessor) -> dict[str, dict[int, str]]:
