@@ -5,10 +5,9 @@ report (accuracy, retention, size, latency) written into metrics.json and the mo
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zoo.components import Head, Objective
-from zoo.rundir import RunRecord
 
 from .augment import augment_examples
 from .config import DistillConfig
@@ -16,6 +15,9 @@ from .latency import compare
 from .loss import distill_loss
 from .student import StudentPlan
 from .teacher_cache import TeacherCache
+
+if TYPE_CHECKING:
+    from zoo.rundir import RunRecord
 
 TEACHER_CACHE = "teacher.pt"
 #: The batch sizes latency is reported at (serving one request, and a throughput batch).

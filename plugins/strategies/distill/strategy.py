@@ -5,19 +5,23 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zoo.components import Domain, Head, Strategy
 from zoo.errors import UsageError
-from zoo.rundir import RunRecord, read_run
 
 from .config import DistillConfig
 from .objective import DistillObjective
 from .student import build_student, plan_student
 
+if TYPE_CHECKING:
+    from zoo.rundir import RunRecord
+
 
 def read_teacher_run(path: Path) -> RunRecord:
     """The record of a finished run, or a one-line error saying what is missing."""
+    from zoo.rundir import read_run
+
     run = read_run(Path(path), "--teacher")
     if run.format == "peft":
         raise UsageError(f"--teacher {path} is a LoRA adapter; distill needs a full model "
