@@ -32,6 +32,7 @@ BUILTIN_COMMANDS = {
     "predict": "run_cmds:predict_cmd",
     "export": "export_cmd:export_cmd",
     "push": "push_cmd:push_cmd",
+    "runs": "runs_cmd:runs_cmd",
     "install": "install_cmd:install_cmd",
     "uninstall": "install_cmd:uninstall_cmd",
 }
