@@ -79,6 +79,8 @@ class HubState:
     lfs: dict[str, bytes] = field(default_factory=dict)
     #: Tokens the server refuses writes to (403).
     refused_tokens: set[str] = field(default_factory=set)
+    #: The sha256 model info keeps reporting for a tampered file, by ``repo/path``.
+    claimed: dict[str, str] = field(default_factory=dict)
     #: The ndjson commits received, each as its list of records.
     commits_received: list[list[dict[str, Any]]] = field(default_factory=list)
 
@@ -126,8 +128,12 @@ class HubServer:
         self.state.meta.setdefault(repo, {}).update(meta)
 
     def tamper(self, repo: str, path: str, data: bytes) -> None:
+        """Serve ``data`` for ``path`` while the metadata still reports the original's sha256,
+        as the Hub's API would while a compromised mirror or CDN serves other bytes."""
         for files in self.state.commits[repo].values():
             if path in files:
+                self.state.claimed.setdefault(f"{repo}/{path}",
+                                              hashlib.sha256(files[path]).hexdigest())
                 files[path] = data
 
     def gets(self, path_suffix: str) -> list[Request]:
@@ -202,12 +208,14 @@ class _Handler(BaseHTTPRequestHandler):
         commit, files = found
         if what == "tree":
             doc: object = [{"type": "file", "path": p, "size": len(d), "oid": git_blob_id(d),
-                            **_lfs_field(p, d, "oid")} for p, d in sorted(files.items())]
+                            **self._lfs(repo, p, d, "oid")} for p, d in sorted(files.items())]
         else:
-            blobs = [v.lower() for v in parse_qs(urlsplit(self.path).query).get("blobs", [])] == ["true"]
+            query = parse_qs(urlsplit(self.path).query)
+            blobs = [v.lower() for v in query.get("blobs", [])] == ["true"]
             doc = {**self._info(repo), "sha": commit,
                    "siblings": [{"rfilename": p, **({"size": len(d), "blobId": git_blob_id(d),
-                                                     **_lfs_field(p, d)} if blobs else {})}
+                                                     **self._lfs(repo, p, d, "sha256")}
+                                                    if blobs else {})}
                                 for p, d in sorted(files.items())]}
             if "config.json" in files:
                 try:
@@ -218,6 +226,9 @@ class _Handler(BaseHTTPRequestHandler):
                     doc["config"] = {k: config[k] for k in ("architectures", "model_type",
                                                             "auto_map") if k in config}
         self._send(200, json.dumps(doc).encode(), {"Content-Type": "application/json"}, body)
+
+    def _lfs(self, repo: str, path: str, data: bytes, key: str) -> dict[str, Any]:
+        return _lfs_field(path, data, key, self.state.claimed.get(f"{repo}/{path}"))
 
     def _info(self, repo: str) -> dict[str, Any]:
         """What model info and search say of ``repo`` besides its files."""
@@ -436,11 +447,13 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 
-def _lfs_field(path: str, data: bytes, key: str = "sha256") -> dict[str, Any]:
-    """An LFS file's metadata: the tree calls its sha256 ``oid``, model info ``sha256``."""
+def _lfs_field(path: str, data: bytes, key: str = "sha256",
+               claimed: str | None = None) -> dict[str, Any]:
+    """An LFS file's metadata: the tree calls its sha256 ``oid``, model info ``sha256``;
+    ``claimed`` is what it reports instead (a tampered file's original)."""
     if not is_lfs(path):
         return {}
-    return {"lfs": {key: hashlib.sha256(data).hexdigest(), "size": len(data),
+    return {"lfs": {key: claimed or hashlib.sha256(data).hexdigest(), "size": len(data),
                     "pointerSize": 134}}
 
 
