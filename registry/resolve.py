@@ -30,9 +30,10 @@ __all__ = ["Snapshot", "resolve", "source_specs", "expected_hashes"]
 
 
 def source_specs(entry: Backbone | Dataset) -> list[SourceSpec]:
-    """The sources to try, in order: a backbone's Hub repo is implied first unless listed."""
+    """The sources to try, in order: a backbone's Hub repo, where it names one, is implied
+    first unless listed (a local folder used as a backbone names none)."""
     specs = list(entry.sources)
-    if isinstance(entry, Backbone) and not any(s.type == "hub" for s in specs):
+    if isinstance(entry, Backbone) and entry.repo and not any(s.type == "hub" for s in specs):
         specs.insert(0, SourceSpec("hub"))
     return specs
 

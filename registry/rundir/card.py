@@ -38,8 +38,9 @@ def card_header(run: RunRecord, test: dict[str, float]) -> list[str]:
     header = ["---"]
     if run.license:
         header.append(f"license: {json.dumps(run.license)}")
-    if run.repo and repo_id_problem(run.repo) is None and "/" in run.repo:
-        header.append(f"base_model: {json.dumps(run.repo)}")
+    base = run.repo or str(run.lineage.get("base", {}).get("repo") or "")
+    if base and repo_id_problem(base) is None and "/" in base:
+        header.append(f"base_model: {json.dumps(base)}")
     hub_dataset = run.data.get("hub_id")
     header += _yaml_list("datasets", [hub_dataset] if hub_dataset else [])
     task = pipeline_tag(run)
