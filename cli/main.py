@@ -33,6 +33,7 @@ BUILTIN_COMMANDS = {
     "export": "export_cmd:export_cmd",
     "push": "push_cmd:push_cmd",
     "runs": "runs_cmd:runs_cmd",
+    "search": "search_cmd:search_cmd",
     "install": "install_cmd:install_cmd",
     "uninstall": "install_cmd:uninstall_cmd",
 }

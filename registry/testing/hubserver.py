@@ -264,8 +264,8 @@ class _Handler(BaseHTTPRequestHandler):
                     pass
             found.append(info)
         sort = query.get("sort", [""])[0]
-        if sort:
-            found.sort(key=lambda i: i.get(sort) or 0, reverse=query.get("direction") == ["-1"])
+        if sort:  # the Hub sorts descending
+            found.sort(key=lambda i: i.get(sort) or 0, reverse=True)
         if query.get("limit"):
             found = found[:int(query["limit"][0])]
         self._send(200, json.dumps(found).encode(), {"Content-Type": "application/json"}, body)
