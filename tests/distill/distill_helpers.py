@@ -87,10 +87,10 @@ def engine_run(snapshot: Path, output: Path, strategy: str, options: dict | None
     """``adapt_snapshot`` on the tiny snapshot and tiny data (sentiment, or word tags for the
     token head), test-sized."""
     from zoo.adapt import adapt_snapshot
-    from zoo.snapshot import Snapshot
     from zoo.catalog import Task
     from zoo.data import TaskData
     from zoo.engine import TrainConfig
+    from zoo.snapshot import Snapshot
 
     make, labels = ((tagging, ("other", "positive", "negative")) if head == "token-classification"
                     else (sentiment, ("negative", "positive")))

@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from zoo.adapt import AdaptOutcome, adapt_snapshot
-
-from zoo.snapshot import Snapshot
 from zoo.catalog import Task
 from zoo.data import TaskData
 from zoo.engine import TrainConfig
+from zoo.snapshot import Snapshot
 
 FAST = dict(epochs=3, batch_size=16, lr=2e-3, progress=False, bf16=False, checkpoint_every=0)
 

@@ -10,12 +10,12 @@ import pytest
 
 from zoo import get_zoo
 from zoo.adapt import adapt_snapshot, check_strategy_domain
-from zoo.snapshot import Snapshot
 from zoo.catalog import Task
 from zoo.data import TaskData
 from zoo.engine import TrainConfig, train
 from zoo.errors import UsageError
 from zoo.plugins.text.domain import TextDomain
+from zoo.snapshot import Snapshot
 
 from engine_tiny import sentiment
 

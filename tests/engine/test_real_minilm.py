@@ -25,10 +25,10 @@ def _reviews(path: Path) -> list[Example]:
 
 def test_minilm_fine_tuned_beats_the_majority_class(tmp_path):
     from zoo.adapt import adapt_snapshot
-    from zoo.snapshot import Snapshot
     from zoo.catalog import Task
     from zoo.data import TaskData
     from zoo.engine import TrainConfig
+    from zoo.snapshot import Snapshot
 
     rows = _reviews(reviews_file(tmp_path))
     train, val, test = rows[:400], rows[400:500], rows[500:700]

@@ -30,10 +30,10 @@ def _stop_at(step: int):
 def test_resume_after_interruption_gives_the_same_metrics(tmp_path, strategy, ema):
     """With ``--ema`` the checkpoint must bring the weight average back too."""
     from zoo.adapt import adapt_snapshot
-    from zoo.snapshot import Snapshot
     from zoo.catalog import Task
     from zoo.data import TaskData
     from zoo.engine import TrainConfig
+    from zoo.snapshot import Snapshot
 
     from engine_helpers import FAST
     from engine_tiny import make_snapshot

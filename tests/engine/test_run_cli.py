@@ -83,10 +83,10 @@ def test_epochs_help_names_each_strategys_own_default():
 def test_bad_rows_are_a_usage_error(snapshot, tmp_path):
     from zoo.data import Example
     from zoo.adapt import adapt_snapshot
-    from zoo.snapshot import Snapshot
     from zoo.catalog import Task
     from zoo.data import TaskData
     from zoo.errors import UsageError
+    from zoo.snapshot import Snapshot
 
     rows = sentiment(20) + [Example(None, 1)]
     data = TaskData(rows, rows[:4], rows[:4], ("negative", "positive"), "0" * 64)

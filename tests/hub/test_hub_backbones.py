@@ -49,6 +49,13 @@ def test_a_hub_repo_is_adapted_by_id_with_its_hashes_held_and_locked(hub, tiny_b
     assert set(locked.files) == {"config.json", "model.safetensors", "tokenizer.json",
                                  "tokenizer_config.json", "vocab.txt"}
     assert "base_model: \"someone/tiny-bert\"" in (out / "README.md").read_text()
+    # Downstream, the run is a run like any other.
+    predicted = invoke("predict", out, "good great fun", "--json", "--no-bf16")
+    assert predicted.exit_code == 0, predicted.output
+    assert json.loads(predicted.stdout)[0]["label"] in ("negative", "positive")
+    scored = invoke("eval", out, "--data", data, "--json", "--no-bf16")
+    assert scored.exit_code == 0, scored.output
+    assert "accuracy" in json.loads(scored.stdout)["metrics"]
 
 
 def test_a_revision_is_pinned_to_its_commit_and_info_says_it_is_a_hub_repo(hub):

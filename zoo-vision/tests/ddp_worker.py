@@ -11,10 +11,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_adapt import FAST, TASK, examples  # noqa: E402
 
 from zoo.adapt import adapt_snapshot  # noqa: E402
-
-from zoo.snapshot import Snapshot
 from zoo.data import TaskData  # noqa: E402
 from zoo.engine import TrainConfig  # noqa: E402
+from zoo.snapshot import Snapshot  # noqa: E402
 
 DATA = TaskData(examples(32, 0), examples(16, 100), examples(32, 200), TASK.labels, "0" * 64)
 

@@ -17,13 +17,12 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from zoo.adapt import adapt_snapshot
-
-from zoo.snapshot import Snapshot
 from zoo.catalog import Task
 from zoo.data import Example, TaskData
 from zoo.engine import TrainConfig
 from zoo.errors import UsageError
 from zoo.inference import load_run
+from zoo.snapshot import Snapshot
 from zoo_vision.domain import BASE_DIR
 from zoo_vision.timm_models import create_model, import_timm
 
