@@ -77,9 +77,11 @@ def is_hub_ref(name: str) -> bool:
     return "/" in repo and repo_id_problem(repo) is None
 
 
-def find_backbone(name: str, *, allow_pickle: bool = False) -> NamedBackbone:
+def find_backbone(name: str, *, allow_pickle: bool = False,
+                  run_files: bool = False) -> NamedBackbone:
     """The backbone ``name`` means; an unknown name that is no folder or repo id keeps the
-    catalog's did-you-mean error."""
+    catalog's did-you-mean error. ``run_files`` keeps a Hub repo's run.json and metrics.json
+    (a zoo run pushed there, named as a teacher)."""
     path = Path(name).expanduser()
     if path.is_dir():
         return _folder(path, allow_pickle)
@@ -88,15 +90,32 @@ def find_backbone(name: str, *, allow_pickle: bool = False) -> NamedBackbone:
     except NotFoundError:
         if not is_hub_ref(name):
             raise
-    return _hub(name, allow_pickle)
+    return _hub(name, allow_pickle, run_files)
+
+
+def teacher_folder(name: str) -> Path:
+    """The folder of the finished run ``name`` means, as distill's ``--teacher``: a local run
+    directory, or a catalog name or Hub repo id whose files are a zoo run (``zoo push`` puts
+    run.json beside the model), resolved and verified like any backbone."""
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return path
+    from .resolve import resolve
+
+    named = find_backbone(name, run_files=True)
+    if RUN_JSON not in {f.path for f in named.entry.files}:
+        raise UsageError(f"--teacher {name}: a {named.how} without run.json is not a zoo run; "
+                         "give a run directory, or the repo a run was pushed to")
+    return resolve(named.entry).path
 
 
 # -- what a model's files say ------------------------------------------------------------
 
-def _model_files(names: list[str], where: str, allow_pickle: bool) -> list[str]:
+def _model_files(names: list[str], where: str, allow_pickle: bool,
+                 run_files: bool = False) -> list[str]:
     """The files a backbone loads from: top-level configs, vocabularies and safetensors; a
     pickle checkpoint only where no safetensors are and the user opted in."""
-    top = [n for n in names if "/" not in n and n not in NOT_MODEL]
+    top = [n for n in names if "/" not in n and (run_files or n not in NOT_MODEL)]
     chosen = [n for n in top if n.endswith(MODEL_SUFFIXES)]
     if not any(n.endswith(".safetensors") for n in chosen):
         pickles = [n for n in top if n.endswith(PICKLE_SUFFIXES)]
@@ -183,7 +202,7 @@ def _architecture(config: dict[str, Any]) -> str:
 
 # -- a Hub repo id -----------------------------------------------------------------------
 
-def _hub(ref: str, allow_pickle: bool) -> NamedBackbone:
+def _hub(ref: str, allow_pickle: bool, run_files: bool = False) -> NamedBackbone:
     from huggingface_hub import HfApi, hf_hub_download
     from huggingface_hub.errors import (EntryNotFoundError, HfHubHTTPError,
                                         RepositoryNotFoundError, RevisionNotFoundError)
@@ -219,7 +238,7 @@ def _hub(ref: str, allow_pickle: bool) -> NamedBackbone:
     except OSError as exc:
         raise ZooError(f"cannot read the metadata of {repo} from {endpoint}: {exc}") from exc
     where = f"{repo}@{commit[:12]}"
-    files = _model_files(sorted(sizes), where, allow_pickle)
+    files = _model_files(sorted(sizes), where, allow_pickle, run_files)
     _refuse_code(configs, where)
     domain, architecture = _domain_for(configs.get("config.json", {}), where)
     card = info.card_data.to_dict() if info.card_data else {}

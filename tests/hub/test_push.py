@@ -154,3 +154,20 @@ def test_bad_arguments_are_one_line_and_exit_2(runs, hub, args, problem):
     result = invoke("push", runs["full"], *args)
     assert result.exit_code == 2, result.output
     assert result.output.startswith(f"Error: {problem}")
+
+
+def test_distill_takes_the_hub_repo_a_run_was_pushed_to_as_its_teacher(runs, hub, tiny_bert,
+                                                                      tmp_path):
+    assert invoke("push", runs["full"], "--repo", "me/teacher").exit_code == 0
+    out = tmp_path / "student"
+    result = invoke("adapt", tiny_bert, "--task", "classify", "--data", runs["data"],
+                    "--strategy", "distill", "--teacher", "me/teacher", "--student-layers", "1",
+                    "--output", out, "--epochs", "1", "--no-bf16", "--no-progress")
+    assert result.exit_code == 0, result.output
+    teacher = Path(json.loads((out / "run.json").read_text())["strategy"]["config"]["teacher"])
+    assert json.loads((teacher / "run.json").read_text()) == json.loads(
+        (runs["full"] / "run.json").read_text())
+    missing = invoke("adapt", tiny_bert, "--task", "classify", "--data", runs["data"],
+                     "--strategy", "distill", "--teacher", "me/nothing", "--output",
+                     tmp_path / "x")
+    assert missing.exit_code == 2 and "has no model repo me/nothing" in missing.output

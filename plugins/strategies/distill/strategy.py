@@ -67,10 +67,15 @@ class DistillStrategy(Strategy):
     def complete_config(self, config: DistillConfig, output: Path,
                         adapt: Callable[[str, Path], Path]) -> DistillConfig:
         """Without --teacher, fine-tune the entry with ``full`` first (beside the output, and
-        reused when that run is already finished) and distil from it."""
+        reused when that run is already finished) and distil from it. A --teacher that names
+        no folder is resolved as a backbone name is (``zoo.backbones.teacher_folder``: the
+        Hub repo a run was pushed to, say)."""
         if config.teacher:
-            read_teacher_run(Path(config.teacher))
-            return config
+            from zoo.backbones import teacher_folder
+
+            folder = teacher_folder(config.teacher)
+            read_teacher_run(folder)
+            return dataclasses.replace(config, teacher=str(folder))
         teacher = output.parent / f"{output.name}-teacher"
         if not (teacher / "run.json").is_file():
             adapt("full", teacher)
