@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +38,8 @@ def card_header(run: RunRecord, test: dict[str, float]) -> list[str]:
 
     header = ["---"]
     if run.license:
-        header.append(f"license: {json.dumps(run.license)}")
+        plain = re.fullmatch(r"[a-z0-9][a-z0-9.+-]*", run.license)  # an SPDX-style id
+        header.append(f"license: {run.license if plain else json.dumps(run.license)}")
     base = run.repo or str(run.lineage.get("base", {}).get("repo") or "")
     if base and repo_id_problem(base) is None and "/" in base:
         header.append(f"base_model: {json.dumps(base)}")
