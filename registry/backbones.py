@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .app import get_zoo
-from .catalog import Backbone, FileSpec, SourceSpec, repo_id_problem
+from .catalog import COMMIT_RE, Backbone, FileSpec, SourceSpec, repo_id_problem
 from .errors import NotFoundError, UsageError, ZooError
 from .integrity import sha256_file
 from .locations import env_flag
@@ -58,7 +58,6 @@ class NamedBackbone:
     #: A zoo run adapted further: its record and folder.
     parent: RunRecord | None = None
     parent_path: Path | None = None
-    files: dict[str, int] = field(default_factory=dict)
 
     def lineage(self) -> dict[str, Any]:
         """What run.json records of where the backbone came from besides its entry."""
@@ -178,7 +177,9 @@ def _folder(path: Path, allow_pickle: bool) -> NamedBackbone:
         if parent.format == "peft":
             raise UsageError(f"{path} is a LoRA run: adapt it further once merged "
                              "(zoo adapt ... --strategy lora --merge writes a full model)")
-    names = [p.name for p in sorted(root.iterdir()) if p.is_file() and not p.is_symlink()]
+    # A link is followed, as transformers follows it (a Hugging Face cache snapshot is all
+    # links); the file it names is hashed, and the verified folder links that file.
+    names = [p.name for p in sorted(root.iterdir()) if p.is_file()]
     files = _model_files(names, str(path), allow_pickle)
     configs = {n: _read_json(root / n) for n in CODE_CONFIGS if (root / n).is_file()}
     _refuse_code(configs, str(path))
@@ -237,6 +238,9 @@ def _hub(ref: str, allow_pickle: bool, run_files: bool = False) -> NamedBackbone
         raise ZooError(f"{endpoint} answered HTTP {status} for the metadata of {repo}") from exc
     except OSError as exc:
         raise ZooError(f"cannot read the metadata of {repo} from {endpoint}: {exc}") from exc
+    if not COMMIT_RE.match(commit):  # it names a folder of the Hugging Face cache
+        raise ZooError(f"{endpoint} answered {commit!r} as the commit of {repo}@{revision}, "
+                       "not a commit id; refused")
     where = f"{repo}@{commit[:12]}"
     files = _model_files(sorted(sizes), where, allow_pickle, run_files)
     _refuse_code(configs, where)

@@ -174,3 +174,18 @@ def test_a_lora_run_is_not_adapted_further_unmerged(runs, tmp_path):
                     write_data(tmp_path / "d.jsonl"))
     assert result.exit_code == 2
     assert "is a LoRA run: adapt it further once merged" in result.output
+
+
+def test_a_folder_of_links_is_read_through_them(zoo_env, tiny_bert, tmp_path):
+    # A Hugging Face cache snapshot is all links into its blobs.
+    links = tmp_path / "snapshot"
+    links.mkdir()
+    for f in tiny_bert.iterdir():
+        (links / f.name).symlink_to(f)
+    result = invoke("info", links, "--json")
+    assert result.exit_code == 0, result.output
+    entry = json.loads(result.stdout)
+    assert {f["path"]: f["sha256"] for f in entry["files"]}["model.safetensors"] == sha256_file(
+        tiny_bert / "model.safetensors")
+    pulled = invoke("pull", links, "--json")
+    assert pulled.exit_code == 0, pulled.output
