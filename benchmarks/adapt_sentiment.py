@@ -110,12 +110,13 @@ def zoo_config(epochs: int, lr: float, head_lr_scale: float, max_length: int, ba
 
 
 def run_zoo(snapshot: Path, data: Any, strategy: str, config: Any, output: Path) -> dict[str, Any]:
-    from zoo.adapt import SnapshotInfo, adapt_snapshot
+    from zoo.adapt import adapt_snapshot
+    from zoo.snapshot import Snapshot
     from zoo.catalog import Task
 
     task = Task(name="sentiment", head="classification", labels=tuple(data.labels))
     start = time.perf_counter()
-    r = adapt_snapshot(SnapshotInfo(snapshot, "minilm-l6"), task, data, strategy=strategy,
+    r = adapt_snapshot(Snapshot.folder(snapshot, "minilm-l6"), task, data, strategy=strategy,
                        config=config, output=output).result
     return {"accuracy": r.test["accuracy"], "wall_s": time.perf_counter() - start,
             "train_s": r.train_seconds, "feature_s": r.feature_seconds, "epoch_s": r.epoch_seconds,

@@ -91,13 +91,14 @@ def shallow_snapshot(snapshot: Path, layers: int, dest: Path) -> Path:
 
 def run(snapshot: Path, data: Any, strategy: str, output: Path, options: dict[str, Any],
         config: Any, entry: str) -> dict[str, Any]:
-    from zoo.adapt import SnapshotInfo, adapt_snapshot
+    from zoo.adapt import adapt_snapshot
+    from zoo.snapshot import Snapshot
     from zoo.catalog import Task
 
     if (output / "metrics.json").is_file():  # finished by an earlier, interrupted benchmark
         return json.loads((output / "metrics.json").read_text())
     task = Task(name="sentiment", head="classification", labels=("negative", "positive"))
-    outcome = adapt_snapshot(SnapshotInfo(snapshot, entry), task, data, strategy=strategy,
+    outcome = adapt_snapshot(Snapshot.folder(snapshot, entry), task, data, strategy=strategy,
                              strategy_options=options, config=config, output=output)
     return json.loads((outcome.output / "metrics.json").read_text())
 

@@ -68,11 +68,12 @@ def onnx_paths(run_dir: Path, threads: int) -> dict[str, Callable[[Sequence[str]
 def sentences(run_dir: Path, data: Path | None, n: int) -> list[str]:
     from zoo import get_zoo
     from zoo.run_data import run_examples
+    from zoo.rundir import read_run
 
-    run = json.loads((run_dir / "run.json").read_text())
+    run = read_run(run_dir)
     zoo = get_zoo()
-    examples = run_examples(run, zoo.tasks.get(run["task"]), zoo.heads.get(run["head"]),
-                            zoo.domains.get(run["domain"]), split="validation", data=data)
+    examples = run_examples(run, zoo.tasks.get(run.task), zoo.heads.get(run.head),
+                            zoo.domains.get(run.domain), split="validation", data=data)
     texts = [e.input for e in examples]
     return (texts * (n // max(len(texts), 1) + 1))[:n]
 

@@ -60,23 +60,24 @@ def main() -> None:
     args = parser.parse_args()
 
     from zoo import get_zoo
-    from zoo.adapt import SnapshotInfo, adapt_snapshot
+    from zoo.adapt import adapt_snapshot
     from zoo.data import load_task_data
     from zoo.engine import TrainConfig
     from zoo.resolve import resolve
+    from zoo.snapshot import Snapshot
     from zoo.weights import check_weights
 
     zoo = get_zoo()
     task, entry = zoo.tasks.get("digits"), zoo.backbones.get(args.entry)
     head = zoo.heads.get(task.head)
-    data = load_task_data(task, label_kind=head.label_kind, seed=args.seed)
+    data = load_task_data(task, label_kind=head.label_format(),
+                          domain=zoo.domains.get(task.domain), seed=args.seed)
     snap = resolve(entry, progress=False)
     check_weights(snap, entry.allow_pickle)
-    pretrained = SnapshotInfo(snap.path, entry.name, repo=entry.repo, revision=snap.revision,
-                              license=entry.license, files=dict(snap.files), backbone=entry)
+    pretrained = snap
     out = args.out or Path(tempfile.mkdtemp(prefix="vision-digits-"))
-    scratch = SnapshotInfo(random_snapshot(entry.architecture, out / "random-init", args.seed),
-                           f"{entry.name}-random-init")
+    scratch = Snapshot.folder(random_snapshot(entry.architecture, out / "random-init", args.seed),
+                              f"{entry.name}-random-init", domain="vision")
     full_lr = zoo.strategies.get("full").lr
     plan = [("freeze", "imagenet", pretrained, "freeze", 0.0),
             ("full", "imagenet", pretrained, "full", 0.0),

@@ -144,16 +144,22 @@ def _train_config(values: dict[str, Any]) -> TrainConfig:
                    "test rows.")
 @click.option("--output", type=click.Path(path_type=Path), help="Run directory [default: runs/NAME-TASK-STRATEGY].")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its last checkpoint.")
+@click.option("--allow-pickle", is_flag=True, help="Let a Hub repo or folder with only pickle "
+              "weights load them, with torch.load(weights_only=True).")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 def adapt_cmd(name: str, task_name: str, strategy: str, data: str | None, text_column: str | None,
               label_column: str | None, confidence_column: str | None, hard_labels: bool,
               skip_bad_rows: bool, split_seed: int, output: Path | None, resume: bool,
-              as_json: bool, **options: Any) -> None:
-    """Adapt backbone NAME to a task and write a run directory.
+              allow_pickle: bool, as_json: bool, **options: Any) -> None:
+    """Adapt backbone NAME to a task and write a run directory. NAME is a local folder (a
+    model, or a finished run to adapt further), a catalog name, or a Hub repo id
+    org/name[@revision], in that order.
 
     \b
     Examples:
       zoo adapt minilm-l6 --task sentiment
+      zoo adapt google-bert/bert-base-uncased@main --task sentiment
+      zoo adapt runs/minilm-l6-sentiment-full --task classify --data reviews.csv
       zoo adapt minilm-l6 --task sentiment --strategy lora --lora-r 16
       zoo adapt minilm-l6 --task sentiment --strategy freeze --epochs 10
     """
@@ -177,7 +183,7 @@ def adapt_cmd(name: str, task_name: str, strategy: str, data: str | None, text_c
                     output=output, resume=resume, data=data, text_column=text_column,
                     label_column=label_column, skip_bad_rows=skip_bad_rows,
                     split_seed=split_seed, confidence_column=confidence_column,
-                    hard_labels=hard_labels)
+                    hard_labels=hard_labels, allow_pickle=allow_pickle)
     summary = {"output": str(outcome.output), "test": outcome.result.test,
                "best_epoch": outcome.result.best_epoch + 1, "steps": outcome.result.steps,
                "wall_seconds": round(outcome.wall_seconds, 1)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from zoo import get_zoo
@@ -70,12 +72,27 @@ def list_cmd(pattern: str | None, domain: str | None, task_name: str | None, kin
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def info_cmd(name: str, as_json: bool) -> None:
     """Show everything the catalog knows about NAME, where it came from and which plugin.
+    NAME may also be a model folder, a finished run or a Hub repo id (org/name[@revision]),
+    as zoo adapt takes it: what zoo builds from it is shown, and which it was.
 
     \b
     Example:
       zoo info minilm-l6
+      zoo info google-bert/bert-base-uncased
     """
-    hits = get_zoo().find(name)
+    from pathlib import Path
+
+    from zoo.backbones import is_hub_ref
+
+    zoo = get_zoo()
+    if Path(name).expanduser().is_dir() or (is_hub_ref(name) and not any(
+            name in r for r in zoo.entry_registries())):
+        from zoo.backbones import find_backbone
+
+        named = find_backbone(name, zoo)
+        hits: list[tuple[Any, str]] = [(named.entry, named.how)]
+    else:
+        hits = zoo.find(name)
     if as_json:
         docs = [{"kind": e.kind, **e.to_dict(), "plugin": plugin} for e, plugin in hits]
         emit_json(docs[0] if len(docs) == 1 else docs)
@@ -101,4 +118,8 @@ def info_cmd(name: str, as_json: bool) -> None:
             elif value not in ("", [], {}, None):
                 click.echo(f"  {key}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
         click.echo(f"  defined in: {origin}")
-        click.echo(f"  plugin: {plugin}")
+        if plugin in ("local folder", "zoo run", "Hub repo"):
+            click.echo(f"  named as: a {plugin} (a local path wins over a catalog name, a "
+                       "catalog name over a Hub repo id)")
+        else:
+            click.echo(f"  plugin: {plugin}")

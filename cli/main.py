@@ -31,6 +31,9 @@ BUILTIN_COMMANDS = {
     "eval": "run_cmds:eval_cmd",
     "predict": "run_cmds:predict_cmd",
     "export": "export_cmd:export_cmd",
+    "push": "push_cmd:push_cmd",
+    "runs": "runs_cmd:runs_cmd",
+    "search": "search_cmd:search_cmd",
     "install": "install_cmd:install_cmd",
     "uninstall": "install_cmd:uninstall_cmd",
 }

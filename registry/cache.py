@@ -13,20 +13,16 @@ import os
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .integrity import sha256_file, write_atomic
 from .locations import zoo_home
+from .snapshot import Snapshot
 from .verified import listed_files
-
-if TYPE_CHECKING:
-    from .catalog import Backbone, Dataset
-    from .resolve import Snapshot
 
 
 @dataclass(frozen=True)
 class CacheRecord:
-    """The last verified resolution of one entry."""
+    """The last verified resolution of one entry: its :class:`Snapshot`, as stored."""
 
     entry: str
     kind: str
@@ -38,9 +34,9 @@ class CacheRecord:
     verified_at: str
 
     @classmethod
-    def of(cls, entry: Backbone | Dataset, snapshot: Snapshot, key: str) -> CacheRecord:
+    def of(cls, snapshot: Snapshot, key: str) -> CacheRecord:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        return cls(entry.name, entry.kind, snapshot.source, key, snapshot.revision,
+        return cls(snapshot.name, snapshot.entry.kind, snapshot.source, key, snapshot.revision,
                    str(snapshot.path), dict(snapshot.files), now)
 
     @property

@@ -81,6 +81,17 @@ class HiddenStates(Protocol):
         ...
 
 
+@runtime_checkable
+class ArchitectureCheck(Protocol):
+    """Which architecture a model's config.json names, when the domain can load it: how a
+    folder or Hub repo finds its domain (text: transformers; vision: timm)."""
+
+    def architecture_of(self, config: dict[str, Any]) -> str | None:
+        """The architecture ``config`` (a parsed config.json) names, or None when this domain
+        cannot load it."""
+        ...
+
+
 #: How a refusal names each capability.
 NAMES: dict[type, str] = {
     LayerAccess: "access to its layers (zoo.capabilities.LayerAccess)",

@@ -8,7 +8,6 @@ from the domain's ``logits``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +17,13 @@ from zoo.app import Zoo
 from zoo.components import Domain, Head
 from zoo.errors import UsageError
 from zoo.rows import stack_rows
+from zoo.rundir.record import DAMAGED, RunRecord, read_run
 
 
 @dataclass
 class LoadedRun:
     path: Path
-    run: dict[str, Any]
+    run: RunRecord
     domain: Domain
     head: Head
     model: Any
@@ -33,7 +33,7 @@ class LoadedRun:
 
     @property
     def labels(self) -> list[str]:
-        return list(self.run["labels"])
+        return list(self.run.labels)
 
     def logits(self, inputs: Sequence[Any], batch_size: int = 64) -> Any:
         """Logits per input, in order (per-token rows trimmed to first sub-tokens per word)."""
@@ -51,8 +51,8 @@ class LoadedRun:
 
     def encode(self, inputs: Sequence[Any], labels: Sequence[Any] | None = None) -> list[dict[str, Any]]:
         """The inputs as the run was trained on them (its ``max_length``)."""
-        max_length = self.run.get("train", {}).get("max_length", 512)
-        return self.domain.encode(self.preprocessor, list(inputs), labels, self.head, max_length)
+        return self.domain.encode(self.preprocessor, list(inputs), labels, self.head,
+                                  self.run.max_length)
 
     def predict(self, inputs: Sequence[Any]) -> list[dict[str, Any]]:
         """Label and score per input (per word for token heads)."""
@@ -62,29 +62,6 @@ class LoadedRun:
         return out
 
 
-#: What eval and predict read of run.json, and the type each must have.
-RUN_FIELDS = {"task": str, "domain": str, "head": str, "labels": list}
-DAMAGED = "the run is damaged or incomplete: train it again with zoo adapt"
-
-
-def read_run_json(path: Path) -> dict[str, Any]:
-    """run.json of the run directory ``path``, checked for what loading the run needs."""
-    run_file = path / "run.json"
-    if not run_file.is_file():
-        raise UsageError(f"{path} is not a zoo run directory (no run.json); "
-                         "give the --output of a finished zoo adapt")
-    try:
-        run = json.loads(run_file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{run_file}: not valid JSON ({exc}); {DAMAGED}") from exc
-    if not isinstance(run, dict):
-        raise UsageError(f"{run_file}: not a JSON object; {DAMAGED}")
-    for key, kind in RUN_FIELDS.items():
-        if not isinstance(run.get(key), kind):
-            raise UsageError(f"{run_file}: {key!r} is missing or not a {kind.__name__}; {DAMAGED}")
-    return run
-
-
 def load_run(path: Path, zoo: Zoo, *, bf16: bool = False) -> LoadedRun:
     """The run directory ``path`` as a model, through the domain and head ``zoo`` has under
     its run.json's names; a missing or damaged file is one UsageError. ``bf16`` runs it under
@@ -92,8 +69,8 @@ def load_run(path: Path, zoo: Zoo, *, bf16: bool = False) -> LoadedRun:
     from safetensors import SafetensorError
 
     path = Path(path)
-    run = read_run_json(path)
-    domain, head = zoo.domains.get(run["domain"]), zoo.heads.get(run["head"])
+    run = read_run(path)
+    domain, head = zoo.domains.get(run.domain), zoo.heads.get(run.head)
     try:
         model, preprocessor = domain.load_run(path, head)
     except (OSError, ValueError, RuntimeError, EOFError, SafetensorError) as exc:

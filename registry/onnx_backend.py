@@ -125,10 +125,10 @@ class OnnxModel:
 def load_onnx_run(run_dir: Path, zoo: Zoo, *, quantized: bool = False,
                   threads: int = 0) -> OnnxModel:
     """The ONNX export of a run directory (``zoo export`` wrote it), on ONNX Runtime."""
-    from .inference import read_run_json
+    from .rundir.record import read_run
 
     run_dir = Path(run_dir)
-    read_run_json(run_dir)  # a run directory, and an intact one
+    read_run(run_dir)  # a run directory, and an intact one
     folder = run_dir / EXPORT_DIR
     if not (folder / RECORD).is_file():
         raise UsageError(f"{run_dir} has no ONNX export; run `zoo export {run_dir}` first")

@@ -27,6 +27,7 @@ from zoo.errors import UsageError, ZooError
 from zoo.onnx_backend import (EXPORT_DIR, MODEL, QUANTIZED, RECORD, RUNTIME, WEIGHTS, OnnxModel,
                               onnx_domain, require)
 from zoo.rows import stack_rows
+from zoo.rundir.record import RunRecord, read_run
 
 DEFAULT_OPSET = 18
 #: fp32's largest allowed |logit difference| from PyTorch.
@@ -234,25 +235,25 @@ def export_run(run_dir: Path, zoo: Zoo, *, quantize: str = "none", opset: int = 
 
     The run's domain, head and task come from ``zoo``. ``int8_tolerance`` is the int8 gate's
     limit (tests tighten it to see the gate fail)."""
-    from zoo.inference import load_run, read_run_json
+    from zoo.inference import load_run
     from zoo.run_data import run_examples
 
     run_dir = Path(run_dir)
-    run = read_run_json(run_dir)
+    run = read_run(run_dir)
     if quantize not in ("none", "int8"):
         raise UsageError(f"--quantize is none or int8, not {quantize!r}")
     require(("onnx", "onnxscript", *RUNTIME), "zoo export")
-    domain = onnx_domain(zoo, run["domain"])
+    domain = onnx_domain(zoo, run.domain)
     files = domain.onnx_files(run_dir)
     loaded = load_run(run_dir, zoo)
-    examples = run_examples(run, zoo.tasks.get(run["task"]), loaded.head, loaded.domain,
+    examples = run_examples(run, zoo.tasks.get(run.task), loaded.head, loaded.domain,
                             split="validation", data=data,
                             text_column=text_column, label_column=label_column)
     if len(examples) < 2:
         raise UsageError("zoo export checks parity on the run's validation examples and found "
                          f"{len(examples)}; give --data with at least two labelled rows")
     inputs = [e.input for e in examples]
-    max_length = int(run.get("train", {}).get("max_length", 512))
+    max_length = run.max_length
     reference = loaded.logits(inputs)
     model = loaded.model
     if hasattr(model, "merge_and_unload"):  # a LoRA run: the adapter folded into the weights
@@ -270,7 +271,7 @@ def export_run(run_dir: Path, zoo: Zoo, *, quantize: str = "none", opset: int = 
     return record
 
 
-def _build(tmp: Path, run: dict[str, Any], domain: Any, model: Any, loaded: Any,
+def _build(tmp: Path, run: RunRecord, domain: Any, model: Any, loaded: Any,
            inputs: Sequence[Any], examples: Sequence[Any], reference: Sequence[Any],
            files: list[str], max_length: int, quantize: str, opset: int,
            int8_tolerance: float) -> dict[str, Any]:
@@ -285,8 +286,8 @@ def _build(tmp: Path, run: dict[str, Any], domain: Any, model: Any, loaded: Any,
                            tmp / MODEL, opset)
     graph = _check_graph(tmp / MODEL, axes)
     record: dict[str, Any] = {
-        "format": "onnx", "opset": graph.pop("opset"), "domain": run["domain"], "head": run["head"],
-        "labels": list(run["labels"]), "metric": run["metric"],
+        "format": "onnx", "opset": graph.pop("opset"), "domain": run.domain, "head": run.head,
+        "labels": list(run.labels), "metric": run.metric,
         "encoder": domain.onnx_encoder_config(preprocessor, max_length),
         "inputs": [{"name": n, "dynamic_axes": {str(a): d for a, d in spec.items()}}
                    for n, spec in axes.items()],
@@ -300,7 +301,7 @@ def _build(tmp: Path, run: dict[str, Any], domain: Any, model: Any, loaded: Any,
     fp32_model = OnnxModel.open(tmp, record, domain, head)
     record["parity"] = {"fp32": _parity(fp32_model, inputs, reference, traced),
                         "tolerance": FP32_TOLERANCE}
-    metric = run["metric"]
+    metric = run.metric
     fp32_metric = fp32_model.evaluate(examples)[metric]
     torch_metric = head.metrics(stack_rows([r.numpy() for r in reference]),
                                 head.label_array(fp32_model.word_labels(examples)))[metric]

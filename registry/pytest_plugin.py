@@ -269,7 +269,9 @@ def _run_script(args: list[str], input: str | None, env: dict[str, str] | None) 
 @pytest.fixture
 def hub_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Repos], HubServer]]:
     """``hub_server({repo: {revision: {path: bytes}}})`` starts a loopback Hub, points HF_ENDPOINT
-    at it and lifts HF_HUB_OFFLINE / ZOO_OFFLINE; every server is closed when the test ends."""
+    at it and lifts HF_HUB_OFFLINE / ZOO_OFFLINE; every server is closed when the test ends.
+    Uploads take the LFS protocol the server speaks, not Xet (HF_HUB_DISABLE_XET). A
+    huggingface_hub already imported read both settings at import: its constants follow."""
     from .testing.hubserver import HubServer
 
     servers: list[HubServer] = []
@@ -278,6 +280,11 @@ def hub_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Repos], Hu
         server = HubServer(repos)
         servers.append(server)
         monkeypatch.setenv("HF_ENDPOINT", server.url)
+        monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
+        if "huggingface_hub.constants" in sys.modules:
+            constants = sys.modules["huggingface_hub.constants"]
+            monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)
+            monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
         for var in OFFLINE_ENV:
             monkeypatch.delenv(var, raising=False)
         return server

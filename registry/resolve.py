@@ -11,8 +11,6 @@ from a folder holding exactly the verified files.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from pathlib import Path
 
 from .app import get_zoo
 from .cache import CacheRecord, save_record
@@ -22,6 +20,7 @@ from .errors import IntegrityError, NotFoundError, SourceError, UsageError, ZooE
 from .integrity import sha256_file
 from .locations import env_flag
 from .lockfile import LockRecord, read_record, write_record
+from .snapshot import Snapshot
 from .verified import verified_folder
 
 #: Set to 1 to use only what is cached, from every source (HF_HUB_OFFLINE covers the Hub only).
@@ -30,24 +29,11 @@ OFFLINE_ENV = "ZOO_OFFLINE"
 __all__ = ["Snapshot", "resolve", "source_specs", "expected_hashes"]
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """An entry's files, verified, in one local directory at their relative paths: ``path``
-    holds those files and nothing else (``zoo.verified``); ``origin`` is the source's own
-    folder they were verified in."""
-
-    entry: str
-    path: Path
-    files: dict[str, str]
-    source: str
-    revision: str
-    origin: Path
-
-
 def source_specs(entry: Backbone | Dataset) -> list[SourceSpec]:
-    """The sources to try, in order: a backbone's Hub repo is implied first unless listed."""
+    """The sources to try, in order: a backbone's Hub repo, where it names one, is implied
+    first unless listed (a local folder used as a backbone names none)."""
     specs = list(entry.sources)
-    if isinstance(entry, Backbone) and not any(s.type == "hub" for s in specs):
+    if isinstance(entry, Backbone) and entry.repo and not any(s.type == "hub" for s in specs):
         specs.insert(0, SourceSpec("hub"))
     return specs
 
@@ -125,8 +111,8 @@ def _attempt(entry: Backbone | Dataset, source: Source, spec: SourceSpec, *, off
     if record != locked:
         write_record(entry.kind, entry.name, key, record)
     folder = verified_folder(entry.kind, entry.name, fetched.files, hashes)
-    snapshot = Snapshot(entry.name, folder, hashes, source.name, fetched.revision, fetched.root)
-    save_record(CacheRecord.of(entry, snapshot, key))
+    snapshot = Snapshot(entry, folder, hashes, source.name, fetched.revision, fetched.root)
+    save_record(CacheRecord.of(snapshot, key))
     return snapshot
 
 

@@ -12,9 +12,10 @@ from typing import Any
 
 from zoo.catalog import Task
 from zoo.components import Domain, Head
+from zoo.rundir.record import RunRecord
 
 
-def run_examples(run: dict[str, Any], task: Task, head: Head, domain: Domain, *, split: str,
+def run_examples(run: RunRecord, task: Task, head: Head, domain: Domain, *, split: str,
                  data: Path | None = None, text_column: str | None = None,
                  label_column: str | None = None) -> list[Any]:
     """``split`` ("validation" or "test") of ``task``'s data (the run's task, head and domain);
@@ -24,14 +25,14 @@ def run_examples(run: dict[str, Any], task: Task, head: Head, domain: Domain, *,
 
     if data is None and not task.dataset:
         raise UsageError(f"task {task.name!r} reads your own data and the run was trained on "
-                         f"{run.get('data', {}).get('name')}; give --data FILE")
-    if run.get("labels"):
+                         f"{run.data.get('name')}; give --data FILE")
+    if run.labels:
         # Score against the labels the model was trained with, in their order: inferred afresh
         # from other data, the same names could get other indices.
-        task = dataclasses.replace(task, labels=tuple(run["labels"]))
+        task = dataclasses.replace(task, labels=run.labels)
     task_data = data_module.load_task_data(
         task, data=data, text_column=text_column, label_column=label_column,
-        label_kind=head.label_format(), domain=domain, seed=run.get("seed", 0))
+        label_kind=head.label_format(), domain=domain, seed=run.seed)
     if data:
         return [*task_data.train, *task_data.validation, *task_data.test]
     return list(getattr(task_data, split))

@@ -16,7 +16,7 @@ from .errors import UsageError
 from .verified import listed_files
 
 if TYPE_CHECKING:
-    from .resolve import Snapshot
+    from .snapshot import Snapshot
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 #: The config files in which a Hub model names Python code of its own for transformers to
@@ -71,7 +71,7 @@ def check_weights(snapshot: Snapshot, allow_pickle: bool) -> list[str]:
     pickles = [p for p in weights if is_pickle(p)]
     if pickles and not allow_pickle:
         raise UsageError(
-            f"{snapshot.entry}: {', '.join(pickles)} is a pickle checkpoint, which can run code "
+            f"{snapshot.name}: {', '.join(pickles)} is a pickle checkpoint, which can run code "
             "when loaded; refused. Set allow_pickle = true on the entry in your zoo.toml to load "
             "it with torch.load(weights_only=True)")
     return weights

@@ -248,9 +248,21 @@ class TextDomain(Domain):
         library = "peft" if fmt == "peft" else "transformers"
         return f"from {library} import {cls}\nmodel = {cls}.from_pretrained(RUN_DIR)"
 
+    def architecture_of(self, config: dict[str, Any]) -> str | None:
+        """The architecture a model's config.json names, when transformers knows its model
+        type (a backbone named by Hub repo id or folder: ``zoo.backbones``)."""
+        from transformers import CONFIG_MAPPING
+
+        model_type, names = config.get("model_type"), config.get("architectures")
+        if isinstance(model_type, str) and model_type in CONFIG_MAPPING and names:
+            return str(names[0])
+        return None
+
     def run_fields(self, head: Head) -> dict[str, str]:
-        suffix = "TokenClassification" if head.output_kind == "token" else "SequenceClassification"
-        return {"auto_class": f"AutoModelFor{suffix}", "peft_class": f"AutoPeftModelFor{suffix}"}
+        token = head.output_kind == "token"
+        suffix = "TokenClassification" if token else "SequenceClassification"
+        return {"auto_class": f"AutoModelFor{suffix}", "peft_class": f"AutoPeftModelFor{suffix}",
+                "pipeline_tag": "token-classification" if token else "text-classification"}
 
     # -- ONNX (zoo.capabilities.OnnxExport) ----------------------------------------------
     def onnx_inputs(self, preprocessor: Any) -> dict[str, dict[int, str]]:

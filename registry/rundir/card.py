@@ -3,34 +3,71 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .record import RunRecord
 
 
 def _yaml_list(key: str, values: list[str]) -> list[str]:
     return [f"{key}:"] + [f"- {json.dumps(v)}" for v in values] if values else []
 
 
-def model_card(run: dict[str, Any], metrics: dict[str, Any], strategy_section: str = "") -> str:
-    """The card text; ``run`` is run.json's content, ``metrics`` metrics.json's;
-    ``strategy_section`` is markdown the strategy adds (distill: teacher against student)."""
-    test = metrics.get("test", {})
+def pipeline_tag(run: RunRecord) -> str:
+    """The Hub task the run's model does: the domain records it (text: text- or
+    token-classification; vision: image-classification), else text-classification."""
+    return run.domain_fields.get("pipeline_tag", "text-classification")
+
+
+def library_name(run: RunRecord) -> str:
+    return "peft" if run.format == "peft" else run.domain_fields.get("library", "transformers")
+
+
+def dataset_name(run: RunRecord) -> str:
+    """The data's name without the folders of the machine it was trained on: a catalog
+    dataset's name, or a --data file's own name."""
+    return PurePosixPath(str(run.data.get("name") or "data").replace("\\", "/")).name
+
+
+def card_header(run: RunRecord, test: dict[str, float]) -> list[str]:
+    """The card's YAML front matter, as the Hub's metadata reads it: base_model only for a
+    Hub repo id, datasets only for a Hub dataset id, model-index with task and dataset."""
+    from zoo.catalog import repo_id_problem
+
     header = ["---"]
-    if run.get("license"):
-        header.append(f"license: {run['license']}")
-    header.append(f"base_model: {json.dumps(run['repo'] or run['entry'])}")
-    header += _yaml_list("datasets", [run["data"]["name"]] if run["data"].get("name") else [])
-    library = "peft" if run["format"] == "peft" else run.get("library", "transformers")
-    header += [f"library_name: {library}",
-               "tags:", "- zoo", f"- {run['strategy']['name']}",
-               "model-index:", f"- name: {json.dumps(run['entry'] + '-' + run['task'])}",
-               "  results:", "  - task:", f"      type: {json.dumps(run['head'])}",
+    if run.license:
+        plain = re.fullmatch(r"[a-z0-9][a-z0-9.+-]*", run.license)  # an SPDX-style id
+        header.append(f"license: {run.license if plain else json.dumps(run.license)}")
+    base = run.repo or str(run.lineage.get("base", {}).get("repo") or "")
+    if base and repo_id_problem(base) is None and "/" in base:
+        header.append(f"base_model: {json.dumps(base)}")
+    hub_dataset = run.data.get("hub_id")
+    header += _yaml_list("datasets", [hub_dataset] if hub_dataset else [])
+    task = pipeline_tag(run)
+    header += [f"pipeline_tag: {task}", f"library_name: {library_name(run)}",
+               "tags:", "- zoo", f"- {json.dumps(run.strategy)}",
+               "model-index:", f"- name: {json.dumps(run.entry + '-' + run.task)}",
+               "  results:", "  - task:", f"      type: {task}",
+               f"      name: {json.dumps(run.task)}",
+               "    dataset:", f"      type: {json.dumps(hub_dataset or dataset_name(run))}",
+               f"      name: {json.dumps(dataset_name(run))}",
                "    metrics:"]
     for name, value in test.items():
-        header += [f"    - type: {name}", f"      value: {value:.6g}", "      name: test " + name]
-    header.append("---")
-    lines = [f"# {run['entry']} adapted to {run['task']}", "",
-             f"`{run['entry']}` ({run['repo']} @ {run['revision']}) with a `{run['head']}` head, "
-             f"trained with the `{run['strategy']['name']}` strategy by zoo.", "",
+        header += [f"    - type: {json.dumps(name)}", f"      value: {value:.6g}",
+                   f"      name: {json.dumps('test ' + name)}"]
+    return header + ["---"]
+
+
+def model_card(run: RunRecord, metrics: dict[str, Any], strategy_section: str = "") -> str:
+    """The card text; ``run`` is the run's record, ``metrics`` metrics.json's content;
+    ``strategy_section`` is markdown the strategy adds (distill: teacher against student)."""
+    test = metrics.get("test", {})
+    header = card_header(run, test)
+    lines = [f"# {run.entry} adapted to {run.task}", "",
+             f"`{run.entry}` ({run.repo} @ {run.revision}) with a `{run.head}` head, "
+             f"trained with the `{run.strategy}` strategy by zoo.", "",
              "## Results", "", "| split | " + " | ".join(test) + " |",
              "|---|" + "---|" * len(test),
              "| test | " + " | ".join(f"{v:.4f}" for v in test.values()) + " |", "",
@@ -39,11 +76,11 @@ def model_card(run: dict[str, Any], metrics: dict[str, Any], strategy_section: s
         lines += [strategy_section.rstrip(), ""]
     lines += ["## Training", "",
              f"- epochs run: {len(metrics.get('history', []))}, best epoch: {metrics.get('best_epoch')}",
-             f"- seed: {run['seed']}, processes: {run['processes']}, bf16: {run['bf16']}",
-             f"- strategy config: `{json.dumps(run['strategy']['config'])}`",
-             f"- data sha256: `{run['data']['sha256']}`", "",
+             f"- seed: {run.seed}, processes: {run.processes}, bf16: {run.bf16}",
+             f"- strategy config: `{json.dumps(run.strategy_config)}`",
+             f"- data sha256: `{run.data.get('sha256')}`", "",
              "## Loading", "", "```python"]
-    lines += [run["loading_code"].rstrip(), "```", ""]
+    lines += [run.loading_code.rstrip(), "```", ""]
     return "\n".join(header + lines)
 
 

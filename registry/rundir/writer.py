@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ from zoo.integrity import write_atomic
 
 from .card import model_card
 from .plot import plot_curves
+from .record import RUN_JSON, RunRecord
 
 #: Libraries whose versions a run records, because each changes results.
 VERSIONED = ("torch", "transformers", "peft", "accelerate", "safetensors", "huggingface_hub")
@@ -32,33 +33,6 @@ def write_json(path: Path, data: Any) -> None:
     write_atomic(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
 
 
-@dataclass(frozen=True)
-class RunRecord:
-    """Everything run.json states about a run besides the metrics."""
-
-    entry: str
-    repo: str
-    revision: str
-    license: str
-    files: dict[str, str]
-    task: str
-    head: str
-    domain: str
-    labels: tuple[str, ...]
-    metric: str
-    data: dict[str, Any]
-    strategy: str
-    strategy_config: dict[str, Any]
-    domain_config: dict[str, Any]
-    train_config: dict[str, Any]
-    seed: int
-    format: str
-    #: Python lines that load the run with the domain's own libraries (the card shows them).
-    loading_code: str
-    #: What the domain adds to run.json (text: the auto classes that load the run).
-    domain_fields: dict[str, str]
-
-
 def write_run(path: Path, record: RunRecord, result: Any, wall_seconds: float) -> None:
     metrics = {"metric": record.metric, "test": result.test, "validation": result.validation,
                "best_epoch": result.best_epoch + 1, "history": result.history,
@@ -69,18 +43,11 @@ def write_run(path: Path, record: RunRecord, result: Any, wall_seconds: float) -
                "epoch_seconds": [round(s, 3) for s in result.epoch_seconds]}
     if result.strategy_report:
         metrics[record.strategy] = result.strategy_report
-    run = {"entry": record.entry, "repo": record.repo, "revision": record.revision,
-           "license": record.license, "files": record.files, "task": record.task,
-           "head": record.head, "domain": record.domain, "labels": list(record.labels),
-           "metric": record.metric, "data": record.data,
-           "strategy": {"name": record.strategy, "config": record.strategy_config},
-           "domain_config": record.domain_config,
-           "train": record.train_config, "seed": record.seed, "format": record.format,
-           **record.domain_fields, "loading_code": record.loading_code,
-           "bf16": result.bf16, "processes": result.processes,
-           "versions": library_versions(), "wall_seconds": round(wall_seconds, 3)}
+    record = dataclasses.replace(record, bf16=result.bf16, processes=result.processes,
+                                 versions=library_versions(),
+                                 wall_seconds=round(wall_seconds, 3))
     write_json(path / "metrics.json", metrics)
-    write_json(path / "run.json", run)
-    write_atomic(path / "README.md", model_card(run, metrics, result.strategy_card))
+    write_json(path / RUN_JSON, record.to_json())
+    write_atomic(path / "README.md", model_card(record, metrics, result.strategy_card))
     if result.history:
         plot_curves(result.history, record.metric, path / "curves.png")

@@ -15,6 +15,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..rundir.record import RunRecord
 
 
 def write_plugin_distribution(root: Path, name: str, code: str, *, version: str = "1.0",
@@ -135,3 +139,17 @@ def offline_zoo(root: Path, catalog: Path, **env: str) -> Iterator[Path]:
     finally:
         patch.undo()
         reset_zoo()
+
+
+def run_record(**fields: Any) -> RunRecord:
+    """A complete run record with placeholder values (a tiny text classifier), ``fields``
+    replacing any of them: for tests of what reads runs, without training one."""
+    from ..rundir.record import RunRecord
+
+    base: dict[str, Any] = dict(
+        entry="tiny", repo="zoo-testing/tiny", revision="0" * 40, license="apache-2.0",
+        files={}, task="classify", head="classification", domain="text", labels=("a", "b"),
+        metric="accuracy", data={"name": "data.csv", "sha256": "0" * 64}, strategy="full",
+        strategy_config={}, domain_config={}, train_config={"max_length": 128}, seed=0,
+        format="transformers", loading_code="")
+    return RunRecord(**{**base, **fields})

@@ -86,17 +86,18 @@ def engine_run(snapshot: Path, output: Path, strategy: str, options: dict | None
                head: str = "classification", **config: Any) -> Any:
     """``adapt_snapshot`` on the tiny snapshot and tiny data (sentiment, or word tags for the
     token head), test-sized."""
-    from zoo.adapt import SnapshotInfo, adapt_snapshot
+    from zoo.adapt import adapt_snapshot
     from zoo.catalog import Task
     from zoo.data import TaskData
     from zoo.engine import TrainConfig
+    from zoo.snapshot import Snapshot
 
     make, labels = ((tagging, ("other", "positive", "negative")) if head == "token-classification"
                     else (sentiment, ("negative", "positive")))
     data = TaskData(make(160, 1), make(40, 2), make(40, 3), labels, "0" * 64, name="tiny")
     settings = {**dict(epochs=2, batch_size=16, lr=2e-3, progress=False, bf16=False,
                        checkpoint_every=0), **config}
-    return adapt_snapshot(SnapshotInfo(snapshot, "tiny-bert", repo="local/tiny", revision="r0"),
+    return adapt_snapshot(Snapshot.folder(snapshot, "tiny-bert", repo="local/tiny", revision="r0"),
                           Task(name="tiny", head=head, labels=labels), data,
                           strategy=strategy, strategy_options=options or {},
                           config=TrainConfig(**settings), output=output)

@@ -15,6 +15,7 @@ from zoo.app import get_zoo
 from zoo.engine import TrainingView
 from zoo.plugins.strategies.distill import DistillConfig, build_student, distill_loss
 from zoo.plugins.strategies.distill.objective import DistillObjective
+from zoo.testing import run_record
 
 from distill_helpers import tiny_teacher
 
@@ -54,7 +55,7 @@ def _objective(config: DistillConfig) -> tuple[DistillObjective, Counting, torch
     student, plan = build_student(teacher)
     counting = Counting(teacher).eval()
     head = get_zoo().heads.get("classification")
-    return DistillObjective(config, head, counting, plan, {"entry": "tiny"}), counting, student
+    return DistillObjective(config, head, counting, plan, run_record()), counting, student
 
 
 def test_teacher_runs_once_per_example_over_three_epochs(tmp_path: Path) -> None:

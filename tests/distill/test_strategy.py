@@ -76,7 +76,7 @@ def test_distill_without_a_teacher_adapts_one_with_full_first(snapshot: Path, tm
 
 
 def test_teacher_must_be_a_finished_run(snapshot: Path, tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="is not a finished run directory"):
+    with pytest.raises(UsageError, match="--teacher .* is not a zoo run directory"):
         engine_run(snapshot, tmp_path / "run", "distill", {"teacher": str(tmp_path)})
 
 

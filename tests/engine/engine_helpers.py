@@ -6,10 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from zoo.adapt import AdaptOutcome, SnapshotInfo, adapt_snapshot
+from zoo.adapt import AdaptOutcome, adapt_snapshot
 from zoo.catalog import Task
 from zoo.data import TaskData
 from zoo.engine import TrainConfig
+from zoo.snapshot import Snapshot
 
 FAST = dict(epochs=3, batch_size=16, lr=2e-3, progress=False, bf16=False, checkpoint_every=0)
 
@@ -19,7 +20,7 @@ def run(snapshot: Path, out: Path, make: Any, head: str, labels: tuple[str, ...]
         on_step: Callable[[int], None] | None = None, **config: Any) -> AdaptOutcome:
     data = TaskData(make(n, 1), make(60, 2), make(60, 3), labels, "0" * 64, name="tiny")
     task = Task(name="tiny", head=head, labels=labels)
-    return adapt_snapshot(SnapshotInfo(snapshot, "tiny-bert", repo="local/tiny", revision="r0"),
+    return adapt_snapshot(Snapshot.folder(snapshot, "tiny-bert", repo="local/tiny", revision="r0"),
                           task, data, strategy=strategy, strategy_options=options or {},
                           config=TrainConfig(**{**FAST, **config}), output=out, resume=resume,
                           on_step=on_step)

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 import pytest
 
 from zoo import get_zoo
-from zoo.adapt import SnapshotInfo, adapt_snapshot, check_strategy_domain
+from zoo.adapt import adapt_snapshot, check_strategy_domain
 from zoo.catalog import Task
 from zoo.data import TaskData
 from zoo.engine import TrainConfig, train
 from zoo.errors import UsageError
 from zoo.plugins.text.domain import TextDomain
+from zoo.snapshot import Snapshot
 
 from engine_tiny import sentiment
 
@@ -47,7 +48,7 @@ def test_a_domain_without_options_refuses_a_tasks_options(snapshot, tmp_path):
     task = Task(name="tiny", labels=("neg", "pos"), options={"image_size": 64})
     data = TaskData(sentiment(8, 1), [], [], task.labels, "0" * 64)
     with pytest.raises(UsageError, match="the text domain takes no options, got image_size"):
-        adapt_snapshot(SnapshotInfo(snapshot, "tiny-bert"), task, data, strategy="full",
+        adapt_snapshot(Snapshot.folder(snapshot, "tiny-bert"), task, data, strategy="full",
                        config=TrainConfig(**FAST), output=tmp_path / "run")
 
 

@@ -71,13 +71,13 @@ def test_cache_verify_names_a_file_that_was_never_verified(source, tmp_path):
 
 def test_a_pickle_anywhere_in_the_folder_is_refused(tmp_path):
     from zoo.errors import UsageError
-    from zoo.resolve import Snapshot
+    from zoo.snapshot import Snapshot
     from zoo.weights import check_weights
 
     (tmp_path / "model.safetensors").write_bytes(b"x")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "extra.bin").write_bytes(b"a pickle")
-    snap = Snapshot("x", tmp_path, {"model.safetensors": "0" * 64}, "local", "main", tmp_path)
+    snap = Snapshot.folder(tmp_path, "x", files={"model.safetensors": "0" * 64})
     with pytest.raises(UsageError, match="sub/extra.bin is a pickle checkpoint"):
         check_weights(snap, allow_pickle=False)
 

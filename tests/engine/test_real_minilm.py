@@ -24,16 +24,17 @@ def _reviews(path: Path) -> list[Example]:
 
 
 def test_minilm_fine_tuned_beats_the_majority_class(tmp_path):
-    from zoo.adapt import SnapshotInfo, adapt_snapshot
+    from zoo.adapt import adapt_snapshot
     from zoo.catalog import Task
     from zoo.data import TaskData
     from zoo.engine import TrainConfig
+    from zoo.snapshot import Snapshot
 
     rows = _reviews(reviews_file(tmp_path))
     train, val, test = rows[:400], rows[400:500], rows[500:700]
     labels = ("negative", "positive")
     outcome = adapt_snapshot(
-        SnapshotInfo(minilm_dir(tmp_path), "minilm-l6"), Task(name="sentiment", labels=labels),
+        Snapshot.folder(minilm_dir(tmp_path), "minilm-l6"), Task(name="sentiment", labels=labels),
         TaskData(train, val, test, labels, "0" * 64), strategy="full",
         config=TrainConfig(epochs=2, batch_size=16, progress=False, checkpoint_every=0),
         output=tmp_path / "run")

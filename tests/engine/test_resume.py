@@ -29,10 +29,11 @@ def _stop_at(step: int):
 @pytest.mark.parametrize("strategy, ema", [("full", 0.0), ("freeze", 0.0), ("full", 0.9)])
 def test_resume_after_interruption_gives_the_same_metrics(tmp_path, strategy, ema):
     """With ``--ema`` the checkpoint must bring the weight average back too."""
-    from zoo.adapt import SnapshotInfo, adapt_snapshot
+    from zoo.adapt import adapt_snapshot
     from zoo.catalog import Task
     from zoo.data import TaskData
     from zoo.engine import TrainConfig
+    from zoo.snapshot import Snapshot
 
     from engine_helpers import FAST
     from engine_tiny import make_snapshot
@@ -47,10 +48,10 @@ def test_resume_after_interruption_gives_the_same_metrics(tmp_path, strategy, em
                   config=TrainConfig(**{**FAST, "checkpoint_every": 4, "patience": 0, "ema": ema}))
     with pytest.raises(Interrupt):
         # Step 22 is mid-epoch 2 and two steps past the last checkpoint (step 20).
-        adapt_snapshot(SnapshotInfo(snapshot, "tiny"), task, data, on_step=_stop_at(22), **kwargs)
+        adapt_snapshot(Snapshot.folder(snapshot, "tiny"), task, data, on_step=_stop_at(22), **kwargs)
     assert not (tmp_path / "cut").exists()
     assert (tmp_path / ".cut.partial" / "work" / CHECKPOINT).is_file()
-    resumed = adapt_snapshot(SnapshotInfo(snapshot, "tiny"), task, data, resume=True, **kwargs)
+    resumed = adapt_snapshot(Snapshot.folder(snapshot, "tiny"), task, data, resume=True, **kwargs)
     assert resumed.result.steps == whole.result.steps
     assert resumed.result.test == pytest.approx(whole.result.test, abs=1e-6)
     for mine, theirs in zip(resumed.result.history, whole.result.history, strict=True):

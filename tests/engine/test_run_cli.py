@@ -82,15 +82,16 @@ def test_epochs_help_names_each_strategys_own_default():
 
 def test_bad_rows_are_a_usage_error(snapshot, tmp_path):
     from zoo.data import Example
-    from zoo.adapt import SnapshotInfo, adapt_snapshot
+    from zoo.adapt import adapt_snapshot
     from zoo.catalog import Task
     from zoo.data import TaskData
     from zoo.errors import UsageError
+    from zoo.snapshot import Snapshot
 
     rows = sentiment(20) + [Example(None, 1)]
     data = TaskData(rows, rows[:4], rows[:4], ("negative", "positive"), "0" * 64)
     with pytest.raises(UsageError, match="needs each input as a string"):
-        adapt_snapshot(SnapshotInfo(snapshot, "tiny"), Task(name="t", labels=("negative", "positive")),
+        adapt_snapshot(Snapshot.folder(snapshot, "tiny"), Task(name="t", labels=("negative", "positive")),
                        data, strategy="full", output=tmp_path / "run")
 
 
@@ -146,18 +147,21 @@ def test_adapt_shows_the_data_warnings(tmp_path, monkeypatch):
     assert error.startswith("Error: cannot resolve backbone 'minilm-l6' offline")
 
 
-@pytest.mark.parametrize("text, problem", [
-    ("[]", "run.json: not a JSON object"),
-    ('{"task": "tiny", "domain": "text", "labels": []}', "run.json: 'head' is missing or not a str"),
-    ('{"task": "tiny", "domain": "text", "head": "classification", "labels": "a,b"}',
-     "run.json: 'labels' is missing or not a list"),
+@pytest.mark.parametrize("change, problem", [
+    (lambda run: [], "run.json: not a JSON object"),
+    (lambda run: {k: v for k, v in run.items() if k != "head"},
+     "run.json: 'head' is missing or not a str"),
+    (lambda run: {**run, "labels": "a,b"}, "run.json: 'labels' is missing or not a list"),
+    (lambda run: {**run, "train": None}, "run.json: 'train' is missing or not a dict"),
 ])
-def test_a_run_json_of_the_wrong_shape_is_one_line(run_dir, tmp_path, text, problem):
+def test_a_run_json_of_the_wrong_shape_is_one_line(run_dir, tmp_path, change, problem):
+    import json
     import shutil
 
     broken = tmp_path / "run"
     shutil.copytree(run_dir, broken)
-    (broken / "run.json").write_text(text)
+    run = json.loads((broken / "run.json").read_text())
+    (broken / "run.json").write_text(json.dumps(change(run)))
     result = invoke("predict", str(broken), "some text")
     assert result.exit_code == 2, result.output
     assert result.output == (f"Error: {broken}/{problem}; the run is damaged or incomplete: "

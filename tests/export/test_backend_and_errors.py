@@ -116,8 +116,9 @@ def test_a_domain_without_export_fails_before_any_work(zoo_env, tmp_path: Path):
     get_zoo().domains.register(PlainDomain(), "test")
     tmp_path = tmp_path / "run"
     tmp_path.mkdir()
-    (tmp_path / "run.json").write_text(json.dumps({"domain": "plain", "head": "classification",
-                                                   "task": "classify", "labels": ["a", "b"]}))
+    from zoo.testing import run_record
+
+    (tmp_path / "run.json").write_text(json.dumps(run_record(domain="plain").to_json()))
     from zoo.onnx_export import export_run
     from zoo.errors import UsageError
 

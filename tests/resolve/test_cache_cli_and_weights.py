@@ -15,7 +15,8 @@ from helpers import REPO, backbone, tiny_files, write_catalog
 from zoo.cli.main import cli
 from zoo.errors import UsageError
 from zoo.pytest_plugin import build_tiny_bert
-from zoo.resolve import Snapshot, resolve
+from zoo.resolve import resolve
+from zoo.snapshot import Snapshot
 from zoo.weights import check_weights, load_state_dict
 
 
@@ -50,7 +51,7 @@ def test_pickle_weights_are_refused_unless_opted_in(tmp_path):
     import torch
 
     torch.save({"w": torch.ones(2)}, tmp_path / "pytorch_model.bin")
-    snap = Snapshot("x", tmp_path, {"pytorch_model.bin": "0" * 64}, "local", "main", tmp_path)
+    snap = Snapshot.folder(tmp_path, "x", files={"pytorch_model.bin": "0" * 64})
     with pytest.raises(UsageError, match="pickle checkpoint"):
         check_weights(snap, allow_pickle=False)
     assert check_weights(snap, allow_pickle=True) == ["pytorch_model.bin"]

@@ -17,12 +17,13 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from zoo import get_zoo
-from zoo.adapt import SnapshotInfo, adapt_snapshot
+from zoo.adapt import adapt_snapshot
 from zoo.catalog import Task
 from zoo.data import Example, TaskData
 from zoo.engine import TrainConfig
 from zoo.errors import UsageError
 from zoo.inference import load_run
+from zoo.snapshot import Snapshot
 from zoo_vision.domain import BASE_DIR
 from zoo_vision.timm_models import create_model, import_timm
 
@@ -60,7 +61,7 @@ def runs(snapshot: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     data = TaskData(examples(32, 0), examples(8, 100), examples(8, 200), TASK.labels, "0" * 64,
                      name="shades")
     out = tmp_path_factory.mktemp("runs")
-    return {strategy: adapt_snapshot(SnapshotInfo(snapshot, "tiny-vision"), TASK, data,
+    return {strategy: adapt_snapshot(Snapshot.folder(snapshot, "tiny-vision"), TASK, data,
                                      strategy=strategy, config=TrainConfig(**FAST),
                                      output=out / strategy)
             for strategy in ("freeze", "full", "lora")}
@@ -136,7 +137,7 @@ def test_full_and_freeze_learn_the_shades_and_lora_trains_its_adapter_and_head(r
 def test_distill_refuses_a_vision_task_before_any_work(snapshot, tmp_path):
     data = TaskData(examples(4, 0), [], [], TASK.labels, "0" * 64)
     with pytest.raises(UsageError, match="works on text tasks only; task 'shades' is vision"):
-        adapt_snapshot(SnapshotInfo(snapshot, "tiny-vision"), TASK, data, strategy="distill",
+        adapt_snapshot(Snapshot.folder(snapshot, "tiny-vision"), TASK, data, strategy="distill",
                        config=TrainConfig(**FAST), output=tmp_path / "run")
     assert not (tmp_path / "run").exists()
 
@@ -153,7 +154,7 @@ def test_an_interrupted_run_resumes_to_the_figures_of_an_uninterrupted_one(snaps
     data = TaskData(examples(32, 0), examples(8, 100), examples(8, 200), TASK.labels, "0" * 64)
     kwargs = dict(strategy="full", config=TrainConfig(**{**FAST, "checkpoint_every": 2,
                                                            "patience": 0}))
-    whole = adapt_snapshot(SnapshotInfo(snapshot, "tiny-vision"), task, data,
+    whole = adapt_snapshot(Snapshot.folder(snapshot, "tiny-vision"), task, data,
                            output=tmp_path / "whole", **kwargs)
 
     def stop(step: int) -> None:
@@ -161,10 +162,10 @@ def test_an_interrupted_run_resumes_to_the_figures_of_an_uninterrupted_one(snaps
             raise Interrupt()
 
     with pytest.raises(Interrupt):
-        adapt_snapshot(SnapshotInfo(snapshot, "tiny-vision"), task, data,
+        adapt_snapshot(Snapshot.folder(snapshot, "tiny-vision"), task, data,
                        output=tmp_path / "cut", on_step=stop, **kwargs)
     assert not (tmp_path / "cut").exists()
-    resumed = adapt_snapshot(SnapshotInfo(snapshot, "tiny-vision"), task, data,
+    resumed = adapt_snapshot(Snapshot.folder(snapshot, "tiny-vision"), task, data,
                              output=tmp_path / "cut", resume=True, **kwargs)
     assert resumed.result.steps == whole.result.steps == 8
     # Relative tolerances: the losses get small (1e-4) on this easy task.
@@ -178,7 +179,7 @@ def test_freeze_layers_keeps_the_stem_and_first_stage_and_trains_the_rest(snapsh
     from zoo import get_zoo
 
     data = TaskData(examples(32, 0), examples(8, 100), examples(8, 200), TASK.labels, "0" * 64)
-    run = adapt_snapshot(SnapshotInfo(snapshot, "tiny-vision"), TASK, data, strategy="freeze",
+    run = adapt_snapshot(Snapshot.folder(snapshot, "tiny-vision"), TASK, data, strategy="freeze",
                          strategy_options={"layers": 1}, config=TrainConfig(**FAST),
                          output=tmp_path / "run")
     assert run.result.feature_seconds == 0  # part of the backbone trains: nothing to cache

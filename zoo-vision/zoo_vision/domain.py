@@ -246,8 +246,16 @@ class VisionDomain(Domain):
                     "model = PeftModel.from_pretrained(base, RUN_DIR)")
         return f"{timm}\nmodel = timm.create_model(f\"local-dir:{{RUN_DIR}}\", pretrained=True)"
 
+    def architecture_of(self, config: dict[str, Any]) -> str | None:
+        """The timm architecture a model's config.json names, when this timm has it (a
+        backbone named by Hub repo id or folder: ``zoo.backbones``)."""
+        import timm
+
+        name = config.get("architecture")
+        return name if isinstance(name, str) and timm.is_model(name) else None
+
     def run_fields(self, head: Head) -> dict[str, str]:
-        return {"library": "timm"}
+        return {"library": "timm", "pipeline_tag": "image-classification"}
 
     # -- ONNX (zoo.capabilities.OnnxExport) ----------------------------------------------
     def onnx_inputs(self, preprocessor: ImagePreprocessor) -> dict[str, dict[int, str]]:

@@ -33,8 +33,9 @@ AUTO_COPIES = 2
 class DistillConfig:
     teacher: str = field(default="", metadata={
         "flag": "--teacher",
-        "help": "A finished run directory to distil from; default: adapt the entry with "
-                "'full' first and use that."})
+        "help": "A finished run to distil from: its directory, or the Hub repo it was "
+                "pushed to (org/name[@revision]); default: adapt the entry with 'full' "
+                "first and use that."})
     student_layers: int = field(default=0, metadata={
         "flag": "--student-layers",
         "help": "Layers of the student; 0 takes half the teacher's (every other layer)."})

@@ -5,7 +5,7 @@ report (accuracy, retention, size, latency) written into metrics.json and the mo
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zoo.components import Head, Objective
 
@@ -16,6 +16,9 @@ from .loss import distill_loss
 from .student import StudentPlan
 from .teacher_cache import TeacherCache
 
+if TYPE_CHECKING:
+    from zoo.rundir import RunRecord
+
 TEACHER_CACHE = "teacher.pt"
 #: The batch sizes latency is reported at (serving one request, and a throughput batch).
 LATENCY_BATCHES = (1, 32)
@@ -25,7 +28,7 @@ class DistillObjective(Objective):
     """Soft targets from a cached teacher plus the head's loss (plus cosine, if asked)."""
 
     def __init__(self, config: DistillConfig, head: Head, teacher: Any, plan: StudentPlan,
-                 teacher_run: dict[str, Any]) -> None:
+                 teacher_run: RunRecord) -> None:
         self.config, self.head, self.teacher, self.plan = config, head, teacher, plan
         self.teacher_run = teacher_run
         self.cache: TeacherCache | None = None
@@ -74,8 +77,8 @@ class DistillObjective(Objective):
         split = "test" if view.sizes.get("test") else "validation"
         report: dict[str, Any] = {
             "split": split,
-            "teacher": {"run": self.config.teacher, "entry": self.teacher_run.get("entry"),
-                        "strategy": self.teacher_run.get("strategy", {}).get("name"),
+            "teacher": {"run": self.config.teacher, "entry": self.teacher_run.entry,
+                        "strategy": self.teacher_run.strategy,
                         "layers": self.plan.teacher_layers},
             "student": {"layers": self.plan.student_layers, "from_teacher_layers":
                         list(self.plan.picks)},

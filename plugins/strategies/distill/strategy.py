@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zoo.capabilities import HiddenStates
 from zoo.components import Domain, Head, Prerequisite, Strategy
@@ -15,25 +14,27 @@ from .config import DistillConfig
 from .objective import DistillObjective
 from .student import build_student, plan_student
 
+if TYPE_CHECKING:
+    from zoo.rundir import RunRecord
 
-def read_teacher_run(path: Path) -> dict[str, Any]:
-    """run.json of a finished run, or a one-line error saying what is missing."""
-    run_json = Path(path) / "run.json"
-    if not run_json.is_file():
-        raise UsageError(f"--teacher {path} is not a finished run directory (no run.json)")
-    run = json.loads(run_json.read_text())
-    if run.get("format") == "peft":
+
+def read_teacher_run(path: Path) -> RunRecord:
+    """The record of a finished run, or a one-line error saying what is missing."""
+    from zoo.rundir import read_run
+
+    run = read_run(Path(path), "--teacher")
+    if run.format == "peft":
         raise UsageError(f"--teacher {path} is a LoRA adapter; distill needs a full model "
                          f"(a run of --strategy full or freeze)")
     return run
 
 
-def load_teacher(domain: Domain, path: Path, head: Head) -> tuple[Any, dict[str, Any]]:
-    """The teacher model of a run directory (eval mode, no gradients) and its run.json; its
+def load_teacher(domain: Domain, path: Path, head: Head) -> tuple[Any, RunRecord]:
+    """The teacher model of a run directory (eval mode, no gradients) and its record; its
     head must be the task's ``head``."""
     run = read_teacher_run(path)
-    if run.get("head") != head.name:
-        raise UsageError(f"teacher {path} has a {run.get('head')!r} head but the task needs "
+    if run.head != head.name:
+        raise UsageError(f"teacher {path} has a {run.head!r} head but the task needs "
                          f"{head.name!r}")
     model, _ = domain.load_run(Path(path), head)
     model.requires_grad_(False)
@@ -55,9 +56,9 @@ class DistillStrategy(Strategy):
     def __init__(self) -> None:
         # prepare() hands the teacher it loaded to objective(), which the adapt glue calls
         # next: a base-size teacher is loaded once per run, not twice.
-        self._handed: tuple[str, Any, dict[str, Any]] | None = None
+        self._handed: tuple[str, Any, RunRecord] | None = None
 
-    def _teacher(self, domain: Domain, path: str, head: Head) -> tuple[Any, dict[str, Any]]:
+    def _teacher(self, domain: Domain, path: str, head: Head) -> tuple[Any, RunRecord]:
         handed, self._handed = self._handed, None
         if handed is not None and handed[0] == path:
             return handed[1], handed[2]
@@ -69,10 +70,18 @@ class DistillStrategy(Strategy):
     def complete_config(self, config: DistillConfig,
                         output: Path) -> tuple[DistillConfig, Prerequisite | None]:
         """Without --teacher, the entry fine-tuned with ``full`` first, beside the output (a
-        finished one there is reused), is the teacher."""
+        finished one there is reused), is the teacher. A --teacher that names no folder is
+        resolved as a backbone name is (``zoo.backbones.teacher_folder``: the Hub repo a run
+        was pushed to, say)."""
         if config.teacher:
-            read_teacher_run(Path(config.teacher))
-            return config, None
+            from zoo.app import get_zoo
+            from zoo.backbones import teacher_folder
+
+            # A name to resolve through the catalog and sources, which a strategy is not
+            # handed: the one process-wide lookup left below the edges.
+            folder = teacher_folder(config.teacher, get_zoo())
+            read_teacher_run(folder)
+            return dataclasses.replace(config, teacher=str(folder)), None
         teacher = output.parent / f"{output.name}-teacher"
         return dataclasses.replace(config, teacher=str(teacher)), Prerequisite("full", teacher)
 
