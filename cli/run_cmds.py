@@ -43,13 +43,14 @@ def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
     """Evaluate the model in RUN_DIR on the task's test split or on --data."""
     from zoo.run_data import run_examples
 
+    classes: dict[str, Any] = {}
     if backend == "torch":
-        from zoo.inference import evaluate_run
+        from zoo.inference import evaluate_run_classes
 
         loaded = _model(run_dir, backend, bf16)
         examples = run_examples(loaded.run, loaded.head, split="test", data=data,
                                 text_column=text_column, label_column=label_column)
-        metrics = evaluate_run(loaded, examples)
+        metrics, classes = evaluate_run_classes(loaded, examples)
     else:
         model = _model(run_dir, backend, bf16)
         from zoo.inference import read_run_json
@@ -58,9 +59,18 @@ def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
                                 text_column=text_column, label_column=label_column)
         metrics = model.evaluate(examples)
     if as_json:
-        emit_json({"run": str(run_dir), "examples": len(examples), "metrics": metrics})
+        emit_json({"run": str(run_dir), "examples": len(examples), "metrics": metrics, **classes})
         return
     table(["METRIC", "VALUE"], [[k, f"{v:.4f}"] for k, v in metrics.items()])
+    if classes:
+        click.echo()
+        table(["CLASS", "PRECISION", "RECALL", "F1", "SUPPORT"],
+              [[name, f"{c['precision']:.4f}", f"{c['recall']:.4f}", f"{c['f1']:.4f}",
+                str(c["support"])] for name, c in classes["per_class"].items()])
+        matrix = classes["confusion"]["matrix"]
+        click.echo()
+        table(["TRUE \\ PREDICTED", *classes["confusion"]["labels"]],
+              [[name, *map(str, row)] for name, row in zip(classes["confusion"]["labels"], matrix)])
 
 
 @click.command("predict")

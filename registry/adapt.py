@@ -205,7 +205,8 @@ def _adapt_staged(snapshot: SnapshotInfo, task: Task, data: TaskData, staging: R
                    metric=metric, cache_features=plugin.caches_features(strategy_config),
                    resume=resume, on_step=on_step,
                    objective=plugin.objective(strategy_config, domain, head),
-                   fixed=plugin.fixed_modules(model, domain, strategy_config))
+                   fixed=plugin.fixed_modules(model, domain, strategy_config),
+                   label_names=tuple(labels))
     if state.is_main_process:
         fmt = plugin.save(result.model, domain, preprocessor, staging.artifacts, strategy_config,
                           snapshot.path, staging.output)

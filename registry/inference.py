@@ -107,6 +107,14 @@ def load_run(path: Path, bf16: bool = False) -> LoadedRun:
 
 def evaluate_run(loaded: LoadedRun, examples: Sequence[Any]) -> dict[str, float]:
     """The head's metrics of a loaded run on examples with ``.input`` and ``.label``."""
+    return evaluate_run_classes(loaded, examples)[0]
+
+
+def evaluate_run_classes(loaded: LoadedRun,
+                         examples: Sequence[Any]) -> tuple[dict[str, float], dict[str, Any]]:
+    """:func:`evaluate_run`'s metrics and, for a single-label classifier, the per-class
+    report (``per_class``, ``confusion``; empty otherwise)."""
+    from .engine.classes import class_report, has_class_report
     from .engine.loop import _stack
 
     if not examples:
@@ -121,5 +129,8 @@ def evaluate_run(loaded: LoadedRun, examples: Sequence[Any]) -> dict[str, float]
         labels = [f["label"] for f in features]
     logits = _stack(rows)
     label_tensor = loaded.head.label_tensor(labels)
-    return {"loss": float(loaded.head.loss(logits, label_tensor)),
-            **loaded.head.metrics(logits, label_tensor)}
+    metrics = {"loss": float(loaded.head.loss(logits, label_tensor)),
+               **loaded.head.metrics(logits, label_tensor)}
+    classes = (class_report(logits, label_tensor, loaded.labels)
+               if has_class_report(loaded.head) else {})
+    return metrics, classes

@@ -45,6 +45,8 @@ class LoopState:
     examples: int = 0
     train_seconds: float = 0.0
     stopped_early: bool = False
+    #: One entry per optimizer step (step, loss, lr, grad_norm): the per-step curve.
+    log: list[dict[str, float]] = field(default_factory=list)
 
 
 def trainable_state(model: Any) -> dict[str, Any]:

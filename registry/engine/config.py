@@ -16,7 +16,11 @@ class TrainConfig:
     epochs: int | None = field(default=None, metadata={
         "help": "Passes over the training data.", "shown": "the strategy's"})
     batch_size: int = field(default=32, metadata={
-        "help": "Examples per optimizer step (all processes together)."})
+        "help": "Examples per forward pass, all processes together; an optimizer step takes "
+                "--grad-accum of them."})
+    grad_accum: int = field(default=1, metadata={
+        "help": "Batches whose gradients make one optimizer step together (the effective "
+                "batch is --batch-size times this)."})
     lr: float | None = field(default=None, metadata={
         "help": "Peak learning rate.", "shown": "the strategy's"})
     head_lr_scale: float | None = field(default=None, metadata={
@@ -51,8 +55,13 @@ class TrainConfig:
         "help": "Torch threads per process (0: the cores shared evenly)."})
     progress: bool = field(default=True, metadata={"help": "Show a progress bar."})
 
+    @property
+    def effective_batch_size(self) -> int:
+        """Examples per optimizer step."""
+        return self.batch_size * self.grad_accum
+
     def __post_init__(self) -> None:
-        positive = {"batch_size": self.batch_size,
+        positive = {"batch_size": self.batch_size, "grad_accum": self.grad_accum,
                     "max_length": self.max_length, "eval_batch_size": self.eval_batch_size}
         for name, value in positive.items():
             if value < 1:

@@ -23,6 +23,7 @@ from ..errors import UsageError
 from .batching import epoch_batches, eval_batches, shard
 from .checkpoint import (BEST, LoopState, load_checkpoint, load_tensors, load_tree, save_checkpoint,
                          save_tensors, save_tree, trainable_state)
+from .classes import class_report, has_class_report
 from .config import TrainConfig
 from .ema import WeightAverage
 from .precision import cpu_has_bf16
@@ -53,6 +54,11 @@ class TrainResult:
     #: What the strategy's objective reports (metrics.json) and its model card section.
     strategy_report: dict[str, Any] = field(default_factory=dict)
     strategy_card: str = ""
+    #: The test split's per-class figures and confusion matrix (single-label heads only).
+    test_classes: dict[str, Any] = field(default_factory=dict)
+    #: Per optimizer step: step, loss, lr, grad_norm.
+    log: list[dict[str, float]] = field(default_factory=list)
+    effective_batch_size: int = 0
 
     @property
     def examples_per_second(self) -> float:
@@ -122,7 +128,8 @@ class _Engine:
 
     def __init__(self, model: Any, domain: Domain, head: Head, preprocessor: Any,
                  config: TrainConfig, cached: bool, metric: str,
-                 objective: Objective | None = None, fixed: Sequence[Any] = ()) -> None:
+                 objective: Objective | None = None, fixed: Sequence[Any] = (),
+                 label_names: Sequence[str] = ()) -> None:
         import torch
 
         self.domain, self.head, self.preprocessor = domain, head, preprocessor
@@ -136,6 +143,7 @@ class _Engine:
         self.objective = objective
         self.fixed = fixed
         self.average: WeightAverage | None = None
+        self.label_names = tuple(label_names)
 
     # -- data ----------------------------------------------------------------------------
     def collate(self, features: Sequence[dict[str, Any]],
@@ -215,11 +223,20 @@ class _Engine:
             autocast=self.acc.autocast)
 
     def evaluate(self, runner: Any, features: list[dict[str, Any]]) -> dict[str, float]:
+        return self.scores(runner, features)[0]
+
+    def scores(self, runner: Any,
+               features: list[dict[str, Any]]) -> tuple[dict[str, float], dict[str, Any]]:
+        """The head's metrics, and the per-class report where the head has one."""
         if not features:
-            return {}
+            return {}, {}
         logits = self.logits(runner, features)
         labels = self.head.label_tensor([f["label"] for f in features])
-        return {"loss": float(self.head.loss(logits, labels)), **self.head.metrics(logits, labels)}
+        metrics = {"loss": float(self.head.loss(logits, labels)),
+                   **self.head.metrics(logits, labels)}
+        classes = (class_report(logits, labels, self.label_names)
+                   if self.label_names and has_class_report(self.head) else {})
+        return metrics, classes
 
     def better(self, value: float, best: float | None) -> bool:
         if best is None:
@@ -244,7 +261,8 @@ class _Engine:
         assert cfg.epochs and cfg.lr  # train() refuses a config without them
         head_scale = 1.0 if cfg.head_lr_scale is None else cfg.head_lr_scale  # unset: one rate
         lengths = [self.length(f) for f in train]
-        per_epoch = len(epoch_batches(lengths, cfg.batch_size, cfg.seed, 0, self.world))
+        step_batch = cfg.effective_batch_size
+        per_epoch = len(epoch_batches(lengths, step_batch, cfg.seed, 0, self.world))
         total = per_epoch * cfg.epochs
         if cfg.max_steps:
             total = min(total, cfg.max_steps)
@@ -268,7 +286,7 @@ class _Engine:
                    disable=not (cfg.progress and self.acc.is_main_process), desc="adapt")
         epoch_seconds: list[float] = []
         while state.epoch < cfg.epochs and not state.stopped_early and state.step < total:
-            batches = epoch_batches(lengths, cfg.batch_size, cfg.seed, state.epoch, self.world)
+            batches = epoch_batches(lengths, step_batch, cfg.seed, state.epoch, self.world)
             runner.train()
             _hold_statistics(self.fixed)
             epoch_start = time.perf_counter()
@@ -276,13 +294,8 @@ class _Engine:
                 if state.step >= total:
                     break
                 tick = time.perf_counter()
-                indices = shard(batches[b], self.rank, self.world)
-                inputs, labels = self.collate([train[i] for i in indices], training=True)
-                loss = (self.objective.loss(runner, inputs, labels, indices) if self.objective
-                        else self.head.loss(runner(inputs), labels))
-                self.acc.backward(loss)
-                if cfg.max_grad_norm:
-                    self.acc.clip_grad_norm_(runner.parameters(), cfg.max_grad_norm)
+                loss, norm = self.step(runner, train, batches[b])
+                lr = optimizer.param_groups[0]["lr"]
                 optimizer.step()
                 scheduler.step()
                 optimizer.zero_grad(set_to_none=True)
@@ -290,10 +303,12 @@ class _Engine:
                     self.average.update(self.model)
                 state.step += 1
                 state.batch = b + 1
-                state.epoch_loss += float(loss.detach())
+                state.epoch_loss += loss
                 state.epoch_batches += 1
                 state.examples += len(batches[b])
                 state.train_seconds += time.perf_counter() - tick
+                state.log.append({"step": state.step, "loss": round(loss, 6),
+                                  "lr": lr, "grad_norm": round(norm, 6)})
                 bar.update(1)
                 bar.set_postfix(loss=f"{state.epoch_loss / state.epoch_batches:.4f}",
                                 ex_s=f"{state.examples / max(state.train_seconds, 1e-9):.0f}")
@@ -309,7 +324,7 @@ class _Engine:
         if best.is_file():
             self.model.load_state_dict(load_tree(best), strict=False)
         val_metrics = state.history[state.best_epoch]["validation"] if state.history else {}
-        test_metrics = self.evaluate(runner, test)
+        test_metrics, test_classes = self.scores(runner, test)
         report, card = (self.objective.report(view, self.model) if self.objective is not None
                         else ({}, ""))
         return TrainResult(
@@ -317,7 +332,32 @@ class _Engine:
             best_epoch=state.best_epoch, steps=state.step, examples=state.examples,
             train_seconds=state.train_seconds, feature_seconds=feature_seconds, bf16=self.bf16,
             processes=self.world, stopped_early=state.stopped_early, epoch_seconds=epoch_seconds,
-            strategy_report=report, strategy_card=card)
+            strategy_report=report, strategy_card=card, test_classes=test_classes,
+            log=state.log, effective_batch_size=cfg.effective_batch_size)
+
+    def step(self, runner: Any, train: list[dict[str, Any]],
+             batch: list[int]) -> tuple[float, float]:
+        """Forward and backward over one optimizer step's examples, ``--grad-accum`` batches
+        of ``--batch-size``; each batch's loss is weighted by its share of the step's
+        examples, so the gradient is the one the whole step as a batch would give. Returns
+        the step's loss and the gradient's norm (before clipping)."""
+        size = self.config.batch_size
+        parts = [batch[i:i + size] for i in range(0, len(batch), size)]
+        if len(parts) > 1 and len(parts[-1]) < self.world:  # every process needs a share
+            parts[-2] += parts.pop()
+        total = 0.0
+        for k, part in enumerate(parts):
+            indices = shard(part, self.rank, self.world)
+            inputs, labels = self.collate([train[i] for i in indices], training=True)
+            # Only the last batch's backward synchronises the gradients across processes.
+            with self.acc.no_sync(runner) if k < len(parts) - 1 else nullcontext():
+                loss = (self.objective.loss(runner, inputs, labels, indices) if self.objective
+                        else self.head.loss(runner(inputs), labels))
+                weight = len(part) / len(batch)
+                self.acc.backward(loss * weight)
+            total += float(loss.detach()) * weight
+        limit = self.config.max_grad_norm or math.inf
+        return total, float(self.acc.clip_grad_norm_(runner.parameters(), limit))
 
     def end_epoch(self, runner: Any, validation: list[dict[str, Any]], workdir: Path,
                   state: LoopState) -> None:
@@ -366,7 +406,8 @@ def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: 
           train: Sequence[Any], validation: Sequence[Any], test: Sequence[Any], workdir: Path,
           metric: str | None = None, cache_features: bool = False,
           resume: bool = False, on_step: Callable[[int], None] | None = None,
-          objective: Objective | None = None, fixed: Sequence[Any] = ()) -> TrainResult:
+          objective: Objective | None = None, fixed: Sequence[Any] = (),
+          label_names: Sequence[str] = ()) -> TrainResult:
     """Train ``model`` (already prepared by its strategy) on examples with ``.input``,
     ``.label`` and optionally ``.confidence`` (see ``Example``); checkpoints and the feature
     cache live in ``workdir``. ``config.epochs`` and ``config.lr`` must be set (the adapt glue
@@ -375,6 +416,7 @@ def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: 
     ``on_step(step)`` is called after every optimizer step (progress reporting; tests use it
     to interrupt a run). ``objective`` replaces the head's loss (a strategy's own).
     ``fixed`` are the modules the strategy froze whole: their batch-norm statistics stay put.
+    ``label_names`` name the classes of the test split's per-class report.
     """
     from accelerate.utils import set_seed
 
@@ -382,7 +424,7 @@ def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: 
         raise UsageError("the engine needs epochs and a learning rate: set --epochs and --lr")
     set_seed(config.seed)
     engine = _Engine(model, domain, head, preprocessor, config, cache_features,
-                     metric or head.default_metric, objective, fixed)
+                     metric or head.default_metric, objective, fixed, label_names)
     workdir.mkdir(parents=True, exist_ok=True)
 
     def encode(examples: Sequence[Any]) -> list[dict[str, Any]]:

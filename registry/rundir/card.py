@@ -35,6 +35,8 @@ def model_card(run: dict[str, Any], metrics: dict[str, Any], strategy_section: s
              "|---|" + "---|" * len(test),
              "| test | " + " | ".join(f"{v:.4f}" for v in test.values()) + " |", "",
              "![curves](curves.png)", ""]
+    if metrics.get("per_class"):
+        lines += [per_class_table(metrics["per_class"]), "", "![confusion](confusion.png)", ""]
     if strategy_section:
         lines += [strategy_section.rstrip(), ""]
     lines += ["## Training", "",
@@ -45,6 +47,14 @@ def model_card(run: dict[str, Any], metrics: dict[str, Any], strategy_section: s
              "## Loading", "", "```python"]
     lines += [run["loading_code"].rstrip(), "```", ""]
     return "\n".join(header + lines)
+
+
+def per_class_table(per_class: dict[str, dict[str, Any]]) -> str:
+    """Markdown: precision, recall, F1 and support of each class on the test split."""
+    rows = ["| class | precision | recall | f1 | support |", "|---|---|---|---|---|"]
+    rows += [f"| {name} | {c['precision']:.4f} | {c['recall']:.4f} | {c['f1']:.4f} | "
+             f"{c['support']} |" for name, c in per_class.items()]
+    return "\n".join(rows)
 
 
 DEPLOYMENT = "## Deployment"

@@ -10,7 +10,7 @@ from typing import Any
 from zoo.integrity import write_atomic
 
 from .card import model_card
-from .plot import plot_curves
+from .plot import plot_confusion, plot_curves
 
 #: Libraries whose versions a run records, because each changes results.
 VERSIONED = ("torch", "transformers", "peft", "accelerate", "safetensors", "huggingface_hub")
@@ -67,6 +67,8 @@ def write_run(path: Path, record: RunRecord, result: Any, wall_seconds: float) -
                "train_seconds": round(result.train_seconds, 3),
                "feature_seconds": round(result.feature_seconds, 3),
                "epoch_seconds": [round(s, 3) for s in result.epoch_seconds]}
+    metrics.update(result.test_classes)  # per_class and confusion, on the test split
+    metrics["train_steps"] = result.log
     if result.strategy_report:
         metrics[record.strategy] = result.strategy_report
     run = {"entry": record.entry, "repo": record.repo, "revision": record.revision,
@@ -78,9 +80,12 @@ def write_run(path: Path, record: RunRecord, result: Any, wall_seconds: float) -
            "train": record.train_config, "seed": record.seed, "format": record.format,
            **record.domain_fields, "loading_code": record.loading_code,
            "bf16": result.bf16, "processes": result.processes,
+           "effective_batch_size": result.effective_batch_size,
            "versions": library_versions(), "wall_seconds": round(wall_seconds, 3)}
     write_json(path / "metrics.json", metrics)
     write_json(path / "run.json", run)
     write_atomic(path / "README.md", model_card(run, metrics, result.strategy_card))
     if result.history:
-        plot_curves(result.history, record.metric, path / "curves.png")
+        plot_curves(result.history, record.metric, path / "curves.png", metrics["train_steps"])
+    if "confusion" in metrics:
+        plot_confusion(metrics["confusion"], path / "confusion.png")
