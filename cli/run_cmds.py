@@ -20,7 +20,11 @@ BACKEND = click.option(
 
 
 BF16 = click.option("--bf16/--no-bf16", default=None,
-                    help="--backend torch: bf16 autocast [default: where the CPU has it].")
+                    help="--backend torch: bf16 autocast [default: where the device has it].")
+DEVICE = click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]),
+                      default="auto", show_default=True,
+                      help="--backend torch: where the model runs (auto: accelerate's choice, "
+                           "CUDA, MPS or XPU where present, else the CPU).")
 
 
 def _onnx(run_dir: Path, backend: str) -> Any:
@@ -38,8 +42,10 @@ def _onnx(run_dir: Path, backend: str) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @BACKEND
 @BF16
+@DEVICE
 def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
-             label_column: str | None, as_json: bool, backend: str, bf16: bool | None) -> None:
+             label_column: str | None, as_json: bool, backend: str, bf16: bool | None,
+             device: str) -> None:
     """Evaluate the model in RUN_DIR on the task's test split or on --data."""
     from zoo.run_data import run_examples
 
@@ -47,12 +53,12 @@ def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
     if backend == "torch":
         from zoo.inference import evaluate_run_classes
 
-        loaded = _model(run_dir, backend, bf16)
+        loaded = _model(run_dir, backend, bf16, device)
         examples = run_examples(loaded.run, loaded.head, split="test", data=data,
                                 text_column=text_column, label_column=label_column)
         metrics, classes = evaluate_run_classes(loaded, examples)
     else:
-        model = _model(run_dir, backend, bf16)
+        model = _model(run_dir, backend, bf16, device)
         from zoo.inference import read_run_json
 
         examples = run_examples(read_run_json(run_dir), model.head, split="test", data=data,
@@ -85,9 +91,10 @@ def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @BACKEND
 @BF16
+@DEVICE
 def predict_cmd(run_dir: Path, inputs: tuple[str, ...], in_file: Path | None, column: str | None,
                 output: Path | None, progress: bool, as_json: bool, backend: str,
-                bf16: bool | None) -> None:
+                bf16: bool | None, device: str) -> None:
     """Label each INPUT with the model in RUN_DIR; '-' reads one input per line from stdin.
 
     An INPUT is what the run's domain takes: a text, or an image file's path for vision.
@@ -105,7 +112,7 @@ def predict_cmd(run_dir: Path, inputs: tuple[str, ...], in_file: Path | None, co
         raise UsageError("give one or more INPUTs, '-' for stdin, or --file")
     elif column or output:
         raise UsageError("--column and --output go with --file")
-    loaded = _model(run_dir, backend, bf16)
+    loaded = _model(run_dir, backend, bf16, device)
     if in_file is not None and output is not None:
         from zoo.predict_file import predict_file
 
@@ -132,13 +139,16 @@ def predict_cmd(run_dir: Path, inputs: tuple[str, ...], in_file: Path | None, co
            for t, p in zip(texts, predictions)])
 
 
-def _model(run_dir: Path, backend: str, bf16: bool | None) -> Any:
-    """The run on ``backend``; torch in bf16 unless told otherwise where the CPU has it."""
+def _model(run_dir: Path, backend: str, bf16: bool | None, device: str = "auto") -> Any:
+    """The run on ``backend``; torch on ``device``, in bf16 unless told otherwise where the
+    device has it."""
     if backend == "torch":
-        from zoo.engine.precision import cpu_has_bf16
+        from zoo.engine.device import check_device, mixed_precision, torch_device
         from zoo.inference import load_run
 
-        return load_run(run_dir, bf16=cpu_has_bf16() if bf16 is None else bf16)
+        check_device(device)
+        auto = mixed_precision(torch_device(device), None) == "bf16"
+        return load_run(run_dir, bf16=auto if bf16 is None else bf16, device=device)
     if bf16:
         from zoo.errors import UsageError
 

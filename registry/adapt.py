@@ -82,8 +82,11 @@ def check_output(output: Path, resume: bool) -> None:
                          "choose another --output")
 
 
+#: The trackers' folder (--report-to), in the partial directory while training, then RUN/logs.
+LOGS = "logs"
+
 #: Engine options that leave a run's results alone: a resumed run may change them.
-_FREE_ON_RESUME = {"progress", "threads", "checkpoint_every", "eval_batch_size"}
+_FREE_ON_RESUME = {"progress", "threads", "checkpoint_every", "eval_batch_size", "report_to"}
 
 
 def _settings(snapshot: SnapshotInfo, task: Task, data: TaskData, strategy: Strategy,
@@ -113,9 +116,12 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strate
     ``domain_options`` override the task's ``options`` for the domain's config. The run holds
     the output's lock throughout (a second run into it is refused), and one that fails before
     its first checkpoint leaves no partial directory to be told to resume."""
-    from accelerate import PartialState
+    from .engine.device import check_device, process_state
+    from .engine.tracking import check_trackers, parse_trackers
 
-    state = PartialState(cpu=True)
+    check_device(config.device)  # before the lock is taken
+    check_trackers(parse_trackers(config.report_to))
+    state = process_state(config.device)
     staging = RunStaging(Path(output))
     lock = _lock(staging, state)
     created = not staging.partial.exists()
@@ -206,7 +212,7 @@ def _adapt_staged(snapshot: SnapshotInfo, task: Task, data: TaskData, staging: R
                    resume=resume, on_step=on_step,
                    objective=plugin.objective(strategy_config, domain, head),
                    fixed=plugin.fixed_modules(model, domain, strategy_config),
-                   label_names=tuple(labels))
+                   label_names=tuple(labels), logdir=staging.partial / LOGS, hparams=settings)
     if state.is_main_process:
         fmt = plugin.save(result.model, domain, preprocessor, staging.artifacts, strategy_config,
                           snapshot.path, staging.output)
@@ -223,6 +229,8 @@ def _adapt_staged(snapshot: SnapshotInfo, task: Task, data: TaskData, staging: R
             train_config=dataclasses.asdict(config), seed=config.seed, format=fmt,
             loading_code=domain.loading_code(head, fmt), domain_fields=domain.run_fields(head))
         write_run(staging.artifacts, record, result, time.perf_counter() - start)
+        if (staging.partial / LOGS).is_dir():  # the trackers' logs, kept across a resume
+            os.replace(staging.partial / LOGS, staging.artifacts / LOGS)
         staging.finish()
     state.wait_for_everyone()
     return AdaptOutcome(staging.output, result, time.perf_counter() - start)
@@ -251,6 +259,11 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
         raise UsageError(f"backbone {entry_name!r} is a {backbone.domain} model but task "
                          f"{task_name!r} is {task.domain}")
     output = output or Path("runs") / f"{entry_name}-{task_name}-{strategy}"
+    from .engine.device import check_device
+    from .engine.tracking import check_trackers, parse_trackers
+
+    check_device(config.device)
+    check_trackers(parse_trackers(config.report_to))
     check_output(output, resume)  # before any data is read or anything downloaded
     from . import data as data_module
     from . import resolve as resolve_module

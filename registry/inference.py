@@ -29,6 +29,8 @@ class LoadedRun:
     preprocessor: Any
     #: Predict under bf16 autocast (``zoo predict`` / ``zoo eval`` do where the CPU has it).
     bf16: bool = False
+    #: The torch device type the model is on (``zoo eval`` / ``zoo predict``: accelerate's choice).
+    device: str = "cpu"
 
     @property
     def labels(self) -> list[str]:
@@ -41,11 +43,13 @@ class LoadedRun:
         max_length = self.run.get("train", {}).get("max_length", 512)
         features = self.domain.encode(self.preprocessor, list(inputs), None, self.head, max_length)
         rows: list[Any] = []
-        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+        from accelerate.utils import send_to_device
+
+        with torch.no_grad(), torch.autocast(self.device, dtype=torch.bfloat16, enabled=self.bf16):
             for start in range(0, len(features), batch_size):
                 chunk = features[start:start + batch_size]
-                batch = self.domain.collate(self.preprocessor, chunk)
-                logits = self.domain.logits(self.model, batch).float()
+                batch = send_to_device(self.domain.collate(self.preprocessor, chunk), self.device)
+                logits = self.domain.logits(self.model, batch).float().cpu()
                 for j, f in enumerate(chunk):
                     if logits.ndim == 3:
                         starts = torch.tensor(f["word_starts"] + [False] * (logits.shape[1] - len(f["word_starts"])))
@@ -85,10 +89,13 @@ def read_run_json(path: Path) -> dict[str, Any]:
     return run
 
 
-def load_run(path: Path, bf16: bool = False) -> LoadedRun:
+def load_run(path: Path, bf16: bool = False, device: str = "cpu") -> LoadedRun:
     """The run directory ``path`` as a model; a missing or damaged file is one UsageError.
     ``bf16`` runs it under bf16 autocast (fp32 by default: the parity gate and the tests
-    compare against fp32)."""
+    compare against fp32); ``device`` is a ``--device`` value (``auto``: accelerate's
+    choice; the CPU by default, where the ONNX export and its parity gate run)."""
+    from .engine.device import check_device, torch_device
+
     from safetensors import SafetensorError
 
     path = Path(path)
@@ -102,7 +109,9 @@ def load_run(path: Path, bf16: bool = False) -> LoadedRun:
         # OSError or ValueError; safetensors: its own error; torch: a RuntimeError).
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise UsageError(f"{path}: cannot load the run's model ({reason}); {DAMAGED}") from exc
-    return LoadedRun(path, run, domain, head, model, preprocessor, bf16)
+    check_device(device)
+    placed = torch_device(device)
+    return LoadedRun(path, run, domain, head, model.to(placed), preprocessor, bf16, placed)
 
 
 def evaluate_run(loaded: LoadedRun, examples: Sequence[Any]) -> dict[str, float]:

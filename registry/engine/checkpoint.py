@@ -47,6 +47,8 @@ class LoopState:
     stopped_early: bool = False
     #: One entry per optimizer step (step, loss, lr, grad_norm): the per-step curve.
     log: list[dict[str, float]] = field(default_factory=list)
+    #: Time the trackers (--report-to) took, part of train_seconds.
+    tracker_seconds: float = 0.0
 
 
 def trainable_state(model: Any) -> dict[str, Any]:

@@ -26,7 +26,8 @@ from .checkpoint import (BEST, LoopState, load_checkpoint, load_tensors, load_tr
 from .classes import class_report, has_class_report
 from .config import TrainConfig
 from .ema import WeightAverage
-from .precision import cpu_has_bf16
+from .device import mixed_precision, process_state, wants_cpu
+from .tracking import PROJECT, hyperparameters, parse_trackers, prefixed, prepare_store
 from .view import TrainingView
 
 FEATURES = "features.pt"
@@ -59,20 +60,31 @@ class TrainResult:
     #: Per optimizer step: step, loss, lr, grad_norm.
     log: list[dict[str, float]] = field(default_factory=list)
     effective_batch_size: int = 0
+    #: accelerate's mixed precision ("bf16", "fp16", "no") and the device type it trained on.
+    precision: str = "no"
+    device: str = "cpu"
+    #: Of ``train_seconds``, the time the ``--report-to`` trackers took.
+    tracker_seconds: float = 0.0
 
     @property
     def examples_per_second(self) -> float:
         return self.examples / self.train_seconds if self.train_seconds else 0.0
 
 
-def _accelerator(bf16: bool) -> Any:
+def _accelerator(config: TrainConfig, logdir: Path) -> Any:
+    """The run's accelerator on ``--device``, in the precision that device runs best, with
+    the ``--report-to`` trackers logging into ``logdir``."""
     from accelerate import Accelerator
     from accelerate.state import AcceleratorState
 
     # One process may train several times (tests, benchmarks) with different precisions;
     # accelerate keeps its state process-wide, so start each run from a clean one.
     AcceleratorState._reset_state()
-    return Accelerator(cpu=True, mixed_precision="bf16" if bf16 else "no")
+    cpu = wants_cpu(config.device)
+    device = process_state(config.device).device.type
+    trackers = parse_trackers(config.report_to)
+    return Accelerator(cpu=cpu, mixed_precision=mixed_precision(device, config.bf16),
+                       log_with=list(trackers) or None, project_dir=str(logdir))
 
 
 def _runner(model: Any, domain: Domain, cached: bool) -> Any:
@@ -129,13 +141,14 @@ class _Engine:
     def __init__(self, model: Any, domain: Domain, head: Head, preprocessor: Any,
                  config: TrainConfig, cached: bool, metric: str,
                  objective: Objective | None = None, fixed: Sequence[Any] = (),
-                 label_names: Sequence[str] = ()) -> None:
+                 label_names: Sequence[str] = (), logdir: Path = Path("logs")) -> None:
         import torch
 
         self.domain, self.head, self.preprocessor = domain, head, preprocessor
         self.config, self.cached, self.metric = config, cached, metric
-        self.bf16 = cpu_has_bf16() if config.bf16 is None else config.bf16
-        self.acc = _accelerator(self.bf16)
+        self.acc = _accelerator(config, logdir)
+        self.trackers, self.logdir = parse_trackers(config.report_to), logdir
+        self.precision = str(self.acc.mixed_precision)
         self.rank, self.world = self.acc.process_index, self.acc.num_processes
         threads = config.threads or max(1, (os.cpu_count() or 1) // self.world)
         torch.set_num_threads(threads)
@@ -162,7 +175,7 @@ class _Engine:
     def backbone_features(self, features: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The frozen backbone's outputs for every example, computed once (sharded)."""
         import torch
-        from accelerate.utils import gather_object
+        from accelerate.utils import gather_object, send_to_device
 
         self.model.eval()
         mine: list[tuple[int, dict[str, Any]]] = []
@@ -170,9 +183,10 @@ class _Engine:
         batches = eval_batches(lengths, self.config.eval_batch_size)
         with torch.no_grad(), self.acc.autocast():
             for batch in batches[self.rank::self.world]:
-                inputs = self.domain.collate(self.preprocessor, [features[i] for i in batch])
+                inputs = self.on_device(
+                    self.domain.collate(self.preprocessor, [features[i] for i in batch]))
                 outs = self.domain.backbone_features(self.model, inputs)
-                mine.extend(zip(batch, outs))
+                mine.extend(zip(batch, send_to_device(outs, "cpu")))
         allof = gather_object(mine) if self.world > 1 else mine
         out: list[dict[str, Any]] = [{} for _ in features]
         for i, f in allof:
@@ -187,7 +201,7 @@ class _Engine:
         import torch
         from accelerate.utils import gather_object
 
-        runner = self.acc.unwrap_model(runner)
+        runner = self.acc.unwrap_model(runner).to(self.acc.device)  # a teacher may be elsewhere
         runner.eval()
         lengths = [self.length(f) for f in features]
         batches = eval_batches(lengths, self.config.eval_batch_size)
@@ -195,7 +209,7 @@ class _Engine:
         with torch.no_grad(), self.acc.autocast():
             for batch in batches[self.rank::self.world]:
                 inputs, _ = self.collate([features[i] for i in batch])
-                logits = runner(inputs).float()
+                logits = runner(self.on_device(inputs)).float().cpu()
                 for j, i in enumerate(batch):
                     mine.append((i, logits[j, :lengths[i]] if logits.ndim == 3 else logits[j]))
         allof = gather_object(mine) if self.world > 1 else mine
@@ -203,6 +217,12 @@ class _Engine:
         for i, row in allof:
             rows[i] = row
         return _stack(rows)
+
+    def on_device(self, batch: Any) -> Any:
+        """A collated batch (or its labels) on the run's device."""
+        from accelerate.utils import send_to_device
+
+        return send_to_device(batch, self.acc.device)
 
     def length(self, feature: dict[str, Any]) -> int:
         return feature["length"] if self.cached else self.domain.length(feature)
@@ -216,11 +236,12 @@ class _Engine:
         return TrainingView(
             workdir=workdir, sizes={k: len(v) for k, v in splits.items()},
             is_main=self.acc.is_main_process, batches=batches,
-            inputs=lambda split, idx: self.collate([splits[split][i] for i in idx])[0],
+            inputs=lambda split, idx: self.on_device(
+                self.collate([splits[split][i] for i in idx])[0]),
             labels=lambda split: self.head.label_tensor([f["label"] for f in splits[split]]),
             logits=lambda model, split: self.logits(
                 _runner(model, self.domain, self.cached), splits[split]),
-            autocast=self.acc.autocast)
+            autocast=self.acc.autocast, device=str(self.acc.device))
 
     def evaluate(self, runner: Any, features: list[dict[str, Any]]) -> dict[str, float]:
         return self.scores(runner, features)[0]
@@ -246,7 +267,8 @@ class _Engine:
     # -- the loop ------------------------------------------------------------------------
     def run(self, train: list[dict[str, Any]], validation: list[dict[str, Any]],
             test: list[dict[str, Any]], workdir: Path, resume: bool,
-            on_step: Callable[[int], None] | None) -> TrainResult:
+            on_step: Callable[[int], None] | None,
+            hparams: dict[str, Any] | None = None) -> TrainResult:
         import torch
         from tqdm.auto import tqdm
 
@@ -254,6 +276,7 @@ class _Engine:
 
         cfg = self.config
         feature_seconds = 0.0
+        self.model.to(self.acc.device)  # the feature cache runs before accelerate places it
         if self.cached:
             start = time.perf_counter()
             train, validation, test = self.cached_features(workdir, train, validation, test)
@@ -282,6 +305,7 @@ class _Engine:
                  if resume else None)
         state = state or LoopState()
         runner, optimizer = self.acc.prepare(_runner(self.model, self.domain, self.cached), optimizer)
+        self.start_trackers(hparams or {})
         bar = tqdm(total=total, initial=state.step, unit="step", dynamic_ncols=True,
                    disable=not (cfg.progress and self.acc.is_main_process), desc="adapt")
         epoch_seconds: list[float] = []
@@ -306,9 +330,14 @@ class _Engine:
                 state.epoch_loss += loss
                 state.epoch_batches += 1
                 state.examples += len(batches[b])
-                state.train_seconds += time.perf_counter() - tick
                 state.log.append({"step": state.step, "loss": round(loss, 6),
                                   "lr": lr, "grad_norm": round(norm, 6)})
+                if self.trackers:
+                    self.track(state, {
+                        "train/loss": loss, "train/lr": lr, "train/grad_norm": norm,
+                        "train/examples_per_second":
+                            len(batches[b]) / max(time.perf_counter() - tick, 1e-9)})
+                state.train_seconds += time.perf_counter() - tick
                 bar.update(1)
                 bar.set_postfix(loss=f"{state.epoch_loss / state.epoch_batches:.4f}",
                                 ex_s=f"{state.examples / max(state.train_seconds, 1e-9):.0f}")
@@ -325,15 +354,21 @@ class _Engine:
             self.model.load_state_dict(load_tree(best), strict=False)
         val_metrics = state.history[state.best_epoch]["validation"] if state.history else {}
         test_metrics, test_classes = self.scores(runner, test)
+        if self.trackers:
+            self.track(state, prefixed("test", test_metrics))
+            self.acc.end_training()
         report, card = (self.objective.report(view, self.model) if self.objective is not None
                         else ({}, ""))
         return TrainResult(
             model=self.model, history=state.history, validation=val_metrics, test=test_metrics,
             best_epoch=state.best_epoch, steps=state.step, examples=state.examples,
-            train_seconds=state.train_seconds, feature_seconds=feature_seconds, bf16=self.bf16,
+            train_seconds=state.train_seconds, feature_seconds=feature_seconds,
+            bf16=self.precision == "bf16", precision=self.precision,
+            device=self.acc.device.type,
             processes=self.world, stopped_early=state.stopped_early, epoch_seconds=epoch_seconds,
             strategy_report=report, strategy_card=card, test_classes=test_classes,
-            log=state.log, effective_batch_size=cfg.effective_batch_size)
+            log=state.log, effective_batch_size=cfg.effective_batch_size,
+            tracker_seconds=state.tracker_seconds)
 
     def step(self, runner: Any, train: list[dict[str, Any]],
              batch: list[int]) -> tuple[float, float]:
@@ -348,7 +383,8 @@ class _Engine:
         total = 0.0
         for k, part in enumerate(parts):
             indices = shard(part, self.rank, self.world)
-            inputs, labels = self.collate([train[i] for i in indices], training=True)
+            inputs, labels = self.on_device(self.collate([train[i] for i in indices],
+                                                         training=True))
             # Only the last batch's backward synchronises the gradients across processes.
             with self.acc.no_sync(runner) if k < len(parts) - 1 else nullcontext():
                 loss = (self.objective.loss(runner, inputs, labels, indices) if self.objective
@@ -368,6 +404,9 @@ class _Engine:
         train_loss = state.epoch_loss / max(1, state.epoch_batches)
         state.history.append({"epoch": state.epoch + 1, "step": state.step,
                               "train_loss": train_loss, "validation": metrics})
+        if self.trackers:
+            self.track(state, {**prefixed("validation", metrics), "train/epoch_loss": train_loss,
+                               "epoch": state.epoch + 1})
         value = metrics.get(self.metric, -train_loss if not metrics else math.nan)
         if self.better(value, state.best_metric):
             state.best_metric, state.best_epoch, state.bad_epochs = value, state.epoch, 0
@@ -380,6 +419,28 @@ class _Engine:
                 state.stopped_early = True
         state.epoch, state.batch = state.epoch + 1, 0
         state.epoch_loss, state.epoch_batches = 0.0, 0
+
+    def start_trackers(self, hparams: dict[str, Any]) -> None:
+        """Open the ``--report-to`` trackers (the main process's) with every hyperparameter."""
+        if not self.trackers:
+            return
+        import dataclasses
+
+        if self.acc.is_main_process:
+            self.logdir.mkdir(parents=True, exist_ok=True)
+            prepare_store(self.trackers, self.logdir)
+        options = {k.replace("_", "-"): v for k, v in dataclasses.asdict(self.config).items()}
+        values = {**options, **hparams,
+                  "effective_batch_size": self.config.effective_batch_size,
+                  "processes": self.world, "device": self.acc.device.type,
+                  "mixed_precision": self.precision}
+        self.acc.init_trackers(PROJECT, config=hyperparameters(values))
+
+    def track(self, state: LoopState, values: dict[str, float]) -> None:
+        """Log ``values`` at the current step, timing what the trackers cost."""
+        tick = time.perf_counter()
+        self.acc.log(values, step=state.step)
+        state.tracker_seconds += time.perf_counter() - tick
 
     def averaged(self) -> Any:
         """A context in which the model holds its weight average (``--ema``), else nothing."""
@@ -407,7 +468,8 @@ def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: 
           metric: str | None = None, cache_features: bool = False,
           resume: bool = False, on_step: Callable[[int], None] | None = None,
           objective: Objective | None = None, fixed: Sequence[Any] = (),
-          label_names: Sequence[str] = ()) -> TrainResult:
+          label_names: Sequence[str] = (), logdir: Path | None = None,
+          hparams: dict[str, Any] | None = None) -> TrainResult:
     """Train ``model`` (already prepared by its strategy) on examples with ``.input``,
     ``.label`` and optionally ``.confidence`` (see ``Example``); checkpoints and the feature
     cache live in ``workdir``. ``config.epochs`` and ``config.lr`` must be set (the adapt glue
@@ -416,7 +478,9 @@ def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: 
     ``on_step(step)`` is called after every optimizer step (progress reporting; tests use it
     to interrupt a run). ``objective`` replaces the head's loss (a strategy's own).
     ``fixed`` are the modules the strategy froze whole: their batch-norm statistics stay put.
-    ``label_names`` name the classes of the test split's per-class report.
+    ``label_names`` name the classes of the test split's per-class report. The
+    ``--report-to`` trackers log into ``logdir`` (default: ``workdir/logs``), starting with
+    ``hparams`` (what the run was started with) and the engine's options.
     """
     from accelerate.utils import set_seed
 
@@ -424,7 +488,8 @@ def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: 
         raise UsageError("the engine needs epochs and a learning rate: set --epochs and --lr")
     set_seed(config.seed)
     engine = _Engine(model, domain, head, preprocessor, config, cache_features,
-                     metric or head.default_metric, objective, fixed, label_names)
+                     metric or head.default_metric, objective, fixed, label_names,
+                     logdir or workdir / "logs")
     workdir.mkdir(parents=True, exist_ok=True)
 
     def encode(examples: Sequence[Any]) -> list[dict[str, Any]]:
@@ -439,4 +504,5 @@ def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: 
 
     if objective is not None:
         train = objective.training_examples(train, config.seed)
-    return engine.run(encode(train), encode(validation), encode(test), workdir, resume, on_step)
+    return engine.run(encode(train), encode(validation), encode(test), workdir, resume, on_step,
+                      hparams)

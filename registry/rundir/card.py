@@ -41,7 +41,8 @@ def model_card(run: dict[str, Any], metrics: dict[str, Any], strategy_section: s
         lines += [strategy_section.rstrip(), ""]
     lines += ["## Training", "",
              f"- epochs run: {len(metrics.get('history', []))}, best epoch: {metrics.get('best_epoch')}",
-             f"- seed: {run['seed']}, processes: {run['processes']}, bf16: {run['bf16']}",
+             f"- seed: {run['seed']}, processes: {run['processes']}, bf16: {run['bf16']}"
+             + (f", device: {run['device']}" if run.get("device") else ""),
              f"- strategy config: `{json.dumps(run['strategy']['config'])}`",
              f"- data sha256: `{run['data']['sha256']}`", "",
              "## Loading", "", "```python"]

@@ -66,6 +66,7 @@ def write_run(path: Path, record: RunRecord, result: Any, wall_seconds: float) -
                "examples_per_second": round(result.examples_per_second, 2),
                "train_seconds": round(result.train_seconds, 3),
                "feature_seconds": round(result.feature_seconds, 3),
+               "tracker_seconds": round(result.tracker_seconds, 3),
                "epoch_seconds": [round(s, 3) for s in result.epoch_seconds]}
     metrics.update(result.test_classes)  # per_class and confusion, on the test split
     metrics["train_steps"] = result.log
@@ -79,7 +80,8 @@ def write_run(path: Path, record: RunRecord, result: Any, wall_seconds: float) -
            "domain_config": record.domain_config,
            "train": record.train_config, "seed": record.seed, "format": record.format,
            **record.domain_fields, "loading_code": record.loading_code,
-           "bf16": result.bf16, "processes": result.processes,
+           "bf16": result.bf16, "mixed_precision": result.precision, "device": result.device,
+           "processes": result.processes,
            "effective_batch_size": result.effective_batch_size,
            "versions": library_versions(), "wall_seconds": round(wall_seconds, 3)}
     write_json(path / "metrics.json", metrics)
