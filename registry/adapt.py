@@ -20,6 +20,7 @@ from .catalog import Backbone, Task
 from .components import Domain, Strategy
 from .data.examples import TaskData
 from .engine import TrainConfig, TrainResult, train
+from .engine.shared import from_main
 from .errors import UsageError
 from .rundir import RunRecord, RunStaging, write_run
 from .weights import check_weights, refuse_remote_code
@@ -185,7 +186,8 @@ def _adapt_staged(snapshot: SnapshotInfo, task: Task, data: TaskData, staging: R
     metric = _metric(task, head)
     settings = _settings(snapshot, task, data, plugin, strategy_config, domain, domain_config,
                          config)
-    staging.check(resume, settings)
+    # The main process's disk holds the run; another machine's has nothing to check.
+    from_main(state, lambda: staging.check(resume, settings))
     # After the output is checked, so a bad --output fails before a teacher is trained. A
     # run needed first continues where it was interrupted (its settings checked as any
     # resume's): this run's own partial directory is only created once that one is done.
@@ -193,7 +195,8 @@ def _adapt_staged(snapshot: SnapshotInfo, task: Task, data: TaskData, staging: R
         strategy_config, staging.output,
         lambda name, out: adapt_snapshot(snapshot, task, data, strategy=name, config=given,
                                          domain_options=domain_options, output=out,
-                                         resume=RunStaging(out).partial.exists()).output)
+                                         resume=from_main(state, RunStaging(out).partial.exists)
+                                         ).output)
     # The head's initial weights come from the same seed as everything else.
     torch.manual_seed(config.seed)
     preprocessor = domain.load_preprocessor(snapshot.path, entry=snapshot.backbone,
@@ -259,12 +262,14 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
         raise UsageError(f"backbone {entry_name!r} is a {backbone.domain} model but task "
                          f"{task_name!r} is {task.domain}")
     output = output or Path("runs") / f"{entry_name}-{task_name}-{strategy}"
-    from .engine.device import check_device
+    from .engine.device import check_device, process_state
     from .engine.tracking import check_trackers, parse_trackers
 
     check_device(config.device)
     check_trackers(parse_trackers(config.report_to))
-    check_output(output, resume)  # before any data is read or anything downloaded
+    # On the main process only: under torchrun on several machines, the others' disks hold
+    # no run (nor its partial directory to resume).
+    from_main(process_state(config.device), lambda: check_output(output, resume))  # before any data is read or anything downloaded
     from . import data as data_module
     from . import resolve as resolve_module
 

@@ -21,12 +21,14 @@ from typing import Any
 from ..components import Domain, Head, Objective
 from ..errors import UsageError
 from .batching import epoch_batches, eval_batches, shard
-from .checkpoint import (BEST, LoopState, load_checkpoint, load_tensors, load_tree, save_checkpoint,
-                         save_tensors, save_tree, trainable_state)
+from .checkpoint import (BEST, LoopState, apply_checkpoint, load_tensors, load_tree,
+                         read_checkpoint, save_checkpoint, save_tensors, save_tree,
+                         trainable_state)
 from .classes import class_report, has_class_report
 from .config import TrainConfig
 from .ema import WeightAverage
 from .device import mixed_precision, process_state, wants_cpu
+from .shared import from_main
 from .tracking import PROJECT, hyperparameters, parse_trackers, prefixed, prepare_store
 from .view import TrainingView
 
@@ -301,9 +303,11 @@ class _Engine:
             fused=True)
         scheduler = linear_schedule(optimizer, total, cfg.warmup)
         self.average = WeightAverage(self.model, cfg.ema) if cfg.ema else None
-        state = (load_checkpoint(workdir, self.model, optimizer, scheduler, self.average)
-                 if resume else None)
-        state = state or LoopState()
+        # The main process's checkpoint, sent to every process: on several machines without a
+        # shared disk, the others have no copy.
+        saved = from_main(self.acc, lambda: read_checkpoint(workdir)) if resume else None
+        state = (apply_checkpoint(saved, workdir, self.model, optimizer, scheduler, self.average)
+                 if saved is not None else LoopState())
         runner, optimizer = self.acc.prepare(_runner(self.model, self.domain, self.cached), optimizer)
         self.start_trackers(hparams or {})
         bar = tqdm(total=total, initial=state.step, unit="step", dynamic_ncols=True,
@@ -349,9 +353,11 @@ class _Engine:
             self.end_epoch(runner, validation, workdir, state)
             self.checkpoint(workdir, optimizer, scheduler, state)
         bar.close()
+        # Only the main process wrote the best weights; every process ends with them.
         best = workdir / BEST
-        if best.is_file():
-            self.model.load_state_dict(load_tree(best), strict=False)
+        weights = from_main(self.acc, lambda: load_tree(best) if best.is_file() else None)
+        if weights is not None:
+            self.model.load_state_dict(weights, strict=False)
         val_metrics = state.history[state.best_epoch]["validation"] if state.history else {}
         test_metrics, test_classes = self.scores(runner, test)
         if self.trackers:
@@ -453,8 +459,12 @@ class _Engine:
 
     def cached_features(self, workdir: Path, *splits: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         """Every split's backbone features, from the run's cache when a resumed run has one."""
+        from accelerate.utils import gather_object
+
         path = workdir / FEATURES
-        if path.is_file():
+        here = [path.is_file()]
+        # Each machine has its own disk: the cache is used only where every process has it.
+        if all(gather_object(here) if self.world > 1 else here):
             return load_tensors(path)
         out = [self.backbone_features(s) if s else [] for s in splits]
         if self.acc.is_main_process:
@@ -490,7 +500,8 @@ def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: 
     engine = _Engine(model, domain, head, preprocessor, config, cache_features,
                      metric or head.default_metric, objective, fixed, label_names,
                      logdir or workdir / "logs")
-    workdir.mkdir(parents=True, exist_ok=True)
+    if engine.acc.is_main_process:  # the only one that writes there
+        workdir.mkdir(parents=True, exist_ok=True)
 
     def encode(examples: Sequence[Any]) -> list[dict[str, Any]]:
         if not examples:
