@@ -28,5 +28,9 @@ def from_main(state: Any, read: Callable[[], T]) -> T:
     broadcast_object_list(box)
     if box[1] is not None:
         kind, message = box[1]
-        raise kind(message) if issubclass(kind, ZooError) else UsageError(message)
+        try:
+            error = kind(message)
+        except TypeError:  # a subclass built from other arguments (NotFoundError)
+            error = UsageError(message) if issubclass(kind, UsageError) else ZooError(message)
+        raise error
     return box[0]
