@@ -46,7 +46,10 @@ def _engine_option(f: dataclasses.Field, per_strategy: list[str] | None = None) 
     helptext = f"{f.metadata['help']} [default: {shown}]"
     if str(f.type).startswith("bool"):
         return click.Option([f"{flag}/--no-{flag[2:]}", f.name], default=None, help=helptext)
-    kind = {"int": int, "float": float}[str(f.type).split(" ")[0]]
+    if "choices" in f.metadata:
+        return click.Option([flag, f.name], type=click.Choice(f.metadata["choices"]),
+                            default=None, help=helptext)
+    kind = {"int": int, "float": float, "str": str}[str(f.type).split(" ")[0]]
     return click.Option([flag, f.name], type=kind, default=None, help=helptext)
 
 

@@ -21,7 +21,11 @@ BACKEND = click.option(
 
 
 BF16 = click.option("--bf16/--no-bf16", default=None,
-                    help="--backend torch: bf16 autocast [default: where the CPU has it].")
+                    help="--backend torch: bf16 autocast [default: where the device has it].")
+DEVICE = click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]),
+                      default="auto", show_default=True,
+                      help="--backend torch: where the model runs (auto: accelerate's choice, "
+                           "CUDA, MPS or XPU where present, else the CPU).")
 
 
 def _onnx(run_dir: Path, backend: str) -> Any:
@@ -39,27 +43,39 @@ def _onnx(run_dir: Path, backend: str) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @BACKEND
 @BF16
+@DEVICE
 def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
-             label_column: str | None, as_json: bool, backend: str, bf16: bool | None) -> None:
+             label_column: str | None, as_json: bool, backend: str, bf16: bool | None,
+             device: str) -> None:
     """Evaluate the model in RUN_DIR on the task's test split or on --data."""
     from zoo.run_data import run_examples
     from zoo.rundir import read_run
 
     run = read_run(run_dir)
-    model = _model(run_dir, backend, bf16)
+    model = _model(run_dir, backend, bf16, device)
     examples = run_examples(run, get_zoo().tasks.get(run.task), model.head, model.domain,
                             split="test", data=data, text_column=text_column,
                             label_column=label_column)
+    classes: dict[str, Any] = {}
     if backend == "torch":
-        from zoo.inference import evaluate_run
+        from zoo.inference import evaluate_run_classes
 
-        metrics = evaluate_run(model, examples)
+        metrics, classes = evaluate_run_classes(model, examples)
     else:
         metrics = model.evaluate(examples)
     if as_json:
-        emit_json({"run": str(run_dir), "examples": len(examples), "metrics": metrics})
+        emit_json({"run": str(run_dir), "examples": len(examples), "metrics": metrics, **classes})
         return
     table(["METRIC", "VALUE"], [[k, f"{v:.4f}"] for k, v in metrics.items()])
+    if classes:
+        click.echo()
+        table(["CLASS", "PRECISION", "RECALL", "F1", "SUPPORT"],
+              [[name, f"{c['precision']:.4f}", f"{c['recall']:.4f}", f"{c['f1']:.4f}",
+                str(c["support"])] for name, c in classes["per_class"].items()])
+        matrix = classes["confusion"]["matrix"]
+        click.echo()
+        table(["TRUE \\ PREDICTED", *classes["confusion"]["labels"]],
+              [[name, *map(str, row)] for name, row in zip(classes["confusion"]["labels"], matrix)])
 
 
 @click.command("predict")
@@ -74,9 +90,10 @@ def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @BACKEND
 @BF16
+@DEVICE
 def predict_cmd(run_dir: Path, inputs: tuple[str, ...], in_file: Path | None, column: str | None,
                 output: Path | None, progress: bool, as_json: bool, backend: str,
-                bf16: bool | None) -> None:
+                bf16: bool | None, device: str) -> None:
     """Label each INPUT with the model in RUN_DIR; '-' reads one input per line from stdin.
 
     An INPUT is what the run's domain takes: a text, or an image file's path for vision.
@@ -94,7 +111,7 @@ def predict_cmd(run_dir: Path, inputs: tuple[str, ...], in_file: Path | None, co
         raise UsageError("give one or more INPUTs, '-' for stdin, or --file")
     elif column or output:
         raise UsageError("--column and --output go with --file")
-    loaded = _model(run_dir, backend, bf16)
+    loaded = _model(run_dir, backend, bf16, device)
     if in_file is not None and output is not None:
         from zoo.predict_file import predict_file
 
@@ -121,13 +138,16 @@ def predict_cmd(run_dir: Path, inputs: tuple[str, ...], in_file: Path | None, co
            for t, p in zip(texts, predictions)])
 
 
-def _model(run_dir: Path, backend: str, bf16: bool | None) -> Any:
-    """The run on ``backend``; torch in bf16 unless told otherwise where the CPU has it."""
+def _model(run_dir: Path, backend: str, bf16: bool | None, device: str = "auto") -> Any:
+    """The run on ``backend``; torch on ``device``, in bf16 unless told otherwise where the
+    device has it."""
     if backend == "torch":
-        from zoo.engine.precision import cpu_has_bf16
+        from zoo.engine.device import check_device, mixed_precision, torch_device
         from zoo.inference import load_run
 
-        return load_run(run_dir, get_zoo(), bf16=cpu_has_bf16() if bf16 is None else bf16)
+        check_device(device)
+        auto = mixed_precision(torch_device(device), None) == "bf16"
+        return load_run(run_dir, get_zoo(), bf16=auto if bf16 is None else bf16, device=device)
     if bf16:
         raise UsageError(f"--bf16 is for --backend torch; --backend {backend} runs the export as written")
     return _onnx(run_dir, backend)

@@ -21,6 +21,7 @@ from .catalog import Backbone, Task
 from .components import Domain, Strategy
 from .data.examples import TaskData
 from .engine import TrainConfig, TrainResult, train
+from .engine.shared import from_main
 from .errors import UsageError, ZooError
 from .rundir import RunRecord, RunStaging, write_run
 from .snapshot import Snapshot
@@ -87,8 +88,11 @@ def check_output(output: Path, resume: bool) -> None:
                          "choose another --output")
 
 
+#: The trackers' folder (--report-to), in the partial directory while training, then RUN/logs.
+LOGS = "logs"
+
 #: Engine options that leave a run's results alone: a resumed run may change them.
-_FREE_ON_RESUME = {"progress", "threads", "checkpoint_every", "eval_batch_size"}
+_FREE_ON_RESUME = {"progress", "threads", "checkpoint_every", "eval_batch_size", "report_to"}
 
 
 def _settings(snapshot: Snapshot, task: Task, data: TaskData, strategy: Strategy,
@@ -124,10 +128,13 @@ def adapt_snapshot(snapshot: Snapshot, task: Task, data: TaskData, *, strategy: 
     its first checkpoint leaves no partial directory to be told to resume. ``lineage`` is
     what run.json records of the backbone's own history (a run adapted further). The domain,
     head and strategy come from ``zoo`` (the process's own when not given)."""
-    from accelerate import PartialState
+    from .engine.device import check_device, process_state
+    from .engine.tracking import check_trackers, parse_trackers
 
     zoo = zoo or get_zoo()
-    state = PartialState(cpu=True)
+    check_device(config.device)  # before the lock is taken
+    check_trackers(parse_trackers(config.report_to))
+    state = process_state(config.device)
     staging = RunStaging(Path(output))
     lock = _lock(staging, state)
     created = not staging.partial.exists()
@@ -193,16 +200,17 @@ def _adapt_staged(zoo: Zoo, snapshot: Snapshot, task: Task, data: TaskData,
     metric = _metric(task, head)
     settings = _settings(snapshot, task, data, plugin, strategy_config, domain, domain_config,
                          config)
-    staging.check(resume, settings)
+    # The main process's disk holds the run; another machine's has nothing to check.
+    from_main(state, lambda: staging.check(resume, settings))
     # After the output is checked, so a bad --output fails before a teacher is trained. A
     # run needed first continues where it was interrupted (its settings checked as any
     # resume's): this run's own partial directory is only created once that one is done.
     strategy_config, needed = plugin.complete_config(strategy_config, staging.output)
-    if needed is not None and not (needed.output / "run.json").is_file():
+    if needed is not None and not from_main(state, (needed.output / "run.json").is_file):
         adapt_snapshot(snapshot, task, data, strategy=needed.strategy, config=given,
                        domain_options=domain_options, output=needed.output,
-                       resume=RunStaging(needed.output).partial.exists(), lineage=lineage,
-                       zoo=zoo)
+                       resume=from_main(state, RunStaging(needed.output).partial.exists),
+                       lineage=lineage, zoo=zoo)
     # The head's initial weights come from the same seed as everything else.
     torch.manual_seed(config.seed)
     preprocessor = domain.load_preprocessor(snapshot.path, entry=backbone, config=domain_config)
@@ -219,7 +227,8 @@ def _adapt_staged(zoo: Zoo, snapshot: Snapshot, task: Task, data: TaskData,
                    metric=metric, cache_features=plugin.caches_features(strategy_config),
                    resume=resume, on_step=on_step,
                    objective=plugin.objective(strategy_config, domain, head),
-                   fixed=plugin.fixed_modules(model, domain, strategy_config))
+                   fixed=plugin.fixed_modules(model, domain, strategy_config),
+                   label_names=tuple(labels), logdir=staging.partial / LOGS, hparams=settings)
     if state.is_main_process:
         fmt = plugin.save(result.model, domain, preprocessor, staging.artifacts, strategy_config,
                           snapshot.path, staging.output)
@@ -237,6 +246,8 @@ def _adapt_staged(zoo: Zoo, snapshot: Snapshot, task: Task, data: TaskData,
             loading_code=domain.loading_code(head, fmt), domain_fields=domain.run_fields(head),
             lineage=lineage)
         write_run(staging.artifacts, record, result, time.perf_counter() - start)
+        if (staging.partial / LOGS).is_dir():  # the trackers' logs, kept across a resume
+            os.replace(staging.partial / LOGS, staging.artifacts / LOGS)
         staging.finish()
     state.wait_for_everyone()
     return AdaptOutcome(staging.output, result, time.perf_counter() - start)
@@ -272,7 +283,14 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
         raise UsageError(f"backbone {entry_name!r} is a {backbone.domain} model but task "
                          f"{task_name!r} is {task.domain}")
     output = output or Path("runs") / f"{backbone.name}-{task_name}-{strategy}"
-    check_output(output, resume)  # before any data is read or anything downloaded
+    from .engine.device import check_device, process_state
+    from .engine.tracking import check_trackers, parse_trackers
+
+    check_device(config.device)
+    check_trackers(parse_trackers(config.report_to))
+    # On the main process only, before any data is read or anything downloaded: under
+    # torchrun on several machines, the others' disks hold no run (nor its partial directory).
+    from_main(process_state(config.device), lambda: check_output(output, resume))
     from . import data as data_module
     from . import resolve as resolve_module
 

@@ -30,6 +30,8 @@ class LoadedRun:
     preprocessor: Any
     #: Predict under bf16 autocast (``zoo predict`` / ``zoo eval`` do where the CPU has it).
     bf16: bool = False
+    #: The torch device type the model is on (``zoo eval`` / ``zoo predict``: accelerate's choice).
+    device: str = "cpu"
 
     @property
     def labels(self) -> list[str]:
@@ -41,12 +43,14 @@ class LoadedRun:
 
         features = self.encode(inputs)
         rows: list[Any] = []
-        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+        from accelerate.utils import send_to_device
+
+        with torch.no_grad(), torch.autocast(self.device, dtype=torch.bfloat16, enabled=self.bf16):
             for start in range(0, len(features), batch_size):
                 chunk = features[start:start + batch_size]
-                batch = self.domain.collate(self.preprocessor, chunk)
-                rows.extend(self.domain.output_rows(self.domain.logits(self.model, batch).float(),
-                                                    chunk))
+                batch = send_to_device(self.domain.collate(self.preprocessor, chunk), self.device)
+                logits = self.domain.logits(self.model, batch).float().cpu()
+                rows.extend(self.domain.output_rows(logits, chunk))
         return rows
 
     def encode(self, inputs: Sequence[Any], labels: Sequence[Any] | None = None) -> list[dict[str, Any]]:
@@ -62,11 +66,15 @@ class LoadedRun:
         return out
 
 
-def load_run(path: Path, zoo: Zoo, *, bf16: bool = False) -> LoadedRun:
+def load_run(path: Path, zoo: Zoo, *, bf16: bool = False, device: str = "cpu") -> LoadedRun:
     """The run directory ``path`` as a model, through the domain and head ``zoo`` has under
     its run.json's names; a missing or damaged file is one UsageError. ``bf16`` runs it under
-    bf16 autocast (fp32 by default: the parity gate and the tests compare against fp32)."""
+    bf16 autocast (fp32 by default: the parity gate and the tests compare against fp32);
+    ``device`` is a ``--device`` value (``auto``: accelerate's choice; the CPU by default,
+    where the ONNX export and its parity gate run)."""
     from safetensors import SafetensorError
+
+    from zoo.engine.device import check_device, torch_device
 
     path = Path(path)
     run = read_run(path)
@@ -78,16 +86,30 @@ def load_run(path: Path, zoo: Zoo, *, bf16: bool = False) -> LoadedRun:
         # OSError or ValueError; safetensors: its own error; torch: a RuntimeError).
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise UsageError(f"{path}: cannot load the run's model ({reason}); {DAMAGED}") from exc
-    return LoadedRun(path, run, domain, head, model, preprocessor, bf16)
+    check_device(device)
+    placed = torch_device(device)
+    return LoadedRun(path, run, domain, head, model.to(placed), preprocessor, bf16, placed)
 
 
 def evaluate_run(loaded: LoadedRun, examples: Sequence[Any]) -> dict[str, float]:
     """The head's metrics of a loaded run on examples with ``.input`` and ``.label``."""
+    return evaluate_run_classes(loaded, examples)[0]
+
+
+def evaluate_run_classes(loaded: LoadedRun,
+                         examples: Sequence[Any]) -> tuple[dict[str, float], dict[str, Any]]:
+    """:func:`evaluate_run`'s metrics and, for a single-label classifier, the per-class
+    report (``per_class``, ``confusion``; empty otherwise)."""
+    from zoo.engine.classes import class_report, has_class_report
+
     if not examples:
         raise UsageError("no examples to evaluate")
     inputs = [e.input for e in examples]
     labels = loaded.domain.output_labels([e.label for e in examples], loaded.encode(inputs))
     logits = stack_rows(loaded.logits(inputs))
     label_tensor = loaded.head.label_tensor(labels)
-    return {"loss": float(loaded.head.loss(logits, label_tensor)),
-            **loaded.head.metrics(logits, label_tensor)}
+    metrics = {"loss": float(loaded.head.loss(logits, label_tensor)),
+               **loaded.head.metrics(logits, label_tensor)}
+    classes = (class_report(logits, label_tensor, loaded.labels)
+               if has_class_report(loaded.head) else {})
+    return metrics, classes

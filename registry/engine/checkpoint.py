@@ -45,6 +45,10 @@ class LoopState:
     examples: int = 0
     train_seconds: float = 0.0
     stopped_early: bool = False
+    #: One entry per optimizer step (step, loss, lr, grad_norm): the per-step curve.
+    log: list[dict[str, float]] = field(default_factory=list)
+    #: Time the trackers (--report-to) took, part of train_seconds.
+    tracker_seconds: float = 0.0
 
 
 def trainable_state(model: Any) -> dict[str, Any]:
@@ -180,10 +184,22 @@ def save_checkpoint(workdir: Path, model: Any, optimizer: Any, scheduler: Any,
 def load_checkpoint(workdir: Path, model: Any, optimizer: Any, scheduler: Any,
                     average: Any = None) -> LoopState | None:
     """Restore the last checkpoint into the given objects; None when there is none."""
+    saved = read_checkpoint(workdir)
+    return None if saved is None else apply_checkpoint(saved, workdir, model, optimizer,
+                                                       scheduler, average)
+
+
+def read_checkpoint(workdir: Path) -> Any:
+    """The last checkpoint's tree, None when there is none (the main process reads it and
+    hands it to the others: another machine has no copy of the file)."""
     path = workdir / CHECKPOINT
-    if not path.is_file():
-        return None
-    saved = load_tree(path)
+    return load_tree(path) if path.is_file() else None
+
+
+def apply_checkpoint(saved: Any, workdir: Path, model: Any, optimizer: Any, scheduler: Any,
+                     average: Any = None) -> LoopState:
+    """Restore what :func:`read_checkpoint` returned into the given objects."""
+    path = workdir / CHECKPOINT
     try:
         state = LoopState(**saved["state"])
     except (KeyError, TypeError) as exc:

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 from ..errors import UsageError
 
+#: What ``--device`` takes (zoo.engine.device checks that the machine has it).
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -16,7 +19,11 @@ class TrainConfig:
     epochs: int | None = field(default=None, metadata={
         "help": "Passes over the training data.", "shown": "the strategy's"})
     batch_size: int = field(default=32, metadata={
-        "help": "Examples per optimizer step (all processes together)."})
+        "help": "Examples per forward pass, all processes together; an optimizer step takes "
+                "--grad-accum of them."})
+    grad_accum: int = field(default=1, metadata={
+        "help": "Batches whose gradients make one optimizer step together (the effective "
+                "batch is --batch-size times this)."})
     lr: float | None = field(default=None, metadata={
         "help": "Peak learning rate.", "shown": "the strategy's"})
     head_lr_scale: float | None = field(default=None, metadata={
@@ -35,7 +42,9 @@ class TrainConfig:
     max_length: int = field(default=128, metadata={
         "help": "Longest input in tokens; longer ones are truncated."})
     bf16: bool | None = field(default=None, metadata={
-        "help": "bf16 autocast.", "shown": "where the CPU has it"})
+        "help": "bf16 autocast; --no-bf16 trains in fp32.",
+        "shown": "bf16 where the device has it, else fp16 with loss scaling on an "
+                 "accelerator, else fp32"})
     patience: int = field(default=2, metadata={
         "help": "Stop after this many epochs without a better validation metric (0: never "
                 "stop early)."})
@@ -50,9 +59,21 @@ class TrainConfig:
     threads: int = field(default=0, metadata={
         "help": "Torch threads per process (0: the cores shared evenly)."})
     progress: bool = field(default=True, metadata={"help": "Show a progress bar."})
+    report_to: str = field(default="", metadata={
+        "help": "Experiment trackers to log to, comma-separated: tensorboard, mlflow, or any "
+                "other accelerate supports (wandb, comet_ml, ...); their logs go in RUN/logs.",
+        "shown": "none"})
+    device: str = field(default="auto", metadata={
+        "help": "Where to train and evaluate: auto (accelerate's choice: CUDA, MPS or XPU "
+                "where present, else the CPU), cpu, cuda or mps.", "choices": DEVICES})
+
+    @property
+    def effective_batch_size(self) -> int:
+        """Examples per optimizer step."""
+        return self.batch_size * self.grad_accum
 
     def __post_init__(self) -> None:
-        positive = {"batch_size": self.batch_size,
+        positive = {"batch_size": self.batch_size, "grad_accum": self.grad_accum,
                     "max_length": self.max_length, "eval_batch_size": self.eval_batch_size}
         for name, value in positive.items():
             if value < 1:
@@ -62,6 +83,8 @@ class TrainConfig:
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise UsageError(f"--{name.replace('_', '-')} must not be negative")
+        if self.device not in DEVICES:
+            raise UsageError(f"--device must be one of {', '.join(DEVICES)}, not {self.device!r}")
         if not 0.0 <= self.ema < 1.0:
             raise UsageError(f"--ema must be in [0, 1), not {self.ema}")
         if not 0.0 <= self.warmup < 1.0:

@@ -32,3 +32,5 @@ class TrainingView:
     #: The engine's precision context (bf16 autocast where it is on), for an objective that
     #: runs a model of its own: the teacher then runs as fast as the student trains.
     autocast: Callable[[], AbstractContextManager[Any]] = nullcontext
+    #: The device the inputs are on: an objective's own model (a teacher) must run there.
+    device: str = "cpu"

@@ -72,16 +72,27 @@ def model_card(run: RunRecord, metrics: dict[str, Any], strategy_section: str = 
              "|---|" + "---|" * len(test),
              "| test | " + " | ".join(f"{v:.4f}" for v in test.values()) + " |", "",
              "![curves](curves.png)", ""]
+    if metrics.get("per_class"):
+        lines += [per_class_table(metrics["per_class"]), "", "![confusion](confusion.png)", ""]
     if strategy_section:
         lines += [strategy_section.rstrip(), ""]
     lines += ["## Training", "",
              f"- epochs run: {len(metrics.get('history', []))}, best epoch: {metrics.get('best_epoch')}",
-             f"- seed: {run.seed}, processes: {run.processes}, bf16: {run.bf16}",
+             f"- seed: {run.seed}, processes: {run.processes}, bf16: {run.bf16}"
+             + (f", device: {run.device}" if run.device else ""),
              f"- strategy config: `{json.dumps(run.strategy_config)}`",
              f"- data sha256: `{run.data.get('sha256')}`", "",
              "## Loading", "", "```python"]
     lines += [run.loading_code.rstrip(), "```", ""]
     return "\n".join(header + lines)
+
+
+def per_class_table(per_class: dict[str, dict[str, Any]]) -> str:
+    """Markdown: precision, recall, F1 and support of each class on the test split."""
+    rows = ["| class | precision | recall | f1 | support |", "|---|---|---|---|---|"]
+    rows += [f"| {name} | {c['precision']:.4f} | {c['recall']:.4f} | {c['f1']:.4f} | "
+             f"{c['support']} |" for name, c in per_class.items()]
+    return "\n".join(rows)
 
 
 DEPLOYMENT = "## Deployment"

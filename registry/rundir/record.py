@@ -46,7 +46,12 @@ class RunRecord:
     lineage: dict[str, Any] = field(default_factory=dict)
     # -- filled in when the run is written
     bf16: bool = False
+    #: The precision trained in ("bf16", "fp16" or "no") and the device type trained on.
+    mixed_precision: str = ""
+    device: str = ""
     processes: int = 1
+    #: Examples per optimizer step, across processes and accumulated batches.
+    effective_batch_size: int = 0
     versions: dict[str, str] = field(default_factory=dict)
     wall_seconds: float = 0.0
 
@@ -70,7 +75,9 @@ class RunRecord:
             "loading_code": self.loading_code}
         if self.lineage:
             out["lineage"] = self.lineage
-        out.update({"bf16": self.bf16, "processes": self.processes,
+        out.update({"bf16": self.bf16, "mixed_precision": self.mixed_precision,
+                    "device": self.device, "processes": self.processes,
+                    "effective_batch_size": self.effective_batch_size,
                     "versions": dict(self.versions), "wall_seconds": self.wall_seconds})
         return out
 
@@ -104,7 +111,10 @@ class RunRecord:
             loading_code=get("loading_code", str, ""),
             domain_fields={k: v for k, v in data.items() if k not in known and isinstance(v, str)},
             lineage=get("lineage", dict, {}), bf16=get("bf16", bool, False),
-            processes=get("processes", int, 1), versions=get("versions", dict, {}),
+            mixed_precision=get("mixed_precision", str, ""), device=get("device", str, ""),
+            processes=get("processes", int, 1),
+            effective_batch_size=get("effective_batch_size", int, 0),
+            versions=get("versions", dict, {}),
             wall_seconds=float(get("wall_seconds", (int, float), 0.0)))
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from zoo.integrity import write_atomic
 
 from .card import model_card
-from .plot import plot_curves
+from .plot import plot_confusion, plot_curves
 from .record import RUN_JSON, RunRecord
 
 #: Libraries whose versions a run records, because each changes results.
@@ -40,14 +40,21 @@ def write_run(path: Path, record: RunRecord, result: Any, wall_seconds: float) -
                "examples_per_second": round(result.examples_per_second, 2),
                "train_seconds": round(result.train_seconds, 3),
                "feature_seconds": round(result.feature_seconds, 3),
+               "tracker_seconds": round(result.tracker_seconds, 3),
                "epoch_seconds": [round(s, 3) for s in result.epoch_seconds]}
+    metrics.update(result.test_classes)  # per_class and confusion, on the test split
+    metrics["train_steps"] = result.log
     if result.strategy_report:
         metrics[record.strategy] = result.strategy_report
-    record = dataclasses.replace(record, bf16=result.bf16, processes=result.processes,
+    record = dataclasses.replace(record, bf16=result.bf16, mixed_precision=result.precision,
+                                 device=result.device, processes=result.processes,
+                                 effective_batch_size=result.effective_batch_size,
                                  versions=library_versions(),
                                  wall_seconds=round(wall_seconds, 3))
     write_json(path / "metrics.json", metrics)
     write_json(path / RUN_JSON, record.to_json())
     write_atomic(path / "README.md", model_card(record, metrics, result.strategy_card))
     if result.history:
-        plot_curves(result.history, record.metric, path / "curves.png")
+        plot_curves(result.history, record.metric, path / "curves.png", metrics["train_steps"])
+    if "confusion" in metrics:
+        plot_confusion(metrics["confusion"], path / "confusion.png")

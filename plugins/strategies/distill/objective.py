@@ -46,6 +46,7 @@ class DistillObjective(Objective):
             self.cache = TeacherCache.load(path)
             if len(self.cache) == view.sizes["train"]:
                 return
+        self.teacher.to(view.device)  # where the engine puts the inputs
         self.cache = TeacherCache.compute(
             self.teacher, view.sizes["train"], view.batches("train"),
             lambda indices: view.inputs("train", indices), hidden=self.config.uses_hidden,
