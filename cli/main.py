@@ -31,6 +31,7 @@ BUILTIN_COMMANDS = {
     "eval": "run_cmds:eval_cmd",
     "predict": "run_cmds:predict_cmd",
     "export": "export_cmd:export_cmd",
+    "serve": "serve_cmd:serve_cmd",
     "install": "install_cmd:install_cmd",
     "uninstall": "install_cmd:uninstall_cmd",
 }

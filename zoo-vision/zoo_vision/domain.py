@@ -109,6 +109,8 @@ class VisionDomain(Domain):
     # (benchmarks/vision_digits.py): 0.9944 and 0.9667 test accuracy with the head at 1x,
     # 0.9889 and 0.9500 at 10x.
     fresh_head_lr_scale = 1.0
+    #: Inputs are images (zoo.capabilities.ImageInputs): zoo serve decodes uploads for it.
+    image_inputs = True
 
     # -- loading -------------------------------------------------------------------------
     def load_preprocessor(self, path: Path, *, entry: Backbone | None = None,

@@ -1,0 +1,108 @@
+"""The run a server answers with: ``zoo predict``'s own loading and labelling, on one backend,
+plus what a client is told about its inputs (which were cut at the model's maximum length)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..capabilities import ImageInputs
+from ..components import Domain
+
+BACKENDS = ("torch", "onnx", "onnx-int8")
+
+
+@dataclass
+class ServedModel:
+    """A loaded run (``LoadedRun`` or ``OnnxModel``) and how its inputs look to a client."""
+
+    backend: str
+    predictor: Any
+    #: Inputs are images (uploads decoded), not texts.
+    images: bool
+    #: Each input is a list of words (a token head), not one text.
+    words: bool
+    #: The most tokens the model reads of an input, as in training (None: no such limit).
+    max_length: int | None
+    #: Each input's length encoded with room for one token more than ``max_length``.
+    _lengths: Callable[[list[Any]], list[int]] | None = field(repr=False, default=None)
+
+    def predict(self, inputs: Sequence[Any]) -> list[dict[str, Any]]:
+        """Label and score per input, exactly as ``zoo predict --json`` prints them."""
+        return self.predictor.predict(list(inputs))
+
+    def truncated(self, inputs: Sequence[Any]) -> list[bool]:
+        """Whether each input is longer than the model reads (and so was cut, as in training)."""
+        if self._lengths is None or self.max_length is None:
+            return [False] * len(inputs)
+        return [n > self.max_length for n in self._lengths(list(inputs))]
+
+
+def load_predictor(run_dir: Path, backend: str, bf16: bool | None) -> Any:
+    """``zoo predict``'s model: torch in bf16 where the CPU has it unless told, or the export."""
+    if backend == "torch":
+        from ..engine.precision import cpu_has_bf16
+        from ..inference import load_run
+
+        return load_run(run_dir, bf16=cpu_has_bf16() if bf16 is None else bf16)
+    from ..onnx_backend import load_onnx_run
+
+    return load_onnx_run(run_dir, quantized=backend == "onnx-int8")
+
+
+def load_served(run_dir: Path, backend: str, bf16: bool | None = None) -> ServedModel:
+    """The run in ``run_dir`` on ``backend``, loaded the way ``zoo predict`` loads it."""
+    from ..app import get_zoo
+    from ..onnx_backend import EXPORT_DIR
+
+    predictor = load_predictor(Path(run_dir), backend, bf16)
+    run = getattr(predictor, "run", None) or predictor.record
+    domain: Domain = get_zoo().domains.get(run["domain"])
+    head = predictor.head
+    images = isinstance(domain, ImageInputs) and bool(domain.image_inputs)
+    words = head.output_kind == "token"
+    lengths: Callable[[list[Any]], list[int]] | None = None
+    max_length: int | None = None
+    if backend == "torch":
+        max_length = int(run.get("train", {}).get("max_length", 512))
+        longer = max_length + 1
+
+        def lengths(inputs: list[Any]) -> list[int]:
+            features = domain.encode(predictor.preprocessor, inputs, None, head, longer)
+            return [domain.length(f) for f in features]
+    elif "max_length" in predictor.record["encoder"]:
+        config = predictor.record["encoder"]
+        max_length = int(config["max_length"])
+        counter = domain.onnx_encoder(  # type: ignore[attr-defined]
+            Path(run_dir) / EXPORT_DIR, {**config, "max_length": max_length + 1}, head)
+
+        def lengths(inputs: list[Any]) -> list[int]:
+            return [domain.length(f) for f in counter.encode(inputs)]
+    if images:
+        lengths, max_length = None, None
+    return ServedModel(backend, predictor, images, words, max_length, lengths)
+
+
+def run_info(run_dir: Path, backend: str) -> dict[str, Any]:
+    """What ``GET /info`` says of the run: read from run.json and metrics.json alone, so it
+    answers before the model has loaded."""
+    from ..inference import read_run_json
+
+    run = read_run_json(Path(run_dir))
+    metrics_file = Path(run_dir) / "metrics.json"
+    test: dict[str, Any] = {}
+    if metrics_file.is_file():
+        try:
+            metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+            test = dict(metrics.get("test") or {}) if isinstance(metrics, dict) else {}
+        except (UnicodeDecodeError, json.JSONDecodeError, TypeError, ValueError):
+            test = {}
+    strategy = run.get("strategy")
+    return {"entry": run.get("entry"), "repo": run.get("repo"), "revision": run.get("revision"),
+            "task": run["task"], "domain": run["domain"], "head": run["head"],
+            "labels": list(run["labels"]),
+            "strategy": strategy.get("name") if isinstance(strategy, dict) else strategy,
+            "test_metrics": test, "backend": backend}
