@@ -8,11 +8,12 @@ import json
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 #: How long a test waits for the server to listen and to load its model.
@@ -39,13 +40,19 @@ class ServeProcess:
     proc: subprocess.Popen[str] | None = field(default=None, repr=False)
     url: str = ""
     banner: dict[str, Any] = field(default_factory=dict)
+    log: IO[str] = field(init=False, repr=False)
 
     def start(self) -> ServeProcess:
         command = [sys.executable, "-m", "zoo.cli.main", "serve", str(self.run_dir),
                    "--host", "127.0.0.1", "--port", "0", "--json", *self.args]
-        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
+        # The log goes to a file: a pipe nobody reads would stall a server that logs a lot.
+        self.log = tempfile.TemporaryFile(mode="w+")
+        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=self.log, text=True)
         return self
+
+    def stderr(self) -> str:
+        self.log.seek(0)
+        return self.log.read()
 
     def wait_listening(self) -> ServeProcess:
         assert self.proc is not None and self.proc.stdout is not None
@@ -53,7 +60,7 @@ class ServeProcess:
         if not line:
             self.proc.wait(timeout=60)
             raise AssertionError(f"zoo serve exited ({self.proc.returncode}) before listening: "
-                                 f"{self.proc.stderr.read() if self.proc.stderr else ''}")
+                                 f"{self.stderr()}")
         self.banner = json.loads(line)
         self.url = self.banner["url"]
         return self
@@ -68,7 +75,8 @@ class ServeProcess:
                 return self
             assert self.proc is not None
             if self.proc.poll() is not None:
-                raise AssertionError(f"zoo serve exited ({self.proc.returncode}) while loading")
+                raise AssertionError(f"zoo serve exited ({self.proc.returncode}) while loading: "
+                                     f"{self.stderr()}")
             time.sleep(0.1)
         raise AssertionError("zoo serve did not become ready")
 
@@ -120,10 +128,12 @@ class ServeProcess:
         """SIGTERM, then the exit code and what it printed."""
         assert self.proc is not None
         self.proc.send_signal(signal.SIGTERM)
-        out, err = self.proc.communicate(timeout=60)
-        return self.proc.returncode, out, err
+        out, _ = self.proc.communicate(timeout=60)
+        return self.proc.returncode, out, self.stderr()
 
     def close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.communicate(timeout=30)
+        if hasattr(self, "log"):
+            self.log.close()
