@@ -89,11 +89,8 @@ def create_app(settings: Settings, state: State | None = None) -> FastAPI:
             state.on_fatal()
             return
 
-        def run(inputs: list[Any]) -> list[Any]:
-            return list(zip(model.predict(inputs), model.truncated(inputs)))
-
-        batcher = Batcher(run, settings.max_batch, settings.max_wait_ms / 1000,
-                          on_batch=metrics.batch_size.observe)
+        model.on_pass = metrics.batch_size.observe
+        batcher = Batcher(model.answer, settings.max_batch, settings.max_wait_ms / 1000)
         batcher.start()
         state.batcher, state.model = batcher, model
         log.info("zoo serve: model loaded, ready")

@@ -25,12 +25,10 @@ class _Pending:
 
 
 class Batcher:
-    def __init__(self, run: RunBatch, max_batch: int, max_wait: float,
-                 on_batch: Callable[[int], None] = lambda n: None) -> None:
+    def __init__(self, run: RunBatch, max_batch: int, max_wait: float) -> None:
         self._run = run
         self.max_batch = max_batch
         self.max_wait = max_wait
-        self._on_batch = on_batch
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._carry: _Pending | None = None
         self._draining = asyncio.Event()
@@ -113,7 +111,6 @@ class Batcher:
         loop = asyncio.get_running_loop()
         inputs = [x for item in batch for x in item.inputs]
         try:
-            self._on_batch(len(inputs))
             results = await loop.run_in_executor(self._executor, self._run, inputs)
         except Exception as exc:  # noqa: BLE001 - handed to the requests, which answer it
             if len(batch) > 1:  # one bad request must not fail the others: each alone

@@ -11,6 +11,10 @@ from typing import Any
 
 from ..capabilities import ImageInputs
 from ..components import Domain
+from .grouping import OVERHEAD, length_groups
+
+#: ``pass_overhead`` on torch.
+TORCH_OVERHEAD = 512
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
 
@@ -29,16 +33,27 @@ class ServedModel:
     max_length: int | None
     #: Each input's length encoded with room for one token more than ``max_length``.
     _lengths: Callable[[list[Any]], list[int]] | None = field(repr=False, default=None)
+    #: A forward pass's fixed cost in padded tokens, for ``grouping``: torch's is a larger
+    #: share of a pass (Python module calls) than ONNX Runtime's.
+    pass_overhead: int = OVERHEAD
+    #: Told the size of each forward pass (the metrics' batch-size histogram).
+    on_pass: Callable[[int], Any] = field(repr=False, default=lambda n: None)
 
-    def predict(self, inputs: Sequence[Any]) -> list[dict[str, Any]]:
-        """Label and score per input, exactly as ``zoo predict --json`` prints them."""
-        return self.predictor.predict(list(inputs))
-
-    def truncated(self, inputs: Sequence[Any]) -> list[bool]:
-        """Whether each input is longer than the model reads (and so was cut, as in training)."""
+    def answer(self, inputs: Sequence[Any]) -> list[tuple[dict[str, Any], bool]]:
+        """Per input, in order: its label and score as ``zoo predict --json`` prints them,
+        and whether it was longer than the model reads (and so cut, as in training). Inputs
+        of very different lengths run in separate passes (``grouping``)."""
+        inputs = list(inputs)
         if self._lengths is None or self.max_length is None:
-            return [False] * len(inputs)
-        return [n > self.max_length for n in self._lengths(list(inputs))]
+            self.on_pass(len(inputs))
+            return [(p, False) for p in self.predictor.predict(inputs)]
+        lengths = self._lengths(inputs)
+        out: list[tuple[dict[str, Any], bool]] = [({}, False)] * len(inputs)
+        for group in length_groups([min(n, self.max_length) for n in lengths], self.pass_overhead):
+            self.on_pass(len(group))
+            for i, prediction in zip(group, self.predictor.predict([inputs[i] for i in group])):
+                out[i] = (prediction, lengths[i] > self.max_length)
+        return out
 
 
 def load_predictor(run_dir: Path, backend: str, bf16: bool | None) -> Any:
@@ -83,7 +98,8 @@ def load_served(run_dir: Path, backend: str, bf16: bool | None = None) -> Served
             return [domain.length(f) for f in counter.encode(inputs)]
     if images:
         lengths, max_length = None, None
-    return ServedModel(backend, predictor, images, words, max_length, lengths)
+    return ServedModel(backend, predictor, images, words, max_length, lengths,
+                       TORCH_OVERHEAD if backend == "torch" else OVERHEAD)
 
 
 def run_info(run_dir: Path, backend: str) -> dict[str, Any]:
