@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
@@ -108,15 +107,10 @@ def create_app(settings: Settings, state: State | None = None) -> FastAPI:
                               f"on {settings.backend}. Errors are {{\"error\": \"one line\"}}.")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
                        rejected=lambda path: metrics.answered(413) if path == "/predict" else None)
-    app.state.zoo = state
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         return error(exc.status_code, str(exc.detail))
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return error(422, "; ".join(str(e.get("msg")) for e in exc.errors()) or "invalid request")
 
     @app.get("/health", summary="200 once the model is loaded and answering, 503 before")
     async def health() -> JSONResponse:
