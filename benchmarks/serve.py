@@ -4,9 +4,11 @@ request with its own forward pass (``--max-batch 1``), measured in the same run.
 For each backend (torch, onnx), a server with batching (``--max-batch 32 --max-wait-ms 5``)
 and one without are started in turn on a free loopback port; each gets ``--requests`` POSTs
 of one text each from 1, 8 and 32 concurrent clients (threads on keep-alive connections),
-after a short warm-up. Printed: requests/s and p50/p99 latency per setting, and at each
-concurrency the batched server's throughput as a multiple of the baseline's and its p99 as a
-fraction of the baseline's. Loopback only, and every loop is bounded by --requests.
+after a short warm-up; both servers of a backend are up together and take turns at each
+concurrency. Printed: requests/s and p50/p99 latency per setting; at each concurrency the
+batched server's throughput as a multiple of the baseline's and its p99 as a fraction of the
+baseline's; and the model alone in this process, one input at a time against 32 (the most
+batching can gain). Loopback only, and every loop is bounded by --requests.
 
     python benchmarks/serve.py RUN_DIR [--backends torch,onnx] [--requests 300] [--clients 1,8,32]
 
@@ -85,15 +87,45 @@ def load(url: str, sentences: Sequence[str], clients: int) -> dict[str, float]:
             "p99_ms": 1000 * percentile(latencies, 0.99)}
 
 
-def measure(run_dir: Path, backend: str, args: Sequence[str], sentences: Sequence[str],
-            clients: Sequence[int], warmup: int) -> dict[int, dict[str, float]]:
-    server = ServeProcess(run_dir, ["--backend", backend, *args]).start()
+def measure(run_dir: Path, backend: str, settings: dict[str, list[str]],
+            sentences: Sequence[str], clients: Sequence[int],
+            warmup: int) -> dict[str, dict[int, dict[str, float]]]:
+    """Both servers up at once, loaded one after the other at each concurrency, so that the
+    shared machine's drift falls on both alike."""
+    servers = {name: ServeProcess(run_dir, ["--backend", backend, *args]).start()
+               for name, args in settings.items()}
     try:
-        server.wait_ready()
-        load(server.url, sentences[:warmup], max(clients))
-        return {c: load(server.url, sentences, c) for c in clients}
+        for server in servers.values():
+            server.wait_ready()
+            load(server.url, sentences[:warmup], max(clients))
+        figures: dict[str, dict[int, dict[str, float]]] = {name: {} for name in servers}
+        for c in clients:
+            for name, server in servers.items():
+                figures[name][c] = load(server.url, sentences, c)
+                f = figures[name][c]
+                print(f"{backend:8} {name:9} {c:7d} {f['rps']:8.1f} {f['p50_ms']:8.1f} "
+                      f"{f['p99_ms']:8.1f}", flush=True)
+        return figures
     finally:
-        server.terminate()
+        for server in servers.values():
+            server.terminate()
+
+
+def ceiling(run_dir: Path, backend: str, sentences: Sequence[str]) -> tuple[float, float]:
+    """The model alone, in this process: ms per input answering one at a time and 32 at a
+    time (the most any batching can gain, before HTTP)."""
+    from zoo.serve.model import load_served
+
+    model = load_served(run_dir, backend)
+    model.answer(list(sentences[:32]))
+    start = time.perf_counter()
+    for text in sentences[:32]:
+        model.answer([text])
+    single = (time.perf_counter() - start) / 32
+    start = time.perf_counter()
+    for i in range(0, len(sentences), 32):
+        model.answer(list(sentences[i:i + 32]))
+    return 1000 * single, 1000 * (time.perf_counter() - start) / len(sentences)
 
 
 def main() -> None:
@@ -111,20 +143,19 @@ def main() -> None:
     results: dict[str, Any] = {}
     print(f"{'backend':8} {'server':9} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
     for backend in args.backends.split(","):
-        for name, extra in settings.items():
-            figures = measure(args.run_dir, backend, extra, sentences, clients, args.warmup)
-            results[f"{backend}/{name}"] = figures
-            for c, f in figures.items():
-                print(f"{backend:8} {name:9} {c:7d} {f['rps']:8.1f} {f['p50_ms']:8.1f} "
-                      f"{f['p99_ms']:8.1f}", flush=True)
+        results[backend] = measure(args.run_dir, backend, settings, sentences, clients,
+                                   args.warmup)
     print()
     for backend in args.backends.split(","):
-        batched, baseline = results[f"{backend}/batched"], results[f"{backend}/baseline"]
+        batched, baseline = results[backend]["batched"], results[backend]["baseline"]
         for c in clients:
             print(f"{backend} at {c} clients: {batched[c]['rps'] / baseline[c]['rps']:.2f}x the "
                   f"baseline's throughput, p99 {batched[c]['p99_ms'] / baseline[c]['p99_ms']:.2f}x "
                   "the baseline's")
-
+    for backend in args.backends.split(","):
+        one, many = ceiling(args.run_dir, backend, sentences[:96])
+        print(f"{backend} model alone: {one:.1f} ms per input one at a time, {many:.1f} ms at "
+              f"32 at a time ({one / many:.2f}x)")
 
 if __name__ == "__main__":
     main()

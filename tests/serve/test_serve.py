@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -166,11 +167,10 @@ def test_sigterm_answers_every_accepted_request_then_exits_0(served_run):
         threads = [threading.Thread(target=send) for _ in range(6)]
         for t in threads:
             t.start()
-        for _ in range(600):  # until the server holds all twelve inputs
-            if server.metrics()["zoo_serve_queued_inputs"] == 12:
-                break
-        else:
-            raise AssertionError("the requests never reached the batcher")
+        deadline = time.monotonic() + 120
+        while server.metrics()["zoo_serve_queued_inputs"] < 12:  # all twelve inputs held
+            assert time.monotonic() < deadline, "the requests never reached the batcher"
+            time.sleep(0.05)
         code, out, err = server.terminate()
         for t in threads:
             t.join()
