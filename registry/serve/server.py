@@ -34,14 +34,17 @@ class JsonFormatter(logging.Formatter):
 
 
 def log_config(as_json: bool) -> dict[str, Any]:
-    """uvicorn's loggers and zoo.serve's, to stderr, as text or JSON lines."""
+    """uvicorn's loggers and zoo.serve's, to stderr, as text or JSON lines (Python warnings
+    too, through logging)."""
     formatter = ({"()": f"{__name__}.JsonFormatter"} if as_json
                  else {"format": "%(levelname)s %(name)s: %(message)s"})
     handler = {"class": "logging.StreamHandler", "formatter": "default", "stream": "ext://sys.stderr"}
     loggers = {name: {"handlers": ["default"], "level": "INFO", "propagate": False}
                for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "zoo.serve")}
+    # Everything else (the model libraries' warnings) through the same handler, at WARNING.
     return {"version": 1, "disable_existing_loggers": False, "formatters": {"default": formatter},
-            "handlers": {"default": handler}, "loggers": loggers}
+            "handlers": {"default": handler}, "loggers": loggers,
+            "root": {"handlers": ["default"], "level": "WARNING"}}
 
 
 class _Server(uvicorn.Server):
@@ -100,6 +103,7 @@ def serve(settings: Settings, host: str, port: int, as_json: bool) -> int:
     app = create_app(settings, state)
     config = uvicorn.Config(app, host=host, port=port, log_config=log_config(as_json),
                             lifespan="on", access_log=True, server_header=False)
+    logging.captureWarnings(True)
     server = _Server(config, state, as_json)
     state.on_fatal = server.fatal
     # uvicorn re-raises the signal that stopped it once it has shut down; handled by a no-op,

@@ -178,6 +178,8 @@ def test_sigterm_answers_every_accepted_request_then_exits_0(served_run):
         assert [r.status for r in replies] == [200] * 6
         assert all(len(r.json()["predictions"]) == 2 for r in replies)
         assert "Traceback" not in err
+        logged = [json.loads(line) for line in err.splitlines()]  # --json: every line an object
+        assert sum(e.get("path") == "/predict" and e.get("status") == 200 for e in logged) == 6
         with pytest.raises(ConnectionRefusedError):
             server.get("/health")
     finally:
