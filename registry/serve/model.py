@@ -16,8 +16,6 @@ from .grouping import OVERHEAD, length_groups
 #: ``pass_overhead`` on torch.
 TORCH_OVERHEAD = 512
 
-BACKENDS = ("torch", "onnx", "onnx-int8")
-
 
 @dataclass
 class ServedModel:
