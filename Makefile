@@ -13,12 +13,12 @@ EDITABLE = --config-settings editable_mode=strict
 
 test-core:
 	python3 -m venv .venv
-	.venv/bin/pip install -q -c constraints.txt $(EDITABLE) -e '.[dev,onnx,tensorboard,mlflow]'
+	.venv/bin/pip install -q -c constraints.txt $(EDITABLE) -e '.[dev,onnx,serve,tensorboard,mlflow]'
 	.venv/bin/mypy -p zoo
 	.venv/bin/python -m pytest -q
 
 test-vision:
 	python3 -m venv .venv-vision
-	.venv-vision/bin/pip install -q -c constraints.txt $(EDITABLE) -e '.[dev,onnx]' -e './zoo-vision[dev]'
+	.venv-vision/bin/pip install -q -c constraints.txt $(EDITABLE) -e '.[dev,onnx,serve]' -e './zoo-vision[dev]'
 	.venv-vision/bin/mypy -p zoo_vision
 	.venv-vision/bin/python -m pytest -q zoo-vision

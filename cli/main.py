@@ -34,6 +34,7 @@ BUILTIN_COMMANDS = {
     "push": "push_cmd:push_cmd",
     "runs": "runs_cmd:runs_cmd",
     "search": "search_cmd:search_cmd",
+    "serve": "serve_cmd:serve_cmd",
     "install": "install_cmd:install_cmd",
     "uninstall": "install_cmd:uninstall_cmd",
 }

@@ -159,3 +159,11 @@ class OnnxExport(Protocol):
         """Python that loads ``RUN_DIR/onnx/model.onnx`` with plain onnxruntime (no zoo or
         torch) and computes an example's logits, for the model card; ``record`` is export.json."""
         ...
+
+
+@runtime_checkable
+class ImageInputs(Protocol):
+    """A domain whose inputs are images. ``zoo serve`` hands it the uploads decoded as PIL
+    images and never passes it a client's string, which such a domain opens as a file path."""
+
+    image_inputs: bool

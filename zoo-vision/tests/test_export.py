@@ -203,3 +203,40 @@ def test_a_lora_run_exports_merged_into_its_base(env):
     images = pngs(env)
     np.testing.assert_allclose(np.stack(load_onnx_run(run, get_zoo()).logits(images)),
                                torch.stack(load_run(run, get_zoo()).logits(images)).numpy(), rtol=0, atol=1e-4)
+
+
+def test_zoo_serve_labels_uploaded_pngs_as_zoo_predict_does(exported, env):
+    """The run served on torch and on its export: PNGs uploaded (multipart) and in base64 get
+    zoo predict's labels; a file that is not an image and a path string are 400s."""
+    import base64
+
+    from zoo.testing.serving import ServeProcess
+
+    run, _ = exported
+    files = pngs(env)
+    servers = {"torch": ServeProcess(run, ["--no-bf16"]).start(),
+               "onnx": ServeProcess(run, ["--backend", "onnx"]).start()}
+    try:
+        for backend, server in servers.items():
+            server.wait_ready()
+            args = ["--no-bf16"] if backend == "torch" else ["--backend", backend]
+            want = [{k: p[k] for k in ("label", "score")}
+                    for p in json.loads(invoke("predict", run, *files, "--json", *args).stdout)]
+            uploaded = server.post_files("/predict", [(f.name, f.read_bytes()) for f in files])
+            assert uploaded.status == 200, uploaded.body
+            rows = uploaded.json()["predictions"]
+            assert [r["input"] for r in rows] == [f.name for f in files]
+            assert [{k: r[k] for k in ("label", "score")} for r in rows] == want
+            encoded = server.post_json("/predict", {"inputs": [
+                {"image": base64.b64encode(f.read_bytes()).decode()} for f in files]})
+            assert [{k: r[k] for k in ("label", "score")}
+                    for r in encoded.json()["predictions"]] == want
+            not_image = server.post_files("/predict", [("notes.png", b"not a picture")])
+            assert not_image.status == 400
+            assert not_image.json() == {"error": "input 0 (notes.png) is not a readable image "
+                                                 "(not an image PIL can read)"}
+            path = server.post_json("/predict", {"inputs": [str(files[0])]})
+            assert path.status == 400 and "this run labels images" in path.json()["error"]
+    finally:
+        for server in servers.values():
+            server.close()

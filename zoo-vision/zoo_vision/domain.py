@@ -105,6 +105,8 @@ class VisionDomain(Domain):
     name = "vision"
     description = "Images, on timm: CNN and ViT backbones with timm's preprocessing"
     config_class = VisionConfig
+    #: Inputs are images (zoo.capabilities.ImageInputs): zoo serve decodes uploads for it.
+    image_inputs = True
 
     # -- loading -------------------------------------------------------------------------
     def load_preprocessor(self, path: Path, *, entry: Backbone | None = None,
