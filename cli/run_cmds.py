@@ -51,6 +51,10 @@ def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
     from zoo.run_data import run_examples
     from zoo.rundir import read_run
 
+    if backend == "torch":
+        from zoo.engine.device import check_device
+
+        check_device(device)  # before anything is read
     run = read_run(run_dir)
     model = _model(run_dir, backend, bf16, device)
     examples = run_examples(run, get_zoo().tasks.get(run.task), model.head, model.domain,
