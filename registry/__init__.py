@@ -4,12 +4,12 @@ This package is the light core (hookspecs, registries, catalog): importing it ne
 torch, so listing what is available stays fast.
 """
 
-from .catalog import Backbone, Dataset, FileSpec, SourceSpec, Task
-from .components import Domain, Head, Reader, Row, Source, Strategy
-from .errors import (CatalogError, IntegrityError, NotFoundError, PluginError, UsageError,
+from zoo.catalog import Backbone, Dataset, FileSpec, SourceSpec, Task
+from zoo.components import Domain, Head, Reader, Row, Source, Strategy
+from zoo.errors import (CatalogError, IntegrityError, NotFoundError, PluginError, UsageError,
                      ZooError)
-from .hookspecs import hookimpl
-from .app import Zoo, get_zoo, reset_zoo
+from zoo.hookspecs import hookimpl
+from zoo.app import Zoo, get_zoo, reset_zoo
 
 
 

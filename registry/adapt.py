@@ -15,17 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .app import Zoo, get_zoo
-from .capabilities import require
-from .catalog import Backbone, Task
-from .components import Domain, Strategy
-from .data.examples import TaskData
-from .engine import TrainConfig, TrainResult, train
-from .engine.shared import from_main
-from .errors import UsageError, ZooError
-from .rundir import RunRecord, RunStaging, write_run
-from .snapshot import Snapshot
-from .weights import check_weights, refuse_remote_code
+from zoo.app import Zoo, get_zoo
+from zoo.capabilities import require
+from zoo.catalog import Backbone, Task
+from zoo.components import Domain, Strategy
+from zoo.data.examples import TaskData
+from zoo.engine import TrainConfig, TrainResult, train
+from zoo.engine.shared import from_main
+from zoo.errors import UsageError, ZooError
+from zoo.rundir import RunRecord, RunStaging, write_run
+from zoo.snapshot import Snapshot
+from zoo.weights import check_weights, refuse_remote_code
 
 
 @dataclass(frozen=True)
@@ -128,8 +128,8 @@ def adapt_snapshot(snapshot: Snapshot, task: Task, data: TaskData, *, strategy: 
     its first checkpoint leaves no partial directory to be told to resume. ``lineage`` is
     what run.json records of the backbone's own history (a run adapted further). The domain,
     head and strategy come from ``zoo`` (the process's own when not given)."""
-    from .engine.device import check_device, process_state
-    from .engine.tracking import check_trackers, parse_trackers
+    from zoo.engine.device import check_device, process_state
+    from zoo.engine.tracking import check_trackers, parse_trackers
 
     zoo = zoo or get_zoo()
     check_device(config.device)  # before the lock is taken
@@ -268,7 +268,7 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
     ``confidence_column`` / ``hard_labels``: see :func:`zoo.data.load_task_data`.
     ``entry_name`` is a folder, a catalog name or a Hub repo id (:mod:`zoo.backbones`);
     ``allow_pickle`` lets a repo or folder with only pickle weights load them."""
-    from .backbones import find_backbone
+    from zoo.backbones import find_backbone
 
     zoo = get_zoo()
     task = zoo.tasks.get(task_name)
@@ -283,16 +283,16 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
         raise UsageError(f"backbone {entry_name!r} is a {backbone.domain} model but task "
                          f"{task_name!r} is {task.domain}")
     output = output or Path("runs") / f"{backbone.name}-{task_name}-{strategy}"
-    from .engine.device import check_device, process_state
-    from .engine.tracking import check_trackers, parse_trackers
+    from zoo.engine.device import check_device, process_state
+    from zoo.engine.tracking import check_trackers, parse_trackers
 
     check_device(config.device)
     check_trackers(parse_trackers(config.report_to))
     # On the main process only, before any data is read or anything downloaded: under
     # torchrun on several machines, the others' disks hold no run (nor its partial directory).
     from_main(process_state(config.device), lambda: check_output(output, resume))
-    from . import data as data_module
-    from . import resolve as resolve_module
+    from zoo import data as data_module
+    from zoo import resolve as resolve_module
 
     task_data = data_module.load_task_data(
         task, data=Path(data) if data else None, text_column=text_column, label_column=label_column,

@@ -12,13 +12,13 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from . import hookspecs
-from .catalog import (ENTRY_TYPES, Backbone, Dataset, Entry, Task, Where, builtin_catalog_path,
+from zoo import hookspecs
+from zoo.catalog import (ENTRY_TYPES, Backbone, Dataset, Entry, Task, Where, builtin_catalog_path,
                       entry_from_mapping, read_catalog_file)
-from .components import Domain, Head, Reader, Source, Strategy
-from .errors import CatalogError, NotFoundError, PluginError
-from .plugin_host import PluginHost, PluginInfo
-from .registries import Registry
+from zoo.components import Domain, Head, Reader, Source, Strategy
+from zoo.errors import CatalogError, NotFoundError, PluginError
+from zoo.plugin_host import PluginHost, PluginInfo
+from zoo.registries import Registry
 
 #: The builtin plugins, loaded before any entry point and through the same hooks.
 BUILTIN_PLUGINS: tuple[str, ...] = (
@@ -26,11 +26,11 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zoo.plugins.sources.hub",
     "zoo.plugins.sources.local",
     "zoo.plugins.sources.pypi",
-    "zoo.plugins.readers",
+    "zoo.plugins.readers.plugin",
     "zoo.plugins.datasets",
-    "zoo.plugins.text",
-    "zoo.plugins.heads",
-    "zoo.plugins.strategies",
+    "zoo.plugins.text.plugin",
+    "zoo.plugins.heads.plugin",
+    "zoo.plugins.strategies.plugin",
     "zoo.plugins.strategies.distill.plugin",
 )
 

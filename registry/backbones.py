@@ -21,16 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .app import Zoo
-from .capabilities import ArchitectureCheck
-from .catalog import COMMIT_RE, Backbone, FileSpec, SourceSpec, repo_id_problem
-from .errors import NotFoundError, UsageError, ZooError
-from .integrity import sha256_file
-from .locations import env_flag
-from .weights import CODE_CONFIGS, CODE_KEYS, PICKLE_SUFFIXES
+from zoo.app import Zoo
+from zoo.capabilities import ArchitectureCheck
+from zoo.catalog import COMMIT_RE, Backbone, FileSpec, SourceSpec, repo_id_problem
+from zoo.errors import NotFoundError, UsageError, ZooError
+from zoo.integrity import sha256_file
+from zoo.locations import env_flag
+from zoo.weights import CODE_CONFIGS, CODE_KEYS, PICKLE_SUFFIXES
 
 if TYPE_CHECKING:  # the run record imports the run directory's writer: only when a run is named
-    from .rundir.record import RunRecord
+    from zoo.rundir.record import RunRecord
 
 RUN_JSON = "run.json"
 
@@ -92,7 +92,7 @@ def teacher_folder(name: str, zoo: Zoo) -> Path:
     path = Path(name).expanduser()
     if path.is_dir():
         return path
-    from .resolve import resolve
+    from zoo.resolve import resolve
 
     named = find_backbone(name, zoo, run_files=True)
     if RUN_JSON not in {f.path for f in named.entry.files}:
@@ -161,7 +161,7 @@ def _entry_name(text: str) -> str:
 # -- a local folder ----------------------------------------------------------------------
 
 def _folder(path: Path, zoo: Zoo, allow_pickle: bool) -> NamedBackbone:
-    from .rundir.record import read_run
+    from zoo.rundir.record import read_run
 
     root = path.resolve()
     parent = None
@@ -201,8 +201,8 @@ def _hub(ref: str, zoo: Zoo, allow_pickle: bool, run_files: bool = False) -> Nam
     from huggingface_hub.errors import (EntryNotFoundError, HfHubHTTPError,
                                         RepositoryNotFoundError, RevisionNotFoundError)
 
-    from .locations import hf_hub_cache
-    from .plugins.sources.hub import _endpoint_and_token
+    from zoo.locations import hf_hub_cache
+    from zoo.plugins.sources.hub import _endpoint_and_token
 
     repo, _, asked = ref.partition("@")
     revision = asked or "main"

@@ -14,10 +14,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .integrity import sha256_file, write_atomic
-from .locations import zoo_home
-from .snapshot import Snapshot
-from .verified import listed_files
+from zoo.integrity import sha256_file, write_atomic
+from zoo.locations import zoo_home
+from zoo.snapshot import Snapshot
+from zoo.verified import listed_files
 
 
 @dataclass(frozen=True)

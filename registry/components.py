@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .errors import UsageError
+from zoo.errors import UsageError
 
 if TYPE_CHECKING:
-    from .catalog import Backbone, Dataset, SourceSpec
-    from .data.label_formats import LabelFormat
+    from zoo.catalog import Backbone, Dataset, SourceSpec
+    from zoo.data.label_formats import LabelFormat
 
 
 class Component:

@@ -20,7 +20,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
-from .errors import UsageError, ZooError
+from zoo.errors import UsageError, ZooError
 
 #: Distributions whose versions an install must not change.
 HELD = ("torch",)

@@ -23,9 +23,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from .errors import UsageError, ZooError
-from .integrity import write_atomic
-from .locations import zoo_home
+from zoo.errors import UsageError, ZooError
+from zoo.integrity import write_atomic
+from zoo.locations import zoo_home
 
 LOCK_NAME = "zoo.lock"
 HEADER = ("# zoo.lock: commits and sha256 recorded by zoo at first download, per entry and\n"
@@ -42,7 +42,7 @@ class LockRecord:
 
 def lock_path() -> Path:
     """Where the lock lives for this process: beside the user's catalog, else in ZOO_HOME."""
-    from .app import user_catalog_paths
+    from zoo.app import user_catalog_paths
 
     catalogs = user_catalog_paths()
     return catalogs[0].parent / LOCK_NAME if catalogs else zoo_home() / LOCK_NAME

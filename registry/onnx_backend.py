@@ -125,7 +125,7 @@ class OnnxModel:
 def load_onnx_run(run_dir: Path, zoo: Zoo, *, quantized: bool = False,
                   threads: int = 0) -> OnnxModel:
     """The ONNX export of a run directory (``zoo export`` wrote it), on ONNX Runtime."""
-    from .rundir.record import read_run
+    from zoo.rundir.record import read_run
 
     run_dir = Path(run_dir)
     read_run(run_dir)  # a run directory, and an intact one

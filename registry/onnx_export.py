@@ -275,7 +275,7 @@ def _build(tmp: Path, run: RunRecord, domain: Any, model: Any, loaded: Any,
            inputs: Sequence[Any], examples: Sequence[Any], reference: Sequence[Any],
            files: list[str], max_length: int, quantize: str, opset: int,
            int8_tolerance: float) -> dict[str, Any]:
-    from .integrity import sha256_file
+    from zoo.integrity import sha256_file
 
     head, preprocessor = loaded.head, loaded.preprocessor
     for name in files:
@@ -363,8 +363,8 @@ def _install(run_dir: Path, tmp: Path, final: Path, record: dict[str, Any],
              code: str) -> None:
     """Rename the built folder into place (an older export replaced whole), then give the
     model card its Deployment section with the domain's loading ``code``."""
-    from .integrity import write_atomic
-    from .rundir.card import with_deployment
+    from zoo.integrity import write_atomic
+    from zoo.rundir.card import with_deployment
 
     card = run_dir / "README.md"
     text = with_deployment(card.read_text() if card.is_file() else "", record, code)

@@ -22,8 +22,8 @@ from typing import Any, Callable
 
 import pluggy
 
-from . import hookspecs
-from .errors import PluginError
+from zoo import hookspecs
+from zoo.errors import PluginError
 
 ENTRY_POINT_GROUP = "zoo"
 

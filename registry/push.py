@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .catalog import repo_id_problem
-from .errors import UsageError, ZooError
-from .integrity import sha256_file
-from .rundir.card import card_header
-from .rundir.record import RunRecord, read_run
+from zoo.catalog import repo_id_problem
+from zoo.errors import UsageError, ZooError
+from zoo.integrity import sha256_file
+from zoo.rundir.card import card_header
+from zoo.rundir.record import RunRecord, read_run
 
 #: A branch name the Hub accepts (git's rules, kept simple).
 BRANCH_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")

@@ -12,8 +12,8 @@ import fnmatch
 from collections.abc import Iterator
 from typing import Any, Generic, TypeVar
 
-from .catalog import NAME_RE
-from .errors import NotFoundError, PluginError
+from zoo.catalog import NAME_RE
+from zoo.errors import NotFoundError, PluginError
 
 T = TypeVar("T")
 

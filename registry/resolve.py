@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import os
 
-from .app import get_zoo
-from .cache import CacheRecord, save_record
-from .catalog import COMMIT_RE, Backbone, Dataset, SourceSpec, relpath_problem
-from .components import Fetched, Source
-from .errors import IntegrityError, NotFoundError, SourceError, UsageError, ZooError
-from .integrity import sha256_file
-from .locations import env_flag
-from .lockfile import LockRecord, read_record, write_record
-from .snapshot import Snapshot
-from .verified import verified_folder
+from zoo.app import get_zoo
+from zoo.cache import CacheRecord, save_record
+from zoo.catalog import COMMIT_RE, Backbone, Dataset, SourceSpec, relpath_problem
+from zoo.components import Fetched, Source
+from zoo.errors import IntegrityError, NotFoundError, SourceError, UsageError, ZooError
+from zoo.integrity import sha256_file
+from zoo.locations import env_flag
+from zoo.lockfile import LockRecord, read_record, write_record
+from zoo.snapshot import Snapshot
+from zoo.verified import verified_folder
 
 #: Set to 1 to use only what is cached, from every source (HF_HUB_OFFLINE covers the Hub only).
 OFFLINE_ENV = "ZOO_OFFLINE"

@@ -14,9 +14,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
-from .rundir.card import library_name
-from .rundir.record import RUN_JSON, RunRecord, read_run
+from zoo.errors import UsageError
+from zoo.rundir.card import library_name
+from zoo.rundir.record import RUN_JSON, RunRecord, read_run
 
 RUNS_ENV = "ZOO_RUNS"
 ONNX_DIR = "onnx"

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from .errors import UsageError, ZooError
+from zoo.errors import UsageError, ZooError
 
 if TYPE_CHECKING:
-    from .components import Domain
+    from zoo.components import Domain
 
 #: ``--sort`` to the Hub's sort keys (the Hub sorts descending).
 SORTS: dict[str, Literal["downloads", "likes", "last_modified"]] = {
@@ -54,7 +54,7 @@ def why_not_adaptable(config: dict[str, Any], files: list[str], domains: Sequenc
     """Why zoo cannot adapt a repo with this config and these files with one of ``domains``,
     or ''."""
     from zoo.capabilities import ArchitectureCheck
-    from .weights import CODE_KEYS
+    from zoo.weights import CODE_KEYS
 
     if any(k in config for k in CODE_KEYS):
         return "its config names its own code"
@@ -80,8 +80,8 @@ def search(query: str, domains: Sequence[Domain], *, task: str | None = None,
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
-    from .catalog import SourceSpec
-    from .plugins.sources.hub import _endpoint_and_token
+    from zoo.catalog import SourceSpec
+    from zoo.plugins.sources.hub import _endpoint_and_token
 
     endpoint, token = _endpoint_and_token(SourceSpec("hub"))
     api = HfApi(endpoint=endpoint, token=token)

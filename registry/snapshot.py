@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalog import Backbone, Dataset
+from zoo.catalog import Backbone, Dataset
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import UsageError
-from .verified import listed_files
+from zoo.errors import UsageError
+from zoo.verified import listed_files
 
 if TYPE_CHECKING:
-    from .snapshot import Snapshot
+    from zoo.snapshot import Snapshot
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 #: The config files in which a Hub model names Python code of its own for transformers to
@@ -48,7 +48,7 @@ def refuse_remote_code(folder: Path, entry: str) -> None:
 def strip_remote_code(folder: Path) -> None:
     """Drop ``auto_map`` (and ``custom_pipelines``) from the configs written into ``folder``,
     so that nothing that loads a zoo run is invited to import code (``trust_remote_code``)."""
-    from .integrity import write_atomic
+    from zoo.integrity import write_atomic
 
     for name in CODE_CONFIGS:
         path = folder / name

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import zoo
-from zoo.pytest_plugin import ZooEnv
+from zoo.testing.pytest_plugin import ZooEnv
 from zoo.testing import write_plugin_distribution
 
 
@@ -18,14 +18,14 @@ def pytest_configure(config: pytest.Config) -> None:
     """The kit comes through zoo's installed ``pytest11`` entry point; an editable install made
     before that entry point existed still gets it here (test_packaging says to reinstall)."""
     if not config.pluginmanager.has_plugin("zoo"):
-        import zoo.pytest_plugin
+        import zoo.testing.pytest_plugin
 
-        config.pluginmanager.register(zoo.pytest_plugin, "zoo")
+        config.pluginmanager.register(zoo.testing.pytest_plugin, "zoo")
 
 
 @pytest.fixture(autouse=True)
 def isolated_zoo(zoo_env: ZooEnv) -> ZooEnv:
-    """Every test runs in zoo's own kit environment (``zoo.pytest_plugin.zoo_env``): its own
+    """Every test runs in zoo's own kit environment (``zoo.testing.pytest_plugin.zoo_env``): its own
     ZOO_HOME, HF_HOME and working directory, no user catalog, plugin filter, Hub or debug
     setting from the developer's shell, and a freshly built zoo. Online, unlike the kit's
     default: the tests that need the network say so with the ``network`` marker."""

@@ -1,16 +1,1 @@
-"""Builtin plugin: the text domain (any transformers encoder)."""
-
-from __future__ import annotations
-
-from typing import Any, Callable
-
-from zoo import hookimpl
-
-from .domain import TextDomain
-
-__all__ = ["TextDomain"]
-
-
-@hookimpl
-def register_domains(register: Callable[[Any], None]) -> None:
-    register(TextDomain())
+"""The text domain: any transformers encoder. Its hooks are in ``plugin.py``."""

@@ -6,8 +6,8 @@ files (:mod:`.fetch`), pick a reader (:mod:`.formats`), turn raw rows into label
 (:mod:`.splits`).
 """
 
-from .examples import Example, TaskData
-from .label_formats import LABEL_FORMATS, LabelFormat
-from .loader import load_task_data
+from zoo.data.examples import Example, TaskData
+from zoo.data.label_formats import LABEL_FORMATS, LabelFormat
+from zoo.data.loader import load_task_data
 
 __all__ = ["LABEL_FORMATS", "Example", "LabelFormat", "TaskData", "load_task_data"]

@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from . import labels as lab
+from zoo.data import labels as lab
 
 
 class LabelFormat(ABC):

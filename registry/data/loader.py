@@ -20,12 +20,12 @@ from zoo.catalog import Task
 from zoo.components import Domain, Reader, Row
 from zoo.errors import UsageError
 
-from . import labels as lab
-from .examples import Example, TaskData
-from .label_formats import LABEL_FORMATS, LabelFormat
-from .fetch import dataset_path
-from .formats import reader_for
-from .splits import DEFAULT_FRACTIONS, SPLIT_ALIASES, SPLITS, assign, check_fractions, complete
+from zoo.data import labels as lab
+from zoo.data.examples import Example, TaskData
+from zoo.data.label_formats import LABEL_FORMATS, LabelFormat
+from zoo.data.fetch import dataset_path
+from zoo.data.formats import reader_for
+from zoo.data.splits import DEFAULT_FRACTIONS, SPLIT_ALIASES, SPLITS, assign, check_fractions, complete
 
 log = logging.getLogger(__name__)
 

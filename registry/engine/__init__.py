@@ -1,7 +1,7 @@
 """The training engine: one accelerate loop for every domain, head and strategy."""
 
-from .config import TrainConfig
-from .loop import TrainResult, train
-from .view import TrainingView
+from zoo.engine.config import TrainConfig
+from zoo.engine.loop import TrainResult, train
+from zoo.engine.view import TrainingView
 
 __all__ = ["TrainConfig", "TrainResult", "TrainingView", "train"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..errors import UsageError
+from zoo.errors import UsageError
 
 #: What ``--device`` takes (zoo.engine.device checks that the machine has it).
 DEVICES = ("auto", "cpu", "cuda", "mps")

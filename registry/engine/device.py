@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import UsageError
-from .config import DEVICES
-from .precision import cpu_has_bf16
+from zoo.errors import UsageError
+from zoo.engine.config import DEVICES
+from zoo.engine.precision import cpu_has_bf16
 
 
 def available(device: str) -> bool:

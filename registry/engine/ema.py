@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .checkpoint import trainable_state
+from zoo.engine.checkpoint import trainable_state
 
 
 class WeightAverage:

@@ -22,18 +22,18 @@ from zoo.capabilities import FeatureCache, HiddenStates, require
 from zoo.components import Domain, Head, Objective
 from zoo.rows import stack_rows
 
-from ..errors import UsageError
-from .batching import epoch_batches, eval_batches, shard
-from .checkpoint import (BEST, LoopState, apply_checkpoint, load_tensors, load_tree,
+from zoo.errors import UsageError
+from zoo.engine.batching import epoch_batches, eval_batches, shard
+from zoo.engine.checkpoint import (BEST, LoopState, apply_checkpoint, load_tensors, load_tree,
                          read_checkpoint, save_checkpoint, save_tensors, save_tree,
                          trainable_state)
-from .classes import class_report, has_class_report
-from .config import TrainConfig
-from .ema import WeightAverage
-from .device import mixed_precision, process_state, wants_cpu
-from .shared import from_main
-from .tracking import PROJECT, hyperparameters, parse_trackers, prefixed, prepare_store
-from .view import TrainingView
+from zoo.engine.classes import class_report, has_class_report
+from zoo.engine.config import TrainConfig
+from zoo.engine.ema import WeightAverage
+from zoo.engine.device import mixed_precision, process_state, wants_cpu
+from zoo.engine.shared import from_main
+from zoo.engine.tracking import PROJECT, hyperparameters, parse_trackers, prefixed, prepare_store
+from zoo.engine.view import TrainingView
 
 FEATURES = "features.pt"
 #: The feature key for ``Example.confidence``, set only when the data gives one.
@@ -263,7 +263,7 @@ class _Engine:
         import torch
         from tqdm.auto import tqdm
 
-        from .schedule import head_parameters, linear_schedule, param_groups
+        from zoo.engine.schedule import head_parameters, linear_schedule, param_groups
 
         cfg = self.config
         feature_seconds = 0.0

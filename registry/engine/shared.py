@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ..errors import UsageError, ZooError
+from zoo.errors import UsageError, ZooError
 
 T = TypeVar("T")
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from zoo.errors import UsageError
 
 #: The zoo extra that installs a tracker's package, where zoo has one.
 EXTRAS = {"tensorboard": "tensorboard", "mlflow": "mlflow"}

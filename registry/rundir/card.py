@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .record import RunRecord
+    from zoo.rundir.record import RunRecord
 
 
 def _yaml_list(key: str, values: list[str]) -> list[str]:

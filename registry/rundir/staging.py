@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..engine.checkpoint import CHECKPOINT
-from ..errors import UsageError
-from ..integrity import write_atomic
+from zoo.engine.checkpoint import CHECKPOINT
+from zoo.errors import UsageError
+from zoo.integrity import write_atomic
 
 SETTINGS = "settings.json"
 

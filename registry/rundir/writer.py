@@ -9,9 +9,9 @@ from typing import Any
 
 from zoo.integrity import write_atomic
 
-from .card import model_card
-from .plot import plot_confusion, plot_curves
-from .record import RUN_JSON, RunRecord
+from zoo.rundir.card import model_card
+from zoo.rundir.plot import plot_confusion, plot_curves
+from zoo.rundir.record import RUN_JSON, RunRecord
 
 #: Libraries whose versions a run records, because each changes results.
 VERSIONED = ("torch", "transformers", "peft", "accelerate", "safetensors", "huggingface_hub")

@@ -21,11 +21,11 @@ from starlette.exceptions import HTTPException
 
 from zoo.app import Zoo
 from zoo.errors import ZooError
-from .batcher import Batcher
-from .inputs import Parsed, RequestError, parse_files, parse_json
-from .limits import BodyLimit
-from .metrics import CONTENT_TYPE_LATEST, ServeMetrics
-from .model import ServedModel, load_served, run_info
+from zoo.serve.batcher import Batcher
+from zoo.serve.inputs import Parsed, RequestError, parse_files, parse_json
+from zoo.serve.limits import BodyLimit
+from zoo.serve.metrics import CONTENT_TYPE_LATEST, ServeMetrics
+from zoo.serve.model import ServedModel, load_served, run_info
 
 log = logging.getLogger("zoo.serve")
 

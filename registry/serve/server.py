@@ -17,8 +17,8 @@ import uvicorn
 
 from zoo.app import Zoo
 
-from .app import Settings, State, create_app
-from .model import run_info
+from zoo.serve.app import Settings, State, create_app
+from zoo.serve.model import run_info
 
 
 class JsonFormatter(logging.Formatter):

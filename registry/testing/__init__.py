@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..rundir.record import RunRecord
+    from zoo.rundir.record import RunRecord
 
 
 def write_plugin_distribution(root: Path, name: str, code: str, *, version: str = "1.0",
@@ -144,7 +144,7 @@ def offline_zoo(root: Path, catalog: Path, **env: str) -> Iterator[Path]:
 def run_record(**fields: Any) -> RunRecord:
     """A complete run record with placeholder values (a tiny text classifier), ``fields``
     replacing any of them: for tests of what reads runs, without training one."""
-    from ..rundir.record import RunRecord
+    from zoo.rundir.record import RunRecord
 
     base: dict[str, Any] = dict(
         entry="tiny", repo="zoo-testing/tiny", revision="0" * 40, license="apache-2.0",

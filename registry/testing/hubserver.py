@@ -7,7 +7,7 @@ Faults a test can arm: ``cut[path] = n`` makes the next ``n`` GETs of ``path`` s
 the body and drop the connection; ``tamper(repo, path, data)`` serves other bytes (with a
 consistent ETag, as a compromised mirror would).
 
-Tests get it through the ``hub_server`` fixture of zoo's pytest plugin (``zoo.pytest_plugin``),
+Tests get it through the ``hub_server`` fixture of zoo's pytest plugin (``zoo.testing.pytest_plugin``),
 which starts one per call and closes them when the test ends::
 
     def test_x(hub_server):

@@ -49,9 +49,9 @@ def kit_fixture_names() -> list[str]:
     objects differ between versions; the decorator in the source does not)."""
     import ast
 
-    import zoo.pytest_plugin
+    import zoo.testing.pytest_plugin
 
-    tree = ast.parse(Path(zoo.pytest_plugin.__file__).read_text())
+    tree = ast.parse(Path(zoo.testing.pytest_plugin.__file__).read_text())
     return sorted(node.name for node in tree.body if isinstance(node, ast.FunctionDef)
                   and not node.name.startswith("_")
                   and any("fixture" in ast.unparse(d) for d in node.decorator_list))

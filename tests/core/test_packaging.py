@@ -61,7 +61,7 @@ def test_wheel_holds_one_package_and_the_catalog(wheel: Path) -> None:
         assert zf.read("zoo/zoo.toml") == (ROOT / "zoo.toml").read_bytes()
         (ep,) = [n for n in names if n.endswith("entry_points.txt")]
         assert "zoo = zoo.cli.main:main" in zf.read(ep).decode()
-        assert "[pytest11]\nzoo = zoo.pytest_plugin" in zf.read(ep).decode()
+        assert "[pytest11]\nzoo = zoo.testing.pytest_plugin" in zf.read(ep).decode()
 
 
 @pytest.mark.network
@@ -126,7 +126,7 @@ def test_the_installed_zoo_offers_its_pytest_plugin() -> None:
     from importlib.metadata import entry_points
 
     found = [ep.value for ep in entry_points(group="pytest11") if ep.name == "zoo"]
-    assert found == ["zoo.pytest_plugin"], "reinstall zoo (pip install -e .) to get its pytest11 entry point"
+    assert found == ["zoo.testing.pytest_plugin"], "reinstall zoo (pip install -e .) to get its pytest11 entry point"
 
 
 def test_version_is_pyprojects() -> None:

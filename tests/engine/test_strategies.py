@@ -148,7 +148,7 @@ def test_lora_merge_writes_a_plain_model(snapshot, tmp_path):
 
 def test_lora_options_are_validated():
     from zoo.errors import UsageError
-    from zoo.plugins.strategies import LoraConfig
+    from zoo.plugins.strategies.lora import LoraConfig
 
     with pytest.raises(UsageError, match="--lora-r"):
         LoraConfig(r=0)

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def tiny_env(tmp_path_factory: pytest.TempPathFactory):
     """An offline zoo whose catalog lists a tiny BERT with a WordPiece vocabulary (so words
     split into sub-tokens) as ``tiny-bert``, for the whole module."""
-    from zoo.pytest_plugin import build_tiny_bert
+    from zoo.testing.pytest_plugin import build_tiny_bert
 
     root = tmp_path_factory.mktemp("export-env")
     snapshot = build_tiny_bert(root / "tiny-bert")

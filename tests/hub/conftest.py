@@ -17,7 +17,7 @@ from hub_helpers import adapt, write_data  # noqa: E402
 
 @pytest.fixture(scope="module")
 def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from zoo.pytest_plugin import build_tiny_bert
+    from zoo.testing.pytest_plugin import build_tiny_bert
 
     return build_tiny_bert(tmp_path_factory.mktemp("hub-bert") / "tiny-bert")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from zoo.pytest_plugin import ZooEnv
+from zoo.testing.pytest_plugin import ZooEnv
 
 
 @pytest.fixture

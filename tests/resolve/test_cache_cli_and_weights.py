@@ -14,7 +14,7 @@ from helpers import REPO, backbone, tiny_files, write_catalog
 
 from zoo.cli.main import cli
 from zoo.errors import UsageError
-from zoo.pytest_plugin import build_tiny_bert
+from zoo.testing.pytest_plugin import build_tiny_bert
 from zoo.resolve import resolve
 from zoo.snapshot import Snapshot
 from zoo.weights import check_weights, load_state_dict

@@ -22,7 +22,7 @@ def served_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A tiny BERT sentiment run (``--max-length 16``) and its ONNX export."""
     from export_helpers import TASKS, invoke, rows, write_jsonl
 
-    from zoo.pytest_plugin import build_tiny_bert
+    from zoo.testing.pytest_plugin import build_tiny_bert
 
     root = tmp_path_factory.mktemp("serve-env")
     snapshot = build_tiny_bert(root / "tiny-bert")

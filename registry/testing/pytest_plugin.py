@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .app import Zoo, get_zoo, reset_zoo
-from .catalog import Backbone
-from .integrity import sha256_file
+from zoo.app import Zoo, get_zoo, reset_zoo
+from zoo.catalog import Backbone
+from zoo.integrity import sha256_file
 
 if TYPE_CHECKING:
-    from .testing.hubserver import HubServer, Repos
+    from zoo.testing.hubserver import HubServer, Repos
 
 __all__ = ["CliResult", "TinyBackbone", "ZooCli", "ZooEnv", "build_tiny_bert"]
 
@@ -247,7 +247,7 @@ def zoo_cli(zoo_env: ZooEnv) -> ZooCli:
             return _run_script(list(args), input, env)
         from click.testing import CliRunner
 
-        from .cli.main import cli
+        from zoo.cli.main import cli
 
         reset_zoo()
         result = CliRunner(env=env).invoke(cli, list(args), input=input, prog_name="zoo")
@@ -272,7 +272,7 @@ def hub_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Repos], Hu
     at it and lifts HF_HUB_OFFLINE / ZOO_OFFLINE; every server is closed when the test ends.
     Uploads take the LFS protocol the server speaks, not Xet (HF_HUB_DISABLE_XET). A
     huggingface_hub already imported read both settings at import: its constants follow."""
-    from .testing.hubserver import HubServer
+    from zoo.testing.hubserver import HubServer
 
     servers: list[HubServer] = []
 
