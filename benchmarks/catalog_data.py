@@ -13,7 +13,8 @@ def catalog_snapshot(entry: str) -> Path:
     from zoo import get_zoo
     from zoo.resolve import resolve
 
-    return Path(resolve(get_zoo().backbones.get(entry), progress=False).path)
+    zoo = get_zoo()
+    return Path(resolve(zoo.backbones.get(entry), zoo, progress=False).path)
 
 
 def task_data(task: str, train_rows: int = 0, hard_labels: bool = False) -> Any:
@@ -22,5 +23,6 @@ def task_data(task: str, train_rows: int = 0, hard_labels: bool = False) -> Any:
     from zoo import get_zoo
     from zoo.data import load_task_data
 
-    data = load_task_data(get_zoo().tasks.get(task), hard_labels=hard_labels)
+    zoo = get_zoo()
+    data = load_task_data(zoo.tasks.get(task), zoo, hard_labels=hard_labels)
     return dataclasses.replace(data, train=data.train[:train_rows]) if train_rows else data

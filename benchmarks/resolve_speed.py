@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from zoo import reset_zoo
+from zoo import get_zoo, reset_zoo
 from zoo.catalog import Backbone, FileSpec
 from zoo.integrity import sha256_file
 from zoo.resolve import resolve
@@ -54,11 +54,11 @@ def main() -> None:
         def cold() -> None:
             shutil.rmtree(work / "hf", ignore_errors=True)
             shutil.rmtree(work / "zoo", ignore_errors=True)
-            resolve(entry)
+            resolve(entry, get_zoo())
 
         cold_s = median_seconds(cold, args.runs)
-        snap = resolve(entry)
-        warm_s = median_seconds(lambda: resolve(entry), args.runs)
+        snap = resolve(entry, get_zoo())
+        warm_s = median_seconds(lambda: resolve(entry, get_zoo()), args.runs)
         hash_s = median_seconds(lambda: [sha256_file(snap.path / p) for p in files], args.runs)
     finally:
         server.close()

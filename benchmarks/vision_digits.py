@@ -70,9 +70,9 @@ def main() -> None:
     zoo = get_zoo()
     task, entry = zoo.tasks.get("digits"), zoo.backbones.get(args.entry)
     head = zoo.heads.get(task.head)
-    data = load_task_data(task, label_kind=head.label_format(),
+    data = load_task_data(task, zoo, label_kind=head.label_format(),
                           domain=zoo.domains.get(task.domain), seed=args.seed)
-    snap = resolve(entry, progress=False)
+    snap = resolve(entry, zoo, progress=False)
     check_weights(snap, entry.allow_pickle)
     pretrained = snap
     out = args.out or Path(tempfile.mkdtemp(prefix="vision-digits-"))

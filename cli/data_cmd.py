@@ -65,7 +65,7 @@ def data_cmd(task_name: str, data_path: Path | None, text_column: str | None,
     task = zoo.tasks.get(task_name)
     fmt = _label_format(task.head, label_kind)
     domain = zoo.domains.get(task.domain) if task.domain in zoo.domains else None
-    data = load_task_data(task, data=data_path, text_column=text_column, label_column=label_column,
+    data = load_task_data(task, zoo, data=data_path, text_column=text_column, label_column=label_column,
                           label_kind=fmt, domain=domain, skip_bad_rows=skip_bad_rows,
                           seed=split_seed, confidence_column=confidence_column,
                           hard_labels=hard_labels)

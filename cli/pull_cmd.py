@@ -39,7 +39,7 @@ def pull_cmd(name: str, source: str | None, as_json: bool) -> None:
     from zoo.resolve import resolve
 
     entry = pullable(name)
-    snapshot = resolve(entry, source=source, progress=not as_json)
+    snapshot = resolve(entry, get_zoo(), source=source, progress=not as_json)
     size = sum(os.path.getsize(snapshot.path / rel) for rel in snapshot.files)
     summary = {"entry": snapshot.name, "source": snapshot.source, "revision": snapshot.revision,
                "files": len(snapshot.files), "bytes": size, "verified": True,

@@ -57,8 +57,7 @@ def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
         check_device(device)  # before anything is read
     run = read_run(run_dir)
     model = _model(run_dir, backend, bf16, device)
-    examples = run_examples(run, get_zoo().tasks.get(run.task), model.head, model.domain,
-                            split="test", data=data, text_column=text_column,
+    examples = run_examples(run, get_zoo(), split="test", data=data, text_column=text_column,
                             label_column=label_column)
     classes: dict[str, Any] = {}
     if backend == "torch":

@@ -56,12 +56,11 @@ def _metric(task: Task, head: Any) -> str:
                      f"{head.name!r} does not report; use one of {', '.join(head.metric_names)}")
 
 
-def _hub_dataset(task: Task, data: TaskData) -> dict[str, str]:
+def _hub_dataset(task: Task, data: TaskData, zoo: Zoo) -> dict[str, str]:
     """``hub_id``: the Hub dataset the task's catalog dataset comes from, where it names one
     (the model card's ``datasets``); nothing for the user's own --data."""
     if not task.dataset or data.name != task.dataset:
         return {}
-    zoo = get_zoo()
     try:
         entry = zoo.datasets.get(task.dataset)
     except ZooError:
@@ -238,7 +237,7 @@ def _adapt_staged(zoo: Zoo, snapshot: Snapshot, task: Task, data: TaskData,
             head=head.name, domain=domain.name, labels=tuple(labels), metric=metric,
             data={"name": data.name, "sha256": data.sha256, "description": data.description,
                   "rows": {"train": len(data.train), "validation": len(data.validation),
-                           "test": len(data.test)}, **_hub_dataset(task, data)},
+                           "test": len(data.test)}, **_hub_dataset(task, data, zoo)},
             strategy=plugin.name, strategy_config=dataclasses.asdict(strategy_config),
             domain_config=(dataclasses.asdict(domain_config) if domain_config is not None
                            else {}),
@@ -295,10 +294,10 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
     from zoo import resolve as resolve_module
 
     task_data = data_module.load_task_data(
-        task, data=Path(data) if data else None, text_column=text_column, label_column=label_column,
+        task, zoo, data=Path(data) if data else None, text_column=text_column, label_column=label_column,
         label_kind=head.label_format(), domain=domain, skip_bad_rows=skip_bad_rows, seed=split_seed,
         confidence_column=confidence_column, hard_labels=hard_labels)
-    snap = resolve_module.resolve(backbone, progress=config.progress)
+    snap = resolve_module.resolve(backbone, zoo, progress=config.progress)
     check_weights(snap, backbone.allow_pickle)
     return adapt_snapshot(
         snap, task, task_data, strategy=strategy, strategy_options=strategy_options,

@@ -98,7 +98,7 @@ def teacher_folder(name: str, zoo: Zoo) -> Path:
     if RUN_JSON not in {f.path for f in named.entry.files}:
         raise UsageError(f"--teacher {name}: a {named.how} without run.json is not a zoo run; "
                          "give a run directory, or the repo a run was pushed to")
-    return resolve(named.entry).path
+    return resolve(named.entry, zoo).path
 
 
 # -- what a model's files say ------------------------------------------------------------

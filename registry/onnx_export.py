@@ -246,8 +246,7 @@ def export_run(run_dir: Path, zoo: Zoo, *, quantize: str = "none", opset: int = 
     domain = onnx_domain(zoo, run.domain)
     files = domain.onnx_files(run_dir)
     loaded = load_run(run_dir, zoo)
-    examples = run_examples(run, zoo.tasks.get(run.task), loaded.head, loaded.domain,
-                            split="validation", data=data,
+    examples = run_examples(run, zoo, split="validation", data=data,
                             text_column=text_column, label_column=label_column)
     if len(examples) < 2:
         raise UsageError("zoo export checks parity on the run's validation examples and found "

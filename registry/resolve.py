@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from zoo.app import get_zoo
+from zoo.app import Zoo
 from zoo.cache import CacheRecord, save_record
 from zoo.catalog import COMMIT_RE, Backbone, Dataset, SourceSpec, relpath_problem
 from zoo.components import Fetched, Source
@@ -132,14 +132,14 @@ def _attempt_repaired(entry: Backbone | Dataset, source: Source, spec: SourceSpe
             raise mismatch from None
 
 
-def resolve(entry: Backbone | Dataset, *, source: str | None = None,
+def resolve(entry: Backbone | Dataset, zoo: Zoo, *, source: str | None = None,
             progress: bool = False) -> Snapshot:
-    """Make ``entry``'s files local and verified; ``source`` restricts to one source type.
+    """Make ``entry``'s files local and verified through ``zoo``'s sources; ``source``
+    restricts to one source type.
 
     Raises ``IntegrityError`` when a source served a file with the wrong hash and no other
     source could serve the entry, else ``ZooError`` listing each source tried and why.
     """
-    zoo = get_zoo()
     specs = source_specs(entry)
     if source is not None:
         zoo.sources.get(source)  # an unknown source type is a usage error with did-you-mean

@@ -10,18 +10,18 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from zoo.catalog import Task
-from zoo.components import Domain, Head
+from zoo.app import Zoo
 from zoo.rundir.record import RunRecord
 
 
-def run_examples(run: RunRecord, task: Task, head: Head, domain: Domain, *, split: str,
-                 data: Path | None = None, text_column: str | None = None,
-                 label_column: str | None = None) -> list[Any]:
-    """``split`` ("validation" or "test") of ``task``'s data (the run's task, head and domain);
-    with ``data``, all its rows."""
+def run_examples(run: RunRecord, zoo: Zoo, *, split: str, data: Path | None = None,
+                 text_column: str | None = None, label_column: str | None = None) -> list[Any]:
+    """``split`` ("validation" or "test") of the run's task's data, read with its head and
+    domain as ``zoo`` has them; with ``data``, all its rows."""
     from zoo import data as data_module
     from zoo.errors import UsageError
+
+    task, head = zoo.tasks.get(run.task), zoo.heads.get(run.head)
 
     if data is None and not task.dataset:
         raise UsageError(f"task {task.name!r} reads your own data and the run was trained on "
@@ -31,8 +31,8 @@ def run_examples(run: RunRecord, task: Task, head: Head, domain: Domain, *, spli
         # from other data, the same names could get other indices.
         task = dataclasses.replace(task, labels=run.labels)
     task_data = data_module.load_task_data(
-        task, data=data, text_column=text_column, label_column=label_column,
-        label_kind=head.label_format(), domain=domain, seed=run.seed)
+        task, zoo, data=data, text_column=text_column, label_column=label_column,
+        label_kind=head.label_format(), domain=zoo.domains.get(run.domain), seed=run.seed)
     if data:
         return [*task_data.train, *task_data.validation, *task_data.test]
     return list(getattr(task_data, split))

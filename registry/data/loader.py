@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zoo.app import get_zoo
+from zoo.app import Zoo
 from zoo.catalog import Task
 from zoo.components import Domain, Reader, Row
 from zoo.errors import UsageError
@@ -54,11 +54,12 @@ class Parsed:
     confidence: float | None = None  # how sure the row is of its label, when the data says
 
 
-def load_task_data(task: Task, *, data: Path | None = None, text_column: str | None = None,
+def load_task_data(task: Task, zoo: Zoo, *, data: Path | None = None, text_column: str | None = None,
                    label_column: str | None = None, label_kind: str | LabelFormat = "single",
                    domain: Domain | None = None, skip_bad_rows: bool = False, seed: int = 0,
                    confidence_column: str | None = None, hard_labels: bool = False) -> TaskData:
-    """Read ``task``'s data (its catalog dataset, or the user's ``data``) and split it.
+    """Read ``task``'s data (its catalog dataset, or the user's ``data``) and split it, with
+    ``zoo``'s readers, datasets and sources.
 
     A catalog dataset is split by its own ``splits`` and ``seed`` so every run sees the same
     test set; the user's data is split by its split column or ``datasets`` splits when it has
@@ -72,7 +73,7 @@ def load_task_data(task: Task, *, data: Path | None = None, text_column: str | N
     each input (``Domain.parse_input``; without one, an input only has to be there).
     """
     fmt = _format(label_kind)
-    raw = _read(task, data, seed)
+    raw = _read(task, zoo, data, seed)
     columns = _columns(raw.rows)
     if not columns:  # no row could be parsed: say which, rather than "no text column"
         if not raw.rows:
@@ -142,8 +143,7 @@ def _format(label_kind: str | LabelFormat) -> LabelFormat:
     return LABEL_FORMATS[label_kind]
 
 
-def _read(task: Task, data: Path | None, seed: int) -> RawData:
-    zoo = get_zoo()
+def _read(task: Task, zoo: Zoo, data: Path | None, seed: int) -> RawData:
     if data is not None:
         path = Path(data).expanduser()
         reader = reader_for(path, zoo.readers.list())
@@ -155,7 +155,7 @@ def _read(task: Task, data: Path | None, seed: int) -> RawData:
     entry = zoo.datasets.get(task.dataset)
     reader = zoo.readers.get(entry.reader)
     fractions = check_fractions(entry.splits, f"dataset {entry.name!r}")
-    path, served = dataset_path(entry)
+    path, served = dataset_path(entry, zoo)
     rows = list(reader.read(path, entry.options))
     return RawData(rows, reader, entry.options, f"dataset {entry.name!r} ({served})", fractions,
                    entry.seed)

@@ -45,16 +45,16 @@ seed = 7
 def test_catalog_dataset_is_resolved_read_with_its_options_and_split_by_its_seed(
         catalog: Path) -> None:
     task = zoo.get_zoo().tasks.get("reviews")
-    td = load_task_data(task, seed=123)
+    td = load_task_data(task, zoo.get_zoo(), seed=123)
     assert (len(td.train), len(td.validation), len(td.test)) == (60, 20, 20)
     assert td.labels == ("bad", "good")
     assert "dataset 'reviews-data' (local source" in td.description
     # the entry's seed fixes the split, whatever the run's seed
-    assert load_task_data(task, seed=0).test == td.test
+    assert load_task_data(task, zoo.get_zoo(), seed=0).test == td.test
 
 
 def test_a_tampered_catalog_file_is_refused(catalog: Path) -> None:
     with (catalog / "reviews.csv").open("a") as f:
         f.write("an injected review,good\n")
     with pytest.raises(IntegrityError, match="reviews.csv"):
-        load_task_data(zoo.get_zoo().tasks.get("reviews"))
+        load_task_data(zoo.get_zoo().tasks.get("reviews"), zoo.get_zoo())

@@ -52,18 +52,18 @@ def blobs(tmp_path: Path, make_plugin, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_non_text_inputs_pass_through_and_split_the_same_wherever_they_lie(
         blobs: Path, tmp_path: Path) -> None:
     task = zoo.get_zoo().tasks.get("shapes")
-    here = load_task_data(task, data=blobs)
+    here = load_task_data(task, zoo.get_zoo(), data=blobs)
     assert all(isinstance(ex.input, Path) for ex in here.train + here.validation + here.test)
     assert here.labels == ("circle", "square")
-    there = load_task_data(task, data=shutil.copytree(blobs, tmp_path / "elsewhere"))
+    there = load_task_data(task, zoo.get_zoo(), data=shutil.copytree(blobs, tmp_path / "elsewhere"))
     assert [ex.input.relative_to(tmp_path / "elsewhere") for ex in there.test] == \
         [ex.input.relative_to(blobs) for ex in here.test]
     assert here.sha256 == there.sha256
     (tmp_path / "elsewhere" / "circle" / "0.blob").write_bytes(b"changed")
-    assert load_task_data(task, data=tmp_path / "elsewhere").sha256 != here.sha256
+    assert load_task_data(task, zoo.get_zoo(), data=tmp_path / "elsewhere").sha256 != here.sha256
 
 
 def test_a_missing_non_text_input_is_a_bad_row(blobs: Path) -> None:
     (blobs / "square" / "3.blob").write_bytes(b"")
     with pytest.raises(UsageError, match=r"1 row\(s\) .* square/3.blob \(missing input\)"):
-        load_task_data(zoo.get_zoo().tasks.get("shapes"), data=blobs)
+        load_task_data(zoo.get_zoo().tasks.get("shapes"), zoo.get_zoo(), data=blobs)

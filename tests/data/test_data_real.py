@@ -88,7 +88,7 @@ def test_bbc_manifest_pins_exactly_the_files_of_the_wheel(bbc_folder: Path) -> N
 
 def test_topic_task_on_the_real_bbc_folder(bbc_folder: Path) -> None:
     topic = zoo.get_zoo().tasks.get("topic")
-    td = load_task_data(topic, data=bbc_folder)
+    td = load_task_data(topic, zoo.get_zoo(), data=bbc_folder)
     assert td.labels == ("business", "entertainment", "politics", "sports", "tech")
     examples = td.train + td.validation + td.test
     assert len(examples) == 2225
@@ -107,7 +107,7 @@ def resolve_from(pypi_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 @pytest.mark.usefixtures("resolve_from")
 def test_sentiment_task_resolves_its_default_dataset() -> None:
-    td = load_task_data(zoo.get_zoo().tasks.get("sentiment"))
+    td = load_task_data(zoo.get_zoo().tasks.get("sentiment"), zoo.get_zoo())
     assert td.labels == ("negative", "positive")
     assert (len(td.train), len(td.validation), len(td.test)) == (8454, 1057, 1057)
     counts = collections.Counter(ex.label for ex in td.train + td.validation + td.test)
@@ -116,7 +116,7 @@ def test_sentiment_task_resolves_its_default_dataset() -> None:
     # It trains towards the raters' confidence; --hard-labels leaves that out, same splits.
     assert "label confidence from column 'confidence'" in td.description
     assert all(0.5 < ex.confidence < 1 for ex in td.train)
-    hard = load_task_data(zoo.get_zoo().tasks.get("sentiment"), hard_labels=True)
+    hard = load_task_data(zoo.get_zoo().tasks.get("sentiment"), zoo.get_zoo(), hard_labels=True)
     assert {ex.confidence for ex in hard.train} == {None}
     assert [(ex.input, ex.label) for ex in hard.test] == [(ex.input, ex.label) for ex in td.test]
 
@@ -124,6 +124,6 @@ def test_sentiment_task_resolves_its_default_dataset() -> None:
 @pytest.mark.usefixtures("resolve_from")
 def test_topic_task_resolves_bbc_news_and_matches_the_folder(bbc_folder: Path) -> None:
     topic = zoo.get_zoo().tasks.get("topic")
-    resolved = load_task_data(topic)
+    resolved = load_task_data(topic, zoo.get_zoo())
     assert len(resolved.train + resolved.validation + resolved.test) == 2225
-    assert resolved.sha256 == load_task_data(topic, data=bbc_folder).sha256
+    assert resolved.sha256 == load_task_data(topic, zoo.get_zoo(), data=bbc_folder).sha256

@@ -11,6 +11,7 @@ import textwrap
 
 import pytest
 
+from zoo import get_zoo
 from zoo.testing import write_plugin_distribution
 
 pytest_plugins = ["pytester"]
@@ -134,8 +135,9 @@ def test_tiny_backbone_pulls_loads_and_adapts_offline_and_zoo_cli_runs_both_ways
             pulled = zoo_cli("pull", "tiny-bert")
             assert pulled.exit_code == 0, pulled.output
             from transformers import AutoModel, AutoTokenizer
+            from zoo import get_zoo
             from zoo.resolve import resolve
-            snapshot = resolve(tiny_backbone.entry)
+            snapshot = resolve(tiny_backbone.entry, get_zoo())
             assert snapshot.source == "local" and snapshot.origin == tiny_backbone.path
             model = AutoModel.from_pretrained(snapshot.path)
             tokenizer = AutoTokenizer.from_pretrained(snapshot.path)

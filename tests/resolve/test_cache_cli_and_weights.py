@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from helpers import REPO, backbone, tiny_files, write_catalog
 
+from zoo import get_zoo
 from zoo.cli.main import cli
 from zoo.errors import UsageError
 from zoo.testing.pytest_plugin import build_tiny_bert
@@ -67,7 +68,7 @@ def test_a_tiny_bert_resolved_from_the_hub_loads_with_transformers(hub_server, t
     made = build_tiny_bert(tmp_path / "made")
     files = {p.name: p.read_bytes() for p in made.iterdir()}
     hub_server({REPO: {"main": files}})
-    snap = resolve(backbone("main", files, hashed=("model.safetensors",)))
+    snap = resolve(backbone("main", files, hashed=("model.safetensors",)), get_zoo())
     check_weights(snap, allow_pickle=False)
     model = AutoModel.from_pretrained(snap.path)
     assert model.config.hidden_size == 32

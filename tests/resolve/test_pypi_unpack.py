@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from helpers import sha
 
+from zoo import get_zoo
 from zoo.catalog import Dataset, FileSpec, SourceSpec
 from zoo.errors import IntegrityError, ZooError
 from zoo.lockfile import lock_path, read_record
@@ -54,20 +55,20 @@ def _dataset(path: str, hashed: bool = True, filename: str = "reviews.txt") -> D
 
 
 def test_a_nested_archive_path_resolves(downloads):
-    snap = resolve(_dataset("acme_data/res/pack.tar.gz!pack"))
+    snap = resolve(_dataset("acme_data/res/pack.tar.gz!pack"), get_zoo())
     assert (snap.path / "reviews.txt").read_bytes() == DATA
     assert snap.source == "pypi" and snap.files == {"reviews.txt": sha(DATA)}
 
 
 def test_a_path_that_is_not_in_the_artifact_is_named(downloads):
     with pytest.raises(ZooError, match="acme_data-1.0-py3-none-any.whl has no directory 'nope'"):
-        resolve(_dataset("nope"))
+        resolve(_dataset("nope"), get_zoo())
 
 
 def test_a_tampered_unpacked_file_is_evicted_and_unpacked_again(downloads):
-    snap = resolve(_dataset("acme_data/res/pack.tar.gz!pack"))
+    snap = resolve(_dataset("acme_data/res/pack.tar.gz!pack"), get_zoo())
     (snap.origin / "reviews.txt").write_bytes(b"tampered")
-    again = resolve(_dataset("acme_data/res/pack.tar.gz!pack"))
+    again = resolve(_dataset("acme_data/res/pack.tar.gz!pack"), get_zoo())
     assert (again.path / "reviews.txt").read_bytes() == DATA
 
 
@@ -75,7 +76,7 @@ def test_an_unhashed_file_is_locked_in_zoo_home_then_enforced(downloads, zoo_env
     entry = Dataset(name="acme", files=(FileSpec("config.json"),),
                     sources=(SourceSpec("pypi", {"package": "acme-data==1.0",
                                                  "path": "acme_data/model"}),))
-    resolve(entry)
+    resolve(entry, get_zoo())
     assert lock_path() == zoo_env.home / "zoo.lock"
     record = read_record("dataset", "acme", "pypi:acme-data==1.0")
     assert record is not None and dict(record.files) == {"config.json": sha(CONFIG)}
@@ -86,7 +87,7 @@ def test_an_unhashed_file_is_locked_in_zoo_home_then_enforced(downloads, zoo_env
     with zipfile.ZipFile(wheel, "w") as zf:
         zf.writestr("acme_data/model/config.json", b'{"hidden_size": 9}')
     with pytest.raises(IntegrityError, match=f"expected {sha(CONFIG)}"):
-        resolve(entry)
+        resolve(entry, get_zoo())
 
 
 def test_concurrent_pulls_unpack_once_and_agree(downloads, isolated, zoo_env):
@@ -110,9 +111,9 @@ def test_zoo_offline_uses_only_what_is_cached(downloads, monkeypatch):
     absent = Dataset(name="absent", files=(FileSpec("x.txt"),),
                      sources=(SourceSpec("pypi", {"package": "acme-absent==2.0", "path": "d"}),))
     with pytest.raises(ZooError, match=r"offline \(ZOO_OFFLINE is set\).*acme-absent==2.0 is not downloaded yet"):
-        resolve(absent)
+        resolve(absent, get_zoo())
     # an artifact already downloaded still serves
-    assert resolve(_dataset("acme_data/res/pack.tar.gz!pack")).files == {"reviews.txt": sha(DATA)}
+    assert resolve(_dataset("acme_data/res/pack.tar.gz!pack"), get_zoo()).files == {"reviews.txt": sha(DATA)}
 
 
 @pytest.mark.parametrize("path, filename", [("acme_data/model", "config.json"),
@@ -122,29 +123,29 @@ def test_a_file_deleted_from_an_unpacked_tree_is_unpacked_again_offline(
     data = CONFIG if filename == "config.json" else DATA
     entry = Dataset(name="acme", files=(FileSpec(filename, sha(data)),),
                     sources=(SourceSpec("pypi", {"package": "acme-data==1.0", "path": path}),))
-    snap = resolve(entry)
+    snap = resolve(entry, get_zoo())
     (snap.origin / filename).unlink()
     monkeypatch.setenv("ZOO_OFFLINE", "1")  # the wheel on disk is all it takes
-    again = resolve(entry)
+    again = resolve(entry, get_zoo())
     assert (again.path / filename).read_bytes() == data
 
 
 def test_a_nested_archive_deleted_from_the_outer_tree_is_unpacked_again(downloads, zoo_env,
                                                                        monkeypatch):
-    resolve(_dataset("acme_data/res/pack.tar.gz!pack"))
+    resolve(_dataset("acme_data/res/pack.tar.gz!pack"), get_zoo())
     unpacked = zoo_env.home / "pypi" / "unpacked"
     for tree in unpacked.glob("*!*"):
         shutil.rmtree(tree)
     (unpacked / "acme_data-1.0-py3-none-any.whl" / "acme_data/res/pack.tar.gz").unlink()
     monkeypatch.setenv("ZOO_OFFLINE", "1")
-    assert resolve(_dataset("acme_data/res/pack.tar.gz!pack")).files == {"reviews.txt": sha(DATA)}
+    assert resolve(_dataset("acme_data/res/pack.tar.gz!pack"), get_zoo()).files == {"reviews.txt": sha(DATA)}
 
 
 def test_a_tampered_unpacked_file_is_unpacked_again_offline(downloads, monkeypatch):
-    snap = resolve(_dataset("acme_data/res/pack.tar.gz!pack"))
+    snap = resolve(_dataset("acme_data/res/pack.tar.gz!pack"), get_zoo())
     (snap.origin / "reviews.txt").write_bytes(b"tampered")
     monkeypatch.setenv("ZOO_OFFLINE", "1")
-    again = resolve(_dataset("acme_data/res/pack.tar.gz!pack"))
+    again = resolve(_dataset("acme_data/res/pack.tar.gz!pack"), get_zoo())
     assert (again.path / "reviews.txt").read_bytes() == DATA
 
 
@@ -157,7 +158,7 @@ def test_a_tampered_artifact_is_still_refused_after_unpacking_again(downloads, m
                                                  "path": "acme_data/model"}),))
     with pytest.raises(IntegrityError, match=f"config.json from pypi:acme-data==1.0 has sha256 "
                                              f"{sha(b'not the config')}"):
-        resolve(entry)
+        resolve(entry, get_zoo())
 
 
 HOLD_LOCK = """
@@ -189,7 +190,7 @@ def test_temporary_directories_a_killed_pull_left_are_removed_at_the_next_fetch(
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline() == "held\n"
-        resolve(_dataset("acme_data/res/pack.tar.gz!pack"))
+        resolve(_dataset("acme_data/res/pack.tar.gz!pack"), get_zoo())
     finally:
         holder.communicate("")
     assert [p for p in abandoned if p.exists()] == []

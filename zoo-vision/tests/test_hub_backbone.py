@@ -38,7 +38,7 @@ def test_a_timm_repo_is_adapted_by_id(zoo_env, hub_server, tmp_path: Path) -> No
         "Hub repo", "vision", "test_efficientnet")
     weights = sha256_file(folder / "model.safetensors")
     assert {f.path: f.sha256 for f in named.entry.files}["model.safetensors"] == weights
-    snapshot = resolve(named.entry)
+    snapshot = resolve(named.entry, get_zoo())
     locked = read_record("backbone", named.entry.name, "hub")
     assert locked is not None and locked.files["model.safetensors"] == weights
     assert locked.revision == server.commit(REPO)
