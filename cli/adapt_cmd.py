@@ -68,7 +68,7 @@ class AdaptCommand(click.Command):
             strategies = get_zoo().strategies.list()
             domains = get_zoo().domains.list()
             defaults = {
-                "epochs": [f"{s.name} {s.default_epochs(s.make_config())}" for s in strategies],
+                "epochs": [_epochs(s) for s in strategies],
                 "lr": [f"{s.name} {s.default_lr(s.make_config()):g}" for s in strategies],
                 "head_lr_scale": [f"{s.name} {_per_domain(s, domains)}" for s in strategies]}
             self._engine_params = [_engine_option(f, defaults.get(f.name))
@@ -94,6 +94,14 @@ class AdaptCommand(click.Command):
         at = next(i for i, p in enumerate(own) if p.name == "output") + 1
         return (own[:at] + self.engine_params() + own[at:-1] + self.strategy_params()
                 + self.domain_params() + own[-1:])
+
+
+def _epochs(strategy: Any) -> str:
+    """A strategy's default epochs, and the floor of steps they stretch to on small data."""
+    config = strategy.make_config()
+    floor = strategy.default_min_steps(config)
+    return (f"{strategy.name} {strategy.default_epochs(config)}"
+            + (f" (at least {floor} steps)" if floor else ""))
 
 
 def _per_domain(strategy: Any, domains: list[Any]) -> str:
@@ -177,7 +185,7 @@ def adapt_cmd(name: str, task_name: str, strategy: str, data: str | None, text_c
                     output=output, resume=resume, data=data, text_column=text_column,
                     label_column=label_column, skip_bad_rows=skip_bad_rows,
                     split_seed=split_seed, confidence_column=confidence_column,
-                    hard_labels=hard_labels)
+                    hard_labels=hard_labels, notify=lambda line: click.echo(line, err=True))
     summary = {"output": str(outcome.output), "test": outcome.result.test,
                "best_epoch": outcome.result.best_epoch + 1, "steps": outcome.result.steps,
                "wall_seconds": round(outcome.wall_seconds, 1)}

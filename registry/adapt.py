@@ -21,6 +21,7 @@ from .catalog import Backbone, Task
 from .components import Domain, Strategy
 from .data.examples import TaskData
 from .engine import TrainConfig, TrainResult, train
+from .engine.budget import step_budget
 from .errors import UsageError
 from .rundir import RunRecord, RunStaging, write_run
 from .weights import check_weights, refuse_remote_code
@@ -91,6 +92,20 @@ def check_output(output: Path, resume: bool) -> None:
 _FREE_ON_RESUME = {"progress", "threads", "checkpoint_every", "eval_batch_size"}
 
 
+def _budget(plugin: Strategy, strategy_config: Any, config: TrainConfig,
+            rows: int) -> tuple[TrainConfig, dict[str, Any]]:
+    """The config with its epochs (and, for a stretched budget, patience) filled in, and what
+    run.json records of the choice: the user's ``--epochs`` as given, else the strategy's
+    epochs stretched to its floor of steps on small data (``zoo.engine.budget``)."""
+    if config.epochs is not None:
+        return config, {"epochs": config.epochs, "patience": config.patience,
+                        "reason": f"--epochs {config.epochs} as given"}
+    budget = step_budget(rows, config.batch_size, plugin.default_epochs(strategy_config),
+                         plugin.default_min_steps(strategy_config), config.patience)
+    return (dataclasses.replace(config, epochs=budget.epochs, patience=budget.patience),
+            budget.record())
+
+
 def _settings(snapshot: SnapshotInfo, task: Task, data: TaskData, strategy: Strategy,
               strategy_config: Any, domain: Domain, domain_config: Any,
               config: TrainConfig) -> dict[str, Any]:
@@ -113,13 +128,15 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strate
                    domain_options: dict[str, Any] | None = None,
                    config: TrainConfig = TrainConfig(), output: Path, resume: bool = False,
                    on_step: Callable[[int], None] | None = None,
-                   zoo: Zoo | None = None) -> AdaptOutcome:
+                   zoo: Zoo | None = None,
+                   notify: Callable[[str], None] | None = None) -> AdaptOutcome:
     """Adapt the backbone at ``snapshot.path`` to ``task`` on ``data``; write ``output``.
 
     ``domain_options`` override the task's ``options`` for the domain's config. The run holds
     the output's lock throughout (a second run into it is refused), and one that fails before
     its first checkpoint leaves no partial directory to be told to resume. The domain, head and
-    strategy come from ``zoo`` (the process's own when not given)."""
+    strategy come from ``zoo`` (the process's own when not given). ``notify`` is told, in a
+    line each, what zoo chose for the user (the budget)."""
     from accelerate import PartialState
 
     zoo = zoo or get_zoo()
@@ -130,7 +147,7 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strate
     try:
         return _adapt_staged(zoo, snapshot, task, data, staging, state, strategy=strategy,
                              strategy_options=strategy_options, domain_options=domain_options,
-                             config=config, resume=resume, on_step=on_step)
+                             config=config, resume=resume, on_step=on_step, notify=notify)
     except BaseException:
         if state.is_main_process and created:
             staging.discard_unresumable()
@@ -162,7 +179,8 @@ def _adapt_staged(zoo: Zoo, snapshot: SnapshotInfo, task: Task, data: TaskData,
                   staging: RunStaging,
                   state: Any, *, strategy: str, strategy_options: dict[str, Any] | None,
                   domain_options: dict[str, Any] | None, config: TrainConfig, resume: bool,
-                  on_step: Callable[[int], None] | None) -> AdaptOutcome:
+                  on_step: Callable[[int], None] | None,
+                  notify: Callable[[str], None] | None) -> AdaptOutcome:
     """:func:`adapt_snapshot` once the output's lock is held."""
     import torch
 
@@ -174,15 +192,16 @@ def _adapt_staged(zoo: Zoo, snapshot: SnapshotInfo, task: Task, data: TaskData,
     refuse_remote_code(snapshot.path, snapshot.entry)  # before anything is staged
     domain_config = domain.make_config(**{**task.options, **(domain_options or {})})
     given = config  # as asked: a run this one needs first fills in its own strategy's defaults
-    if config.epochs is None:
-        config = dataclasses.replace(config, epochs=plugin.default_epochs(strategy_config))
+    if not data.train:
+        raise UsageError(f"task {task.name!r} has no training examples")
+    config, budget = _budget(plugin, strategy_config, config, len(data.train))
+    if notify is not None:
+        notify(f"budget ({plugin.name}): {budget['reason']}")
     if config.lr is None:
         config = dataclasses.replace(config, lr=plugin.default_lr(strategy_config))
     if config.head_lr_scale is None:
         config = dataclasses.replace(
             config, head_lr_scale=plugin.default_head_lr_scale(strategy_config, domain))
-    if not data.train:
-        raise UsageError(f"task {task.name!r} has no training examples")
     labels = data.labels or task.labels
     metric = _metric(task, head)
     settings = _settings(snapshot, task, data, plugin, strategy_config, domain, domain_config,
@@ -195,7 +214,8 @@ def _adapt_staged(zoo: Zoo, snapshot: SnapshotInfo, task: Task, data: TaskData,
     if needed is not None and not (needed.output / "run.json").is_file():
         adapt_snapshot(snapshot, task, data, strategy=needed.strategy, config=given,
                        domain_options=domain_options, output=needed.output,
-                       resume=RunStaging(needed.output).partial.exists(), zoo=zoo)
+                       resume=RunStaging(needed.output).partial.exists(), zoo=zoo,
+                       notify=notify)
     # The head's initial weights come from the same seed as everything else.
     torch.manual_seed(config.seed)
     preprocessor = domain.load_preprocessor(snapshot.path, entry=snapshot.backbone,
@@ -227,7 +247,7 @@ def _adapt_staged(zoo: Zoo, snapshot: SnapshotInfo, task: Task, data: TaskData,
             strategy=plugin.name, strategy_config=dataclasses.asdict(strategy_config),
             domain_config=(dataclasses.asdict(domain_config) if domain_config is not None
                            else {}),
-            train_config=dataclasses.asdict(config), seed=config.seed, format=fmt,
+            train_config=dataclasses.asdict(config), budget=budget, seed=config.seed, format=fmt,
             loading_code=domain.loading_code(head, fmt), domain_fields=domain.run_fields(head))
         write_run(staging.artifacts, record, result, time.perf_counter() - start)
         staging.finish()
@@ -241,7 +261,8 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
           output: Path | None = None, resume: bool = False, data: str | None = None,
           text_column: str | None = None, label_column: str | None = None,
           skip_bad_rows: bool = False, split_seed: int = 0,
-          confidence_column: str | None = None, hard_labels: bool = False) -> AdaptOutcome:
+          confidence_column: str | None = None, hard_labels: bool = False,
+          notify: Callable[[str], None] | None = None) -> AdaptOutcome:
     """Resolve ``entry_name``, load ``task_name``'s data (or ``data``), adapt, write the run.
 
     ``split_seed`` splits ``data`` when it has no splits of its own; it is not ``config.seed``,
@@ -275,4 +296,4 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
         task,
         task_data,
         strategy=strategy, strategy_options=strategy_options, domain_options=domain_options,
-        config=config, output=output, resume=resume, zoo=zoo)
+        config=config, output=output, resume=resume, zoo=zoo, notify=notify)

@@ -217,6 +217,9 @@ class Strategy(Component, ABC):
 
     #: Passes over the data that suit this strategy when the user gives none.
     epochs: ClassVar[int] = 1
+    #: The fewest optimizer steps a run without ``--epochs`` makes: on small data the epochs
+    #: stretch to reach it (``zoo.engine.budget``); 0 keeps the epochs as they are.
+    min_steps: ClassVar[int] = 0
     #: The head's learning rate as a multiple of the rest's, when the user gives none.
     head_lr_scale: ClassVar[float] = 1.0
     #: The domains this strategy can adapt; empty means every domain.
@@ -229,6 +232,11 @@ class Strategy(Component, ABC):
     def default_epochs(self, config: Any) -> int:
         """The number of epochs to run when the user gives none (may depend on the config)."""
         return self.epochs
+
+    def default_min_steps(self, config: Any) -> int:
+        """The floor of optimizer steps when the user gives no ``--epochs`` (may depend on
+        the config)."""
+        return self.min_steps
 
     def default_head_lr_scale(self, config: Any, domain: Domain) -> float:
         """How much faster than the backbone the head learns when the user gives no

@@ -14,7 +14,9 @@ class TrainConfig:
     glue fills in the strategy's default before the engine sees it."""
 
     epochs: int | None = field(default=None, metadata={
-        "help": "Passes over the training data.", "shown": "the strategy's"})
+        "help": "Passes over the training data; unset, the strategy's epochs, stretched on "
+                "small data to its floor of optimizer steps, with patience to match.",
+        "shown": "the strategy's"})
     batch_size: int = field(default=32, metadata={
         "help": "Examples per optimizer step (all processes together)."})
     lr: float | None = field(default=None, metadata={

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,8 @@ class RunRecord:
     loading_code: str
     #: What the domain adds to run.json (text: the auto classes that load the run).
     domain_fields: dict[str, str]
+    #: How the epochs were chosen (``zoo.engine.budget``): given, or the strategy's stretched.
+    budget: dict[str, Any] = field(default_factory=dict)
 
 
 def write_run(path: Path, record: RunRecord, result: Any, wall_seconds: float) -> None:
@@ -75,7 +77,7 @@ def write_run(path: Path, record: RunRecord, result: Any, wall_seconds: float) -
            "metric": record.metric, "data": record.data,
            "strategy": {"name": record.strategy, "config": record.strategy_config},
            "domain_config": record.domain_config,
-           "train": record.train_config, "seed": record.seed, "format": record.format,
+           "train": record.train_config, "budget": record.budget, "seed": record.seed, "format": record.format,
            **record.domain_fields, "loading_code": record.loading_code,
            "bf16": result.bf16, "processes": result.processes,
            "versions": library_versions(), "wall_seconds": round(wall_seconds, 3)}
