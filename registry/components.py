@@ -116,8 +116,10 @@ class Domain(Component, ABC):
         return list(labels)
 
     @abstractmethod
-    def save(self, model: Any, preprocessor: Any, path: Path) -> None:
-        """Write ``model`` and its preprocessor so the domain's own library loads them back."""
+    def save(self, model: Any, preprocessor: Any, path: Path) -> str | None:
+        """Write ``model`` and its preprocessor so the domain's own library loads them back;
+        returns None, or the format's name where it is not the domain's plain model (text's
+        mean-pooled sentence encoders: "sentence-transformers"), which run.json records."""
 
     @abstractmethod
     def load_run(self, path: Path, head: "Head") -> tuple[Any, Any]:
@@ -281,9 +283,9 @@ class Strategy(Component, ABC):
     def save(self, model: Any, domain: Domain, preprocessor: Any, path: Path, config: Any,
              base_path: Path, final_path: Path) -> str:
         """Write the trained model into ``path`` (which becomes ``final_path`` once the run is
-        finished; ``base_path`` is the backbone's snapshot); returns "model" or "peft"."""
-        domain.save(model, preprocessor, path)
-        return "model"
+        finished; ``base_path`` is the backbone's snapshot); returns "model", "peft" or the
+        format the domain's ``save`` names."""
+        return domain.save(model, preprocessor, path) or "model"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ def model_card(run: dict[str, Any], metrics: dict[str, Any], strategy_section: s
         header.append(f"license: {run['license']}")
     header.append(f"base_model: {json.dumps(run['repo'] or run['entry'])}")
     header += _yaml_list("datasets", [run["data"]["name"]] if run["data"].get("name") else [])
-    library = "peft" if run["format"] == "peft" else run.get("library", "transformers")
+    library = (run["format"] if run["format"] in ("peft", "sentence-transformers")
+               else run.get("library", "transformers"))
     header += [f"library_name: {library}",
                "tags:", "- zoo", f"- {run['strategy']['name']}",
                "model-index:", f"- name: {json.dumps(run['entry'] + '-' + run['task'])}",

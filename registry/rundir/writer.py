@@ -77,7 +77,8 @@ def write_run(path: Path, record: RunRecord, result: Any, wall_seconds: float) -
            "metric": record.metric, "data": record.data,
            "strategy": {"name": record.strategy, "config": record.strategy_config},
            "domain_config": record.domain_config,
-           "train": record.train_config, "budget": record.budget, "seed": record.seed, "format": record.format,
+           "train": record.train_config, "budget": record.budget, "seed": record.seed,
+           "format": record.format,
            **record.domain_fields, "loading_code": record.loading_code,
            "bf16": result.bf16, "processes": result.processes,
            "versions": library_versions(), "wall_seconds": round(wall_seconds, 3)}
