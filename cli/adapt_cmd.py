@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from zoo.auto import AUTO
 from zoo.engine.config import TrainConfig
 
 from .output import emit_json
@@ -137,7 +138,9 @@ def _train_config(values: dict[str, Any]) -> TrainConfig:
 @click.command("adapt", cls=AdaptCommand)
 @click.argument("name")
 @click.option("--task", "task_name", required=True, help="The task to adapt to (zoo list --kind tasks).")
-@click.option("--strategy", default="full", show_default=True, help="full, freeze, lora, or a plugin's.")
+@click.option("--strategy", default="auto", show_default=True,
+              help="auto (chosen from the training rows and the backbone, and said why), full, "
+                   "freeze, lora, or a plugin's.")
 @click.option("--data", type=click.Path(dir_okay=True), help="Your own data file instead of the task's dataset.")
 @click.option("--text-column", help="Column holding the input in --data.")
 @click.option("--label-column", help="Column holding the label in --data.")
@@ -169,13 +172,13 @@ def adapt_cmd(name: str, task_name: str, strategy: str, data: str | None, text_c
     from zoo.adapt import adapt
 
     zoo = get_zoo()
-    plugin = zoo.strategies.get(strategy)
+    name_given = strategy if strategy == AUTO else zoo.strategies.get(strategy).name
     domain = zoo.tasks.get(task_name).domain
     command = click.get_current_context().command
     assert isinstance(command, AdaptCommand)
-    mine, others = _owned(command.strategy_params(), plugin.name, options)
+    mine, others = _owned(command.strategy_params(), name_given, options)
     if others:
-        raise click.UsageError(f"{', '.join(others)} do(es) not apply to --strategy {plugin.name}")
+        raise click.UsageError(f"{', '.join(others)} do(es) not apply to --strategy {name_given}")
     domain_options, others = _owned(command.domain_params(), domain, options)
     if others:
         raise click.UsageError(f"{', '.join(others)} do(es) not apply to {domain} tasks")

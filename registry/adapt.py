@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .app import Zoo, get_zoo
+from .auto import AUTO, choose_strategy
 from .capabilities import require
 from .catalog import Backbone, Task
 from .components import Domain, Strategy
@@ -129,14 +130,16 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strate
                    config: TrainConfig = TrainConfig(), output: Path, resume: bool = False,
                    on_step: Callable[[int], None] | None = None,
                    zoo: Zoo | None = None,
-                   notify: Callable[[str], None] | None = None) -> AdaptOutcome:
+                   notify: Callable[[str], None] | None = None,
+                   chosen: str = "") -> AdaptOutcome:
     """Adapt the backbone at ``snapshot.path`` to ``task`` on ``data``; write ``output``.
 
     ``domain_options`` override the task's ``options`` for the domain's config. The run holds
     the output's lock throughout (a second run into it is refused), and one that fails before
     its first checkpoint leaves no partial directory to be told to resume. The domain, head and
     strategy come from ``zoo`` (the process's own when not given). ``notify`` is told, in a
-    line each, what zoo chose for the user (the budget)."""
+    line each, what zoo chose for the user (the budget); ``chosen`` says why the strategy was
+    chosen when zoo chose it (``--strategy auto``), which run.json records."""
     from accelerate import PartialState
 
     zoo = zoo or get_zoo()
@@ -147,7 +150,8 @@ def adapt_snapshot(snapshot: SnapshotInfo, task: Task, data: TaskData, *, strate
     try:
         return _adapt_staged(zoo, snapshot, task, data, staging, state, strategy=strategy,
                              strategy_options=strategy_options, domain_options=domain_options,
-                             config=config, resume=resume, on_step=on_step, notify=notify)
+                             config=config, resume=resume, on_step=on_step, notify=notify,
+                             chosen=chosen)
     except BaseException:
         if state.is_main_process and created:
             staging.discard_unresumable()
@@ -180,7 +184,7 @@ def _adapt_staged(zoo: Zoo, snapshot: SnapshotInfo, task: Task, data: TaskData,
                   state: Any, *, strategy: str, strategy_options: dict[str, Any] | None,
                   domain_options: dict[str, Any] | None, config: TrainConfig, resume: bool,
                   on_step: Callable[[int], None] | None,
-                  notify: Callable[[str], None] | None) -> AdaptOutcome:
+                  notify: Callable[[str], None] | None, chosen: str) -> AdaptOutcome:
     """:func:`adapt_snapshot` once the output's lock is held."""
     import torch
 
@@ -195,8 +199,6 @@ def _adapt_staged(zoo: Zoo, snapshot: SnapshotInfo, task: Task, data: TaskData,
     if not data.train:
         raise UsageError(f"task {task.name!r} has no training examples")
     config, budget = _budget(plugin, strategy_config, config, len(data.train))
-    if notify is not None:
-        notify(f"budget ({plugin.name}): {budget['reason']}")
     if config.lr is None:
         config = dataclasses.replace(config, lr=plugin.default_lr(strategy_config))
     if config.head_lr_scale is None:
@@ -227,6 +229,12 @@ def _adapt_staged(zoo: Zoo, snapshot: SnapshotInfo, task: Task, data: TaskData,
     if state.is_main_process:
         staging.prepare(settings)
     state.wait_for_everyone()
+    # Once every check has passed, so a refusal stays one line.
+    if notify is not None and state.is_main_process:
+        if chosen:
+            notify(f"strategy {plugin.name} ({chosen})")
+        if given.epochs is None:
+            notify(f"budget ({plugin.name}): {budget['reason']}")
     result = train(model, domain=domain, head=head, preprocessor=preprocessor, config=config,
                    train=data.train, validation=data.validation, test=data.test,
                    workdir=staging.workdir,
@@ -245,6 +253,7 @@ def _adapt_staged(zoo: Zoo, snapshot: SnapshotInfo, task: Task, data: TaskData,
                   "rows": {"train": len(data.train), "validation": len(data.validation),
                            "test": len(data.test)}},
             strategy=plugin.name, strategy_config=dataclasses.asdict(strategy_config),
+            strategy_chosen=chosen,
             domain_config=(dataclasses.asdict(domain_config) if domain_config is not None
                            else {}),
             train_config=dataclasses.asdict(config), budget=budget, seed=config.seed, format=fmt,
@@ -255,7 +264,7 @@ def _adapt_staged(zoo: Zoo, snapshot: SnapshotInfo, task: Task, data: TaskData,
     return AdaptOutcome(staging.output, result, time.perf_counter() - start)
 
 
-def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
+def adapt(entry_name: str, task_name: str, *, strategy: str = AUTO,
           strategy_options: dict[str, Any] | None = None,
           domain_options: dict[str, Any] | None = None, config: TrainConfig = TrainConfig(),
           output: Path | None = None, resume: bool = False, data: str | None = None,
@@ -267,19 +276,26 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
 
     ``split_seed`` splits ``data`` when it has no splits of its own; it is not ``config.seed``,
     so runs that differ only in their training seed are scored on the same test rows.
-    ``confidence_column`` / ``hard_labels``: see :func:`zoo.data.load_task_data`."""
+    ``confidence_column`` / ``hard_labels``: see :func:`zoo.data.load_task_data`. ``strategy``
+    "auto" chooses one from the training rows and the backbone (:mod:`zoo.auto`); the default
+    output is then named after the strategy chosen."""
     zoo = get_zoo()
     backbone, task = zoo.backbones.get(entry_name), zoo.tasks.get(task_name)
     head, domain = zoo.heads.get(task.head), zoo.domains.get(task.domain)
-    plugin = zoo.strategies.get(strategy)
+    auto = strategy == AUTO
+    if auto and strategy_options:
+        raise UsageError(f"--strategy auto takes no strategy options "
+                         f"({', '.join(strategy_options)}); name the strategy they belong to")
     # Fail before any work.
-    check_strategy_domain(plugin, plugin.make_config(**(strategy_options or {})), task, domain)
+    if not auto:
+        _check_strategy(zoo, strategy, strategy_options, task, domain)
     domain.make_config(**{**task.options, **(domain_options or {})})
     if backbone.domain != task.domain:
         raise UsageError(f"backbone {entry_name!r} is a {backbone.domain} model but task "
                          f"{task_name!r} is {task.domain}")
-    output = output or Path("runs") / f"{entry_name}-{task_name}-{strategy}"
-    check_output(output, resume)  # before any data is read or anything downloaded
+    if output is not None or not auto:
+        output = output or Path("runs") / f"{entry_name}-{task_name}-{strategy}"
+        check_output(output, resume)  # before any data is read or anything downloaded
     from . import data as data_module
     from . import resolve as resolve_module
 
@@ -287,6 +303,15 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
         task, data=Path(data) if data else None, text_column=text_column, label_column=label_column,
         label_kind=head.label_format(), domain=domain, skip_bad_rows=skip_bad_rows, seed=split_seed,
         confidence_column=confidence_column, hard_labels=hard_labels)
+    chosen = ""
+    if auto:  # the choice reads the training rows, so it waits for the data
+        choice = choose_strategy(len(task_data.train), backbone)
+        strategy, chosen = choice.strategy, f"--strategy auto: {choice.reason}"
+        _check_strategy(zoo, strategy, strategy_options, task, domain)
+        if output is None:
+            output = Path("runs") / f"{entry_name}-{task_name}-{strategy}"
+            check_output(output, resume)
+    assert output is not None
     snap = resolve_module.resolve(backbone, progress=config.progress)
     check_weights(snap, backbone.allow_pickle)
     return adapt_snapshot(
@@ -296,4 +321,10 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
         task,
         task_data,
         strategy=strategy, strategy_options=strategy_options, domain_options=domain_options,
-        config=config, output=output, resume=resume, zoo=zoo, notify=notify)
+        config=config, output=output, resume=resume, zoo=zoo, notify=notify, chosen=chosen)
+
+
+def _check_strategy(zoo: Zoo, strategy: str, strategy_options: dict[str, Any] | None,
+                    task: Task, domain: Domain) -> None:
+    plugin = zoo.strategies.get(strategy)
+    check_strategy_domain(plugin, plugin.make_config(**(strategy_options or {})), task, domain)

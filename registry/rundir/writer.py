@@ -59,6 +59,8 @@ class RunRecord:
     domain_fields: dict[str, str]
     #: How the epochs were chosen (``zoo.engine.budget``): given, or the strategy's stretched.
     budget: dict[str, Any] = field(default_factory=dict)
+    #: Why zoo chose the strategy (``--strategy auto``); empty when the user named it.
+    strategy_chosen: str = ""
 
 
 def write_run(path: Path, record: RunRecord, result: Any, wall_seconds: float) -> None:
@@ -75,7 +77,8 @@ def write_run(path: Path, record: RunRecord, result: Any, wall_seconds: float) -
            "license": record.license, "files": record.files, "task": record.task,
            "head": record.head, "domain": record.domain, "labels": list(record.labels),
            "metric": record.metric, "data": record.data,
-           "strategy": {"name": record.strategy, "config": record.strategy_config},
+           "strategy": {"name": record.strategy, "config": record.strategy_config,
+                        **({"chosen": record.strategy_chosen} if record.strategy_chosen else {})},
            "domain_config": record.domain_config,
            "train": record.train_config, "budget": record.budget, "seed": record.seed,
            "format": record.format,

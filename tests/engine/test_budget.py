@@ -36,7 +36,7 @@ def catalog(snapshot, zoo_env, monkeypatch):
     return zoo_env.add_catalog(catalog_entry(snapshot))
 
 
-def test_adapt_prints_and_records_the_budget(catalog, tmp_path):
+def test_adapt_prints_and_records_the_budget_and_the_strategy_auto_chose(catalog, tmp_path):
     # 80 rows split 80/10/10: 64 training rows, 2 steps per epoch at batch 32.
     data = sentiment_csv(tmp_path / "reviews.csv", sentiment(80, 1))
     out = tmp_path / "run"
@@ -45,7 +45,11 @@ def test_adapt_prints_and_records_the_budget(catalog, tmp_path):
                                       "--no-bf16", "--no-progress"])
     assert result.exit_code == 0, result.output
     assert "budget (full): 64 rows make 2 steps per epoch" in result.stderr
+    # No --strategy: auto chose full, and said why.
+    assert "strategy full (--strategy auto: 64 training rows on tiny-bert" in result.stderr
     run = json.loads((out / "run.json").read_text())
+    assert run["strategy"]["name"] == "full"
+    assert run["strategy"]["chosen"].startswith("--strategy auto: 64 training rows")
     assert run["budget"]["epochs"] == run["train"]["epochs"] == 150
     assert run["budget"]["patience"] == run["train"]["patience"] == 30
     assert run["budget"]["min_steps"] == 300
@@ -59,3 +63,10 @@ def test_epochs_given_are_kept_and_recorded_as_given():
     config, record = _budget(full, full.make_config(), TrainConfig(epochs=2), rows=64)
     assert (config.epochs, config.patience) == (2, 2)
     assert record["reason"] == "--epochs 2 as given"
+
+
+def test_auto_takes_no_strategy_options(catalog, tmp_path):
+    data = sentiment_csv(tmp_path / "reviews.csv", sentiment(80, 1))
+    result = CliRunner().invoke(cli, ["adapt", "tiny-bert", "--task", "classify", "--data",
+                                      str(data), "--lora-r", "4", "--output", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "--lora-r do(es) not apply to --strategy auto" in result.output
