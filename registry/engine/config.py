@@ -42,7 +42,8 @@ class TrainConfig:
         "help": "Stop after this many epochs without a better validation metric (0: never "
                 "stop early)."})
     checkpoint_every: int = field(default=200, metadata={
-        "help": "Save a resumable checkpoint every N steps (0: only at epoch ends)."})
+        "help": "Save a resumable checkpoint every N steps, and at the ends of epochs of at "
+                "least N steps (0: only at epoch ends)."})
     max_steps: int = field(default=0, metadata={
         "help": "Stop after N optimizer steps (0: no limit)."})
     seed: int = field(default=0, metadata={
