@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from zoo.auto import AUTO
 from zoo.engine.config import TrainConfig
 
 from .output import emit_json
@@ -71,7 +72,7 @@ class AdaptCommand(click.Command):
             strategies = get_zoo().strategies.list()
             domains = get_zoo().domains.list()
             defaults = {
-                "epochs": [f"{s.name} {s.default_epochs(s.make_config())}" for s in strategies],
+                "epochs": [_epochs(s) for s in strategies],
                 "lr": [f"{s.name} {s.default_lr(s.make_config()):g}" for s in strategies],
                 "head_lr_scale": [f"{s.name} {_per_domain(s, domains)}" for s in strategies]}
             self._engine_params = [_engine_option(f, defaults.get(f.name))
@@ -97,6 +98,14 @@ class AdaptCommand(click.Command):
         at = next(i for i, p in enumerate(own) if p.name == "output") + 1
         return (own[:at] + self.engine_params() + own[at:-1] + self.strategy_params()
                 + self.domain_params() + own[-1:])
+
+
+def _epochs(strategy: Any) -> str:
+    """A strategy's default epochs, and the floor of steps they stretch to on small data."""
+    config = strategy.make_config()
+    floor = strategy.default_min_steps(config)
+    return (f"{strategy.name} {strategy.default_epochs(config)}"
+            + (f" (at least {floor} steps)" if floor else ""))
 
 
 def _per_domain(strategy: Any, domains: list[Any]) -> str:
@@ -132,7 +141,9 @@ def _train_config(values: dict[str, Any]) -> TrainConfig:
 @click.command("adapt", cls=AdaptCommand)
 @click.argument("name")
 @click.option("--task", "task_name", required=True, help="The task to adapt to (zoo list --kind tasks).")
-@click.option("--strategy", default="full", show_default=True, help="full, freeze, lora, or a plugin's.")
+@click.option("--strategy", default="auto", show_default=True,
+              help="auto (chosen from the training rows and the backbone, and said why), full, "
+                   "freeze, lora, or a plugin's.")
 @click.option("--data", type=click.Path(dir_okay=True), help="Your own data file instead of the task's dataset.")
 @click.option("--text-column", help="Column holding the input in --data.")
 @click.option("--label-column", help="Column holding the label in --data.")
@@ -170,13 +181,13 @@ def adapt_cmd(name: str, task_name: str, strategy: str, data: str | None, text_c
     from zoo.adapt import adapt
 
     zoo = get_zoo()
-    plugin = zoo.strategies.get(strategy)
+    name_given = strategy if strategy == AUTO else zoo.strategies.get(strategy).name
     domain = zoo.tasks.get(task_name).domain
     command = click.get_current_context().command
     assert isinstance(command, AdaptCommand)
-    mine, others = _owned(command.strategy_params(), plugin.name, options)
+    mine, others = _owned(command.strategy_params(), name_given, options)
     if others:
-        raise click.UsageError(f"{', '.join(others)} do(es) not apply to --strategy {plugin.name}")
+        raise click.UsageError(f"{', '.join(others)} do(es) not apply to --strategy {name_given}")
     domain_options, others = _owned(command.domain_params(), domain, options)
     if others:
         raise click.UsageError(f"{', '.join(others)} do(es) not apply to {domain} tasks")
@@ -186,7 +197,8 @@ def adapt_cmd(name: str, task_name: str, strategy: str, data: str | None, text_c
                     output=output, resume=resume, data=data, text_column=text_column,
                     label_column=label_column, skip_bad_rows=skip_bad_rows,
                     split_seed=split_seed, confidence_column=confidence_column,
-                    hard_labels=hard_labels, allow_pickle=allow_pickle)
+                    hard_labels=hard_labels, allow_pickle=allow_pickle,
+                    notify=lambda line: click.echo(line, err=True))
     summary = {"output": str(outcome.output), "test": outcome.result.test,
                "best_epoch": outcome.result.best_epoch + 1, "steps": outcome.result.steps,
                "wall_seconds": round(outcome.wall_seconds, 1)}

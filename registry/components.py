@@ -116,8 +116,10 @@ class Domain(Component, ABC):
         return list(labels)
 
     @abstractmethod
-    def save(self, model: Any, preprocessor: Any, path: Path) -> None:
-        """Write ``model`` and its preprocessor so the domain's own library loads them back."""
+    def save(self, model: Any, preprocessor: Any, path: Path) -> str | None:
+        """Write ``model`` and its preprocessor so the domain's own library loads them back;
+        returns None, or the format's name where it is not the domain's plain model (text's
+        mean-pooled sentence encoders: "sentence-transformers"), which run.json records."""
 
     @abstractmethod
     def load_run(self, path: Path, head: "Head") -> tuple[Any, Any]:
@@ -217,6 +219,9 @@ class Strategy(Component, ABC):
 
     #: Passes over the data that suit this strategy when the user gives none.
     epochs: ClassVar[int] = 1
+    #: The fewest optimizer steps a run without ``--epochs`` makes: on small data the epochs
+    #: stretch to reach it (``zoo.engine.budget``); 0 keeps the epochs as they are.
+    min_steps: ClassVar[int] = 0
     #: The head's learning rate as a multiple of the rest's, when the user gives none.
     head_lr_scale: ClassVar[float] = 1.0
     #: The domains this strategy can adapt; empty means every domain.
@@ -229,6 +234,11 @@ class Strategy(Component, ABC):
     def default_epochs(self, config: Any) -> int:
         """The number of epochs to run when the user gives none (may depend on the config)."""
         return self.epochs
+
+    def default_min_steps(self, config: Any) -> int:
+        """The floor of optimizer steps when the user gives no ``--epochs`` (may depend on
+        the config)."""
+        return self.min_steps
 
     def default_head_lr_scale(self, config: Any, domain: Domain) -> float:
         """How much faster than the backbone the head learns when the user gives no
@@ -273,9 +283,9 @@ class Strategy(Component, ABC):
     def save(self, model: Any, domain: Domain, preprocessor: Any, path: Path, config: Any,
              base_path: Path, final_path: Path) -> str:
         """Write the trained model into ``path`` (which becomes ``final_path`` once the run is
-        finished; ``base_path`` is the backbone's snapshot); returns "model" or "peft"."""
-        domain.save(model, preprocessor, path)
-        return "model"
+        finished; ``base_path`` is the backbone's snapshot); returns "model", "peft" or the
+        format the domain's ``save`` names."""
+        return domain.save(model, preprocessor, path) or "model"
 
 
 @dataclass(frozen=True)

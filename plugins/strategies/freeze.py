@@ -31,6 +31,7 @@ class FreezeStrategy(Strategy):
     description = "Freeze the backbone (or its first N layers) and train the rest"
     config_class = FreezeConfig
     lr = 2e-3
+    min_steps = 300  # as full's: small data stretches the epochs (zoo.engine.budget)
 
     def default_lr(self, config: FreezeConfig) -> float:
         """A head alone on frozen features wants a far larger step than a partly-frozen model."""

@@ -52,6 +52,7 @@ class LoraStrategy(Strategy):
     # Chosen on validation accuracy with r 16 over every linear layer (docs/engine.md).
     lr = 1e-3
     epochs = 3
+    min_steps = 300  # as full's: small data stretches the epochs (zoo.engine.budget)
 
     def requires(self, config: LoraConfig) -> tuple[type, ...]:
         return (LoraSupport,)

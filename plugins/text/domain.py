@@ -20,6 +20,9 @@ from zoo.components import Domain, Head
 from zoo.errors import UsageError
 from zoo.weights import strip_remote_code
 
+from . import pooled
+from .pooling import read_pooling, write_pooling
+
 
 IGNORE = -100
 #: The folder inside a LoRA run that holds the base model the adapter applies to.
@@ -73,6 +76,9 @@ class TextDomain(Domain):
             id2label=dict(enumerate(names)), label2id={v: i for i, v in enumerate(names)})
         if head.problem_type:
             model_config.problem_type = head.problem_type
+        pooling = read_pooling(path)
+        if head.output_kind == "sequence" and pooling is not None and pooling["mode"] == "mean":
+            return pooled.build_pooled(path, model_config)
         safetensors = any(Path(path).glob("*.safetensors"))
         return _auto_class(head).from_pretrained(
             str(path), config=model_config, use_safetensors=safetensors, trust_remote_code=False)
@@ -164,6 +170,9 @@ class TextDomain(Domain):
         frozen at random and unsaved, and BERT's pretrained pooler frozen."""
         import peft
 
+        if pooled.is_pooled(model):
+            raise UsageError("LoRA does not yet adapt a mean-pooled sentence encoder (its "
+                             "snapshot's modules.json); use --strategy full or freeze")
         backbone = self.backbone_module(model)
         trained = [name for name, child in model.named_children()
                    if child is not backbone and any(True for _ in child.parameters())]
@@ -182,6 +191,9 @@ class TextDomain(Domain):
     # -- cached backbone features --------------------------------------------------------
     def backbone_features(self, model: Any, batch: dict[str, Any]) -> list[dict[str, Any]]:
         hidden = self.backbone_module(model)(**batch).last_hidden_state.float()
+        if pooled.is_pooled(model):  # the head reads the mean, which is all the cache keeps
+            vectors = pooled.mean_pool(hidden, batch["attention_mask"])
+            return [{"hidden": vectors[i:i + 1].clone()} for i in range(hidden.shape[0])]
         if _is_token_model(model):
             lengths = batch["attention_mask"].sum(-1).tolist()
             return [{"hidden": hidden[i, :n].clone()} for i, n in enumerate(lengths)]
@@ -204,6 +216,8 @@ class TextDomain(Domain):
         pooler, which trains with the head, runs live on the cached first token."""
         from transformers.modeling_outputs import BaseModelOutputWithPooling
 
+        if pooled.is_pooled(model):
+            return model.head(batch["hidden"][:, 0])
         prefix = model.base_model_prefix
         real = getattr(model, prefix)
         pooler = self.head_modules(model).get("pooler")
@@ -217,10 +231,18 @@ class TextDomain(Domain):
             model._modules[prefix] = real
 
     # -- saving --------------------------------------------------------------------------
-    def save(self, model: Any, preprocessor: Any, path: Path) -> None:
-        model.save_pretrained(str(path), safe_serialization=True)
+    def save(self, model: Any, preprocessor: Any, path: Path) -> str | None:
+        """A plain transformers model, or for a mean-pooled one the files sentence-transformers
+        loads plus ``head.safetensors`` (format "sentence-transformers")."""
+        if pooled.is_pooled(model):
+            model.encoder.save_pretrained(str(path), safe_serialization=True)
+            pooled.save_head(model, path)
+            write_pooling(path, "mean", model.config.hidden_size)
+        else:
+            model.save_pretrained(str(path), safe_serialization=True)
         preprocessor.save_pretrained(str(path))
         strip_remote_code(path)
+        return pooled.FORMAT if pooled.is_pooled(model) else None
 
     def save_adapter(self, model: Any, preprocessor: Any, path: Path, base_path: Path,
                      final_path: Path) -> None:
@@ -235,6 +257,8 @@ class TextDomain(Domain):
         _quiet_transformers()
         if (Path(path) / "adapter_config.json").is_file():
             model = _peft_auto_class(head).from_pretrained(str(path))
+        elif (Path(path) / pooled.HEAD_FILE).is_file():
+            model = pooled.load_pooled(path)
         else:
             model = _auto_class(head).from_pretrained(str(path), use_safetensors=True,
                                                       trust_remote_code=False)
@@ -243,6 +267,8 @@ class TextDomain(Domain):
 
 
     def loading_code(self, head: Head, fmt: str) -> str:
+        if fmt == pooled.FORMAT:
+            return pooled.LOADING_CODE
         names = self.run_fields(head)
         cls = names["peft_class"] if fmt == "peft" else names["auto_class"]
         library = "peft" if fmt == "peft" else "transformers"

@@ -17,7 +17,9 @@ class TrainConfig:
     glue fills in the strategy's default before the engine sees it."""
 
     epochs: int | None = field(default=None, metadata={
-        "help": "Passes over the training data.", "shown": "the strategy's"})
+        "help": "Passes over the training data; unset, the strategy's epochs, stretched on "
+                "small data to its floor of optimizer steps, with patience to match.",
+        "shown": "the strategy's"})
     batch_size: int = field(default=32, metadata={
         "help": "Examples per forward pass, all processes together; an optimizer step takes "
                 "--grad-accum of them."})
@@ -49,7 +51,8 @@ class TrainConfig:
         "help": "Stop after this many epochs without a better validation metric (0: never "
                 "stop early)."})
     checkpoint_every: int = field(default=200, metadata={
-        "help": "Save a resumable checkpoint every N steps (0: only at epoch ends)."})
+        "help": "Save a resumable checkpoint every N steps, and at the ends of epochs of at "
+                "least N steps (0: only at epoch ends)."})
     max_steps: int = field(default=0, metadata={
         "help": "Stop after N optimizer steps (0: no limit)."})
     seed: int = field(default=0, metadata={

@@ -302,6 +302,7 @@ class _Engine:
         bar = tqdm(total=total, initial=state.step, unit="step", dynamic_ncols=True,
                    disable=not (cfg.progress and self.acc.is_main_process), desc="adapt")
         epoch_seconds: list[float] = []
+        saved_at = state.step
         while state.epoch < cfg.epochs and not state.stopped_early and state.step < total:
             batches = epoch_batches(lengths, step_batch, cfg.seed, state.epoch, self.world)
             runner.train()
@@ -336,11 +337,17 @@ class _Engine:
                                 ex_s=f"{state.examples / max(state.train_seconds, 1e-9):.0f}")
                 if cfg.checkpoint_every and state.step % cfg.checkpoint_every == 0:
                     self.checkpoint(workdir, optimizer, scheduler, state)
+                    saved_at = state.step
                 if on_step is not None:
                     on_step(state.step)
             epoch_seconds.append(time.perf_counter() - epoch_start)
             self.end_epoch(runner, validation, workdir, state)
-            self.checkpoint(workdir, optimizer, scheduler, state)
+            # Epochs shorter than --checkpoint-every (small data's stretched budget: hundreds
+            # of epochs of a few steps) save at most every that many steps, not at each end.
+            if (not cfg.checkpoint_every or len(batches) >= cfg.checkpoint_every
+                    or state.step - saved_at >= cfg.checkpoint_every):
+                self.checkpoint(workdir, optimizer, scheduler, state)
+                saved_at = state.step
         bar.close()
         # Only the main process wrote the best weights; every process ends with them.
         best = workdir / BEST

@@ -22,7 +22,9 @@ def pipeline_tag(run: RunRecord) -> str:
 
 
 def library_name(run: RunRecord) -> str:
-    return "peft" if run.format == "peft" else run.domain_fields.get("library", "transformers")
+    if run.format in ("peft", "sentence-transformers"):
+        return run.format
+    return run.domain_fields.get("library", "transformers")
 
 
 def dataset_name(run: RunRecord) -> str:

@@ -44,6 +44,10 @@ class RunRecord:
     #: with its own lineage), ``teacher`` (distill's teacher run) and ``base`` (the first
     #: backbone of the chain); empty for a catalog backbone adapted once.
     lineage: dict[str, Any] = field(default_factory=dict)
+    #: How the epochs were chosen (``zoo.engine.budget``): given, or the strategy's stretched.
+    budget: dict[str, Any] = field(default_factory=dict)
+    #: Why zoo chose the strategy (``--strategy auto``); empty when the user named it.
+    strategy_chosen: str = ""
     # -- filled in when the run is written
     bf16: bool = False
     #: The precision trained in ("bf16", "fp16" or "no") and the device type trained on.
@@ -69,8 +73,10 @@ class RunRecord:
             "license": self.license, "files": dict(self.files), "task": self.task,
             "head": self.head, "domain": self.domain, "labels": list(self.labels),
             "metric": self.metric, "data": self.data,
-            "strategy": {"name": self.strategy, "config": self.strategy_config},
+            "strategy": {"name": self.strategy, "config": self.strategy_config,
+                         **({"chosen": self.strategy_chosen} if self.strategy_chosen else {})},
             "domain_config": self.domain_config, "train": self.train_config,
+            "budget": self.budget,
             "seed": self.seed, "format": self.format, **self.domain_fields,
             "loading_code": self.loading_code}
         if self.lineage:
@@ -110,7 +116,9 @@ class RunRecord:
             seed=get("seed", int, 0), format=get("format", str),
             loading_code=get("loading_code", str, ""),
             domain_fields={k: v for k, v in data.items() if k not in known and isinstance(v, str)},
-            lineage=get("lineage", dict, {}), bf16=get("bf16", bool, False),
+            lineage=get("lineage", dict, {}), budget=get("budget", dict, {}),
+            strategy_chosen=_typed(strategy.get("chosen", ""), str, "strategy.chosen", where),
+            bf16=get("bf16", bool, False),
             mixed_precision=get("mixed_precision", str, ""), device=get("device", str, ""),
             processes=get("processes", int, 1),
             effective_batch_size=get("effective_batch_size", int, 0),

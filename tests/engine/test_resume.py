@@ -59,6 +59,34 @@ def test_resume_after_interruption_gives_the_same_metrics(tmp_path, strategy, em
     assert not (tmp_path / ".cut.partial").exists()
 
 
+def test_short_epochs_checkpoint_every_n_steps_not_at_each_end(tmp_path, snapshot):
+    """A stretched budget runs hundreds of epochs of a few steps; a checkpoint (the model and
+    its optimizer state) at each of their ends would cost more than the steps themselves."""
+    from zoo.adapt import adapt_snapshot
+    from zoo.snapshot import Snapshot
+    from zoo.catalog import Task
+    from zoo.data import TaskData
+    from zoo.engine import TrainConfig
+    from zoo.engine.checkpoint import load_tree
+
+    from engine_helpers import FAST
+
+    # 48 rows at batch 16: 3 steps per epoch, a checkpoint due every 4 steps.
+    data = TaskData(sentiment(48, 1), sentiment(16, 2), sentiment(16, 3), LABELS, "0" * 64)
+    task = Task(name="tiny", head="classification", labels=LABELS)
+    config = TrainConfig(**{**FAST, "epochs": 4, "checkpoint_every": 4, "patience": 0})
+    kwargs = dict(strategy="full", output=tmp_path / "cut", config=config)
+    with pytest.raises(Interrupt):
+        adapt_snapshot(Snapshot.folder(snapshot, "tiny"), task, data, on_step=_stop_at(7), **kwargs)
+    saved = load_tree(tmp_path / ".cut.partial" / "work" / CHECKPOINT)
+    assert saved["state"]["step"] == 4  # not 6, the end of epoch 2
+    whole = adapt_snapshot(Snapshot.folder(snapshot, "tiny"), task, data, config=config,
+                           strategy="full", output=tmp_path / "whole")
+    resumed = adapt_snapshot(Snapshot.folder(snapshot, "tiny"), task, data, resume=True, **kwargs)
+    assert resumed.result.steps == whole.result.steps == 12
+    assert resumed.result.test == pytest.approx(whole.result.test, abs=1e-6)
+
+
 def test_existing_output_or_partial_run_is_refused(snapshot, tmp_path):
     from zoo.errors import UsageError
 

@@ -1,0 +1,204 @@
+"""Benchmark (issue 21): the learning curve of zoo's default on little data.
+
+For each training size (a class-balanced sample of the task's training split, per seed) and
+seed, on the task's full test split and a fixed 64-row validation sample (a small-data user has
+no large one), with hard labels:
+  zoo      ``zoo adapt``'s defaults as a user gets them: ``--strategy auto`` and the budget
+           that follows the rows (zoo.auto, zoo.engine.budget)
+  tfidf    TF-IDF (words and bigrams) + logistic regression (scikit-learn)
+  embed    the frozen backbone, mean-pooled, + logistic regression
+  scratch  zoo's default on the same architecture from random weights
+
+Prints one line per (method, size) with the mean and spread over seeds, writes the figures as
+JSON and the curves as a PNG.
+
+    python benchmarks/learning_curve.py [--task sentiment] [--backbone minilm-l6]
+        [--sizes 16,64,256,1024,all] [--seeds 0,1,2] [--methods zoo,tfidf,embed,scratch]
+        [--json docs/small-data.json] [--png docs/small-data.png]
+
+One run at a time: every zoo run trains a real model on the machine's cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from catalog_data import catalog_snapshot, task_data
+
+VALIDATION_ROWS = 64
+
+
+def balanced(rows: list[Any], n: int, seed: int) -> list[Any]:
+    """``n`` rows with the classes as even as the data allows, drawn with ``seed``."""
+    rng = random.Random(seed)
+    by_label: dict[Any, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_label[row.label].append(row)
+    for group in by_label.values():
+        rng.shuffle(group)
+    out: list[Any] = []
+    while len(out) < n and any(by_label.values()):
+        for group in by_label.values():
+            if group and len(out) < n:
+                out.append(group.pop())
+    rng.shuffle(out)
+    return out
+
+
+def run_zoo(snapshot: Path, entry: str, task: str, data: Any, seed: int, work: Path) -> float:
+    from zoo import get_zoo
+    from zoo.adapt import adapt_snapshot
+    from zoo.auto import choose_strategy
+    from zoo.engine import TrainConfig
+    from zoo.snapshot import Snapshot
+
+    backbone = get_zoo().backbones.get(entry)
+    strategy = choose_strategy(len(data.train), backbone).strategy
+    with tempfile.TemporaryDirectory(dir=work) as out:
+        # The catalog entry rides along: the domain reads the backbone's pooling through it.
+        resolved = Snapshot(backbone, snapshot, {}, "local", "", snapshot)
+        result = adapt_snapshot(resolved,
+                                get_zoo().tasks.get(task), data, strategy=strategy,
+                                config=TrainConfig(seed=seed, progress=False),
+                                output=Path(out) / "run", notify=print).result
+    return float(result.test["accuracy"])
+
+
+def run_tfidf(data: Any, seed: int) -> float:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+    features = vectorizer.fit_transform([e.input for e in data.train])
+    model = LogisticRegression(max_iter=2000, random_state=seed)
+    model.fit(features, [e.label for e in data.train])
+    predicted = model.predict(vectorizer.transform([e.input for e in data.test]))
+    return float(sum(int(p == e.label) for p, e in zip(predicted, data.test)) / len(data.test))
+
+
+def embed(snapshot: Path, texts: list[str]) -> Any:
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from zoo.plugins.text.pooled import mean_pool
+
+    tokenizer = AutoTokenizer.from_pretrained(str(snapshot))
+    model = AutoModel.from_pretrained(str(snapshot)).eval()
+    out = []
+    with torch.no_grad():
+        for start in range(0, len(texts), 128):
+            enc = tokenizer(texts[start:start + 128], padding=True, truncation=True,
+                            max_length=128, return_tensors="pt")
+            out.append(mean_pool(model(**enc).last_hidden_state, enc["attention_mask"]))
+    return torch.cat(out).numpy()
+
+
+def run_embed(snapshot: Path, data: Any, seed: int, test_features: Any) -> float:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(max_iter=2000, random_state=seed)
+    model.fit(embed(snapshot, [e.input for e in data.train]), [e.label for e in data.train])
+    predicted = model.predict(test_features)
+    return float(sum(int(p == e.label) for p, e in zip(predicted, data.test)) / len(data.test))
+
+
+def random_snapshot(snapshot: Path, work: Path) -> Path:
+    """The backbone's architecture and tokenizer with freshly initialised weights."""
+    import shutil
+
+    import torch
+    from transformers import AutoConfig, AutoModel
+
+    path = work / "random"
+    if not path.exists():
+        shutil.copytree(snapshot, path)
+        torch.manual_seed(0)
+        model = AutoModel.from_config(AutoConfig.from_pretrained(str(snapshot)))
+        model.save_pretrained(str(path), safe_serialization=True)
+    return path
+
+
+def plot(figures: dict[str, dict[str, list[float]]], task: str, png: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for method, by_size in figures.items():
+        sizes = sorted(by_size, key=lambda s: int(s))
+        ax.errorbar([int(s) for s in sizes], [statistics.mean(by_size[s]) for s in sizes],
+                    yerr=[statistics.pstdev(by_size[s]) for s in sizes], marker="o",
+                    capsize=3, label=method)
+    ax.set_xscale("log")
+    ax.set_xlabel("training rows")
+    ax.set_ylabel("test accuracy")
+    ax.set_title(f"{task}: learning curve")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(png, dpi=120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--task", default="sentiment")
+    parser.add_argument("--backbone", default="minilm-l6")
+    parser.add_argument("--sizes", default="16,64,256,1024,all")
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--methods", default="zoo,tfidf,embed,scratch")
+    parser.add_argument("--json", type=Path, default=Path("docs/small-data.json"))
+    parser.add_argument("--png", type=Path, default=Path("docs/small-data.png"))
+    args = parser.parse_args()
+    methods = args.methods.split(",")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    full = task_data(args.task, hard_labels=True)
+    sizes = [len(full.train) if s == "all" else int(s) for s in args.sizes.split(",")]
+    snapshot = catalog_snapshot(args.backbone)
+    test_features = embed(snapshot, [e.input for e in full.test]) if "embed" in methods else None
+    figures: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for size in sizes:
+            for seed in seeds:
+                data = dataclasses.replace(
+                    full, train=balanced(full.train, size, seed),
+                    validation=balanced(full.validation, VALIDATION_ROWS, seed))
+                for method in methods:
+                    start = time.perf_counter()
+                    if method == "zoo":
+                        score = run_zoo(snapshot, args.backbone, args.task, data, seed, work)
+                    elif method == "scratch":
+                        score = run_zoo(random_snapshot(snapshot, work), args.backbone,
+                                        args.task, data, seed, work)
+                    elif method == "tfidf":
+                        score = run_tfidf(data, seed)
+                    elif method == "embed":
+                        score = run_embed(snapshot, data, seed, test_features)
+                    else:
+                        sys.exit(f"unknown method {method!r}")
+                    figures[method][str(size)].append(score)
+                    print(f"{method:8s} rows {size:5d} seed {seed}: test accuracy {score:.4f} "
+                          f"({time.perf_counter() - start:.0f}s)", flush=True)
+    print(f"\n{args.task} / {args.backbone}, {len(full.test)} test rows, validation "
+          f"{VALIDATION_ROWS} rows, seeds {args.seeds}: mean test accuracy (population sd)")
+    for method, by_size in figures.items():
+        cells = [f"{int(s):>5}: {statistics.mean(v):.3f} ({statistics.pstdev(v):.3f})"
+                 for s, v in by_size.items()]
+        print(f"  {method:8s} " + "  ".join(cells))
+    args.json.write_text(json.dumps({"task": args.task, "backbone": args.backbone,
+                                     "seeds": seeds, "figures": figures}, indent=2) + "\n")
+    plot(figures, args.task, args.png)
+
+
+if __name__ == "__main__":
+    main()
