@@ -110,6 +110,19 @@ def _budget(plugin: Strategy, strategy_config: Any, config: TrainConfig,
             budget.record())
 
 
+def _named_runs(config: Any, zoo: Zoo) -> Any:
+    """``config`` with each field marked ``metadata["run"]`` (a finished run: distill's
+    --teacher) given as that run's folder: a value that is no folder is resolved as a backbone
+    name is (a catalog name or the Hub repo the run was pushed to, ``zoo.backbones``)."""
+    if not dataclasses.is_dataclass(config) or isinstance(config, type):
+        return config
+    from zoo.backbones import teacher_folder
+
+    named = {f.name: str(teacher_folder(value, zoo)) for f in dataclasses.fields(config)
+             if f.metadata.get("run") and (value := getattr(config, f.name))}
+    return dataclasses.replace(config, **named) if named else config
+
+
 def _settings(snapshot: Snapshot, task: Task, data: TaskData, strategy: Strategy,
               strategy_config: Any, domain: Domain, domain_config: Any,
               config: TrainConfig) -> dict[str, Any]:
@@ -202,7 +215,7 @@ def _adapt_staged(zoo: Zoo, snapshot: Snapshot, task: Task, data: TaskData,
     domain, head = zoo.domains.get(task.domain), zoo.heads.get(task.head)
     plugin = zoo.strategies.get(strategy)
     backbone = snapshot.backbone
-    strategy_config = plugin.make_config(**(strategy_options or {}))
+    strategy_config = _named_runs(plugin.make_config(**(strategy_options or {})), zoo)
     check_strategy_domain(plugin, strategy_config, task, domain)
     refuse_remote_code(snapshot.path, backbone.name)  # before anything is staged
     domain_config = domain.make_config(**{**task.options, **(domain_options or {})})

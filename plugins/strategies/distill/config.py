@@ -32,7 +32,7 @@ AUTO_COPIES = 2
 @dataclass(frozen=True)
 class DistillConfig:
     teacher: str = field(default="", metadata={
-        "flag": "--teacher",
+        "flag": "--teacher", "run": True,
         "help": "A finished run to distil from: its directory, or the Hub repo it was "
                 "pushed to (org/name[@revision]); default: adapt the entry with 'full' "
                 "first and use that."})

@@ -70,18 +70,12 @@ class DistillStrategy(Strategy):
     def complete_config(self, config: DistillConfig,
                         output: Path) -> tuple[DistillConfig, Prerequisite | None]:
         """Without --teacher, the entry fine-tuned with ``full`` first, beside the output (a
-        finished one there is reused), is the teacher. A --teacher that names no folder is
-        resolved as a backbone name is (``zoo.backbones.teacher_folder``: the Hub repo a run
-        was pushed to, say)."""
+        finished one there is reused), is the teacher. A --teacher given by name (the Hub
+        repo a run was pushed to, say) arrives here as its folder: the field is marked
+        ``run`` in its metadata, which zoo adapt resolves."""
         if config.teacher:
-            from zoo.app import get_zoo
-            from zoo.backbones import teacher_folder
-
-            # A name to resolve through the catalog and sources, which a strategy is not
-            # handed: the one process-wide lookup left below the edges.
-            folder = teacher_folder(config.teacher, get_zoo())
-            read_teacher_run(folder)
-            return dataclasses.replace(config, teacher=str(folder)), None
+            read_teacher_run(Path(config.teacher))
+            return config, None
         teacher = output.parent / f"{output.name}-teacher"
         return dataclasses.replace(config, teacher=str(teacher)), Prerequisite("full", teacher)
 
