@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from zoo.testing import local_backbone_toml, offline_zoo
+from zoo.testing import offline_zoo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -16,15 +16,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def tiny_env(tmp_path_factory: pytest.TempPathFactory):
     """An offline zoo whose catalog lists a tiny BERT with a WordPiece vocabulary (so words
     split into sub-tokens) as ``tiny-bert``, for the whole module."""
-    from zoo.testing.pytest_plugin import build_tiny_bert
+    from export_helpers import tiny_bert_catalog
 
     root = tmp_path_factory.mktemp("export-env")
-    snapshot = build_tiny_bert(root / "tiny-bert")
-    catalog = root / "catalog.toml"
-    catalog.write_text(local_backbone_toml(
-        "tiny-bert", snapshot, ["config.json", "model.safetensors", "tokenizer.json",
-                                "tokenizer_config.json", "vocab.txt"]))
-    with offline_zoo(root, catalog):
+    with offline_zoo(root, tiny_bert_catalog(root)):
         yield root
 
 

@@ -16,6 +16,20 @@ from engine_tiny import NEGATIVE, POSITIVE, multilabel, sentiment, tagging  # no
 SPLIT_WORDS = ["movies", "films", "plots", "loves", "hates", "boringly"]
 
 
+def tiny_bert_catalog(root: Path) -> Path:
+    """A tiny BERT with a WordPiece vocabulary (words split into sub-tokens) built in ``root``,
+    and a catalog file listing it as ``tiny-bert``."""
+    from zoo.testing import local_backbone_toml
+    from zoo.testing.pytest_plugin import build_tiny_bert
+
+    snapshot = build_tiny_bert(root / "tiny-bert")
+    catalog = root / "catalog.toml"
+    catalog.write_text(local_backbone_toml(
+        "tiny-bert", snapshot, ["config.json", "model.safetensors", "tokenizer.json",
+                                "tokenizer_config.json", "vocab.txt"]))
+    return catalog
+
+
 def rows(head: str, n: int, seed: int) -> list[dict]:
     """JSONL rows of the kind each head reads."""
     if head == "classification":

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from zoo.testing import local_backbone_toml, offline_zoo
+from zoo.testing import offline_zoo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "export"))
 
@@ -20,17 +20,10 @@ MAX_LENGTH = 16
 @pytest.fixture(scope="package")
 def served_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A tiny BERT sentiment run (``--max-length 16``) and its ONNX export."""
-    from export_helpers import TASKS, invoke, rows, write_jsonl
-
-    from zoo.testing.pytest_plugin import build_tiny_bert
+    from export_helpers import TASKS, invoke, rows, tiny_bert_catalog, write_jsonl
 
     root = tmp_path_factory.mktemp("serve-env")
-    snapshot = build_tiny_bert(root / "tiny-bert")
-    catalog = root / "catalog.toml"
-    catalog.write_text(local_backbone_toml(
-        "tiny-bert", snapshot, ["config.json", "model.safetensors", "tokenizer.json",
-                                "tokenizer_config.json", "vocab.txt"]))
-    with offline_zoo(root, catalog):
+    with offline_zoo(root, tiny_bert_catalog(root)):
         train = write_jsonl(root / "train.jsonl", rows("classification", 96, 1))
         out = root / "run"
         result = invoke("adapt", "tiny-bert", "--task", TASKS["classification"], "--data", train,
