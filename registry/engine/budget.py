@@ -38,6 +38,9 @@ def step_budget(rows: int, batch_size: int, epochs: int, min_steps: int,
     optimizer steps; a stretched budget's ``patience`` (0: never stop early) grows with it."""
     per_epoch = max(1, math.ceil(rows / batch_size))
     steps = per_epoch * epochs
+    if not epochs and not min_steps:
+        return Budget(0, patience, 0, 0, "no engine epochs: the strategy trains the model in "
+                                         "a stage of its own (--epochs N trains on from there)")
     if steps >= min_steps:
         return Budget(epochs, patience, steps, min_steps,
                       f"{epochs} epochs of {per_epoch} steps ({rows} rows, batch size "

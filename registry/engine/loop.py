@@ -272,7 +272,7 @@ class _Engine:
             start = time.perf_counter()
             train, validation, test = self.cached_features(workdir, train, validation, test)
             feature_seconds = time.perf_counter() - start
-        assert cfg.epochs and cfg.lr  # train() refuses a config without them
+        assert cfg.epochs is not None and cfg.lr  # train() refuses a config without them
         head_scale = 1.0 if cfg.head_lr_scale is None else cfg.head_lr_scale  # unset: one rate
         lengths = [self.length(f) for f in train]
         step_batch = cfg.effective_batch_size
@@ -354,7 +354,10 @@ class _Engine:
         weights = from_main(self.acc, lambda: load_tree(best) if best.is_file() else None)
         if weights is not None:
             self.model.load_state_dict(weights, strict=False)
-        val_metrics = state.history[state.best_epoch]["validation"] if state.history else {}
+        if state.history:
+            val_metrics = state.history[state.best_epoch]["validation"]
+        else:  # --epochs 0: the model as the strategy left it (fewshot's fitted head)
+            val_metrics = self.scores(runner, validation)[0]
         test_metrics, test_classes = self.scores(runner, test)
         if self.trackers:
             self.track(state, prefixed("test", test_metrics))
@@ -478,8 +481,8 @@ def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: 
           hparams: dict[str, Any] | None = None) -> TrainResult:
     """Train ``model`` (already prepared by its strategy) on examples with ``.input``,
     ``.label`` and optionally ``.confidence`` (see ``Example``); checkpoints and the feature
-    cache live in ``workdir``. ``config.epochs`` and ``config.lr`` must be set (the adapt glue
-    fills them from the strategy's defaults).
+    cache live in ``workdir``. ``config.epochs`` (0: only evaluate) and ``config.lr`` must be
+    set (the adapt glue fills them from the strategy's defaults).
 
     ``on_step(step)`` is called after every optimizer step (progress reporting; tests use it
     to interrupt a run). ``objective`` replaces the head's loss (a strategy's own).
@@ -490,7 +493,7 @@ def train(model: Any, *, domain: Domain, head: Head, preprocessor: Any, config: 
     """
     from accelerate.utils import set_seed
 
-    if not config.epochs or not config.lr:
+    if config.epochs is None or not config.lr:
         raise UsageError("the engine needs epochs and a learning rate: set --epochs and --lr")
     if cache_features:
         require(domain, (FeatureCache,), "training on cached features",
