@@ -259,6 +259,9 @@ def _adapt_staged(zoo: Zoo, snapshot: Snapshot, task: Task, data: TaskData,
             notify(f"strategy {plugin.name} ({chosen})")
         if given.epochs is None:
             notify(f"budget ({plugin.name}): {budget['reason']}")
+    model = plugin.before_training(model, domain, strategy_config, train=data.train,
+                                   train_config=config, base_path=snapshot.path,
+                                   workdir=staging.workdir)
     result = train(model, domain=domain, head=head, preprocessor=preprocessor, config=config,
                    train=data.train, validation=data.validation, test=data.test,
                    workdir=staging.workdir,
@@ -350,7 +353,7 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = AUTO,
         confidence_column=confidence_column, hard_labels=hard_labels)
     chosen = ""
     if auto:  # the choice reads the training rows, so it waits for the data
-        choice = choose_strategy(len(task_data.train), backbone)
+        choice = choose_strategy(len(task_data.train), backbone, head, domain)
         strategy, chosen = choice.strategy, f"--strategy auto: {choice.reason}"
         _check_strategy(zoo, strategy, strategy_options, task, domain)
         if output is None:

@@ -92,12 +92,30 @@ class ArchitectureCheck(Protocol):
         ...
 
 
+@runtime_checkable
+class SentenceEncoder(Protocol):
+    """The model's body as a sentence-transformers model: what contrastive few-shot training
+    (``fewshot``, SetFit's method) trains through sentence-transformers' own losses."""
+
+    def sentence_encoder(self, model: Any, base_path: Path, max_length: int) -> Any:
+        """A ``SentenceTransformer`` whose modules share ``model``'s backbone weights (training
+        it trains the run), pooled as the head reads it; ``base_path`` is the backbone's
+        snapshot. Raises UsageError when ``model`` reads no pooled sentence vector."""
+        ...
+
+    def sentence_head(self, model: Any) -> Any:
+        """The ``torch.nn.Linear`` that turns the pooled sentence vector into ``model``'s logits
+        (few-shot fits it as a logistic regression)."""
+        ...
+
+
 #: How a refusal names each capability.
 NAMES: dict[type, str] = {
     LayerAccess: "access to its layers (zoo.capabilities.LayerAccess)",
     FeatureCache: "cached backbone features (zoo.capabilities.FeatureCache)",
     LoraSupport: "LoRA support (zoo.capabilities.LoraSupport)",
     HiddenStates: "hidden states (zoo.capabilities.HiddenStates)",
+    SentenceEncoder: "a sentence-encoder view of its models (zoo.capabilities.SentenceEncoder)",
 }
 
 

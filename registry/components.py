@@ -17,7 +17,9 @@ from zoo.errors import UsageError
 
 if TYPE_CHECKING:
     from zoo.catalog import Backbone, Dataset, SourceSpec
+    from zoo.data.examples import Example
     from zoo.data.label_formats import LabelFormat
+    from zoo.engine.config import TrainConfig
 
 
 class Component:
@@ -275,6 +277,14 @@ class Strategy(Component, ABC):
         the run it needs finished first, if any (distill's teacher, when none is given):
         ``zoo adapt`` runs that one before this one starts. ``output`` is this run's folder."""
         return config, None
+
+    def before_training(self, model: Any, domain: Domain, config: Any, *,
+                        train: Sequence["Example"], train_config: "TrainConfig",
+                        base_path: Path, workdir: Path) -> Any:
+        """A stage of the strategy's own on the prepared ``model`` before the engine trains it
+        (fewshot's contrastive pairs); returns the model to train. ``workdir`` outlives an
+        interruption: keep there what a resumed run must not redo. The default does nothing."""
+        return model
 
     def objective(self, config: Any, domain: Domain, head: Head) -> "Objective | None":
         """A training loss of the strategy's own; None (the default) trains on the head's."""

@@ -230,6 +230,18 @@ class TextDomain(Domain):
         finally:
             model._modules[prefix] = real
 
+    # -- few-shot (zoo.capabilities.SentenceEncoder) ----------------------------------------
+    def sentence_encoder(self, model: Any, base_path: Path, max_length: int) -> Any:
+        if not pooled.is_pooled(model):
+            raise UsageError("contrastive few-shot training needs a sentence encoder that "
+                             "mean-pools (a snapshot with sentence-transformers' modules.json "
+                             "and 1_Pooling/config.json, such as minilm-l6); this backbone "
+                             "reads BERT's pooler: use --strategy full or freeze")
+        return pooled.sentence_encoder(model, base_path, max_length)
+
+    def sentence_head(self, model: Any) -> Any:
+        return model.classifier
+
     # -- saving --------------------------------------------------------------------------
     def save(self, model: Any, preprocessor: Any, path: Path) -> str | None:
         """A plain transformers model, or for a mean-pooled one the files sentence-transformers

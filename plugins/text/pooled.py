@@ -44,6 +44,17 @@ def pooled_classifier_class() -> Any:
             self.dropout = torch.nn.Dropout(dropout if isinstance(dropout, float) else 0.1)
             self.classifier = torch.nn.Linear(self.config.hidden_size, num_labels)
 
+        @classmethod
+        def from_config(cls, config: Any) -> Any:
+            """A new one of ``config``'s shape (weights fresh): what distillation builds its
+            shallower student from, as it builds a transformers model from its config."""
+            from transformers import AutoModel
+
+            encoder = AutoModel.from_config(config)
+            if getattr(encoder, "pooler", None) is not None:
+                encoder.pooler = None
+            return cls(encoder, config.num_labels)
+
         @property
         def base_model(self) -> Any:
             return self.encoder
@@ -80,6 +91,23 @@ def build_pooled(path: Path, model_config: Any) -> Any:
     if getattr(encoder, "pooler", None) is not None:
         encoder.pooler = None
     return pooled_classifier_class()(encoder, model_config.num_labels)
+
+
+def sentence_encoder(model: Any, base_path: Path, max_length: int) -> Any:
+    """``model``'s encoder as a mean-pooled ``SentenceTransformer`` that trains it in place.
+
+    Its modules are named here, not read from the snapshot's ``modules.json``: that file is
+    untrusted, and sentence-transformers imports whatever module type it names."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+
+    transformer = Transformer(str(base_path), max_seq_length=max_length,
+                              model_kwargs={"trust_remote_code": False},
+                              config_kwargs={"trust_remote_code": False})
+    transformer.model = model.encoder  # the run's own weights, not the copy just loaded
+    pooling = Pooling(model.config.hidden_size, pooling_mode="mean")
+    return SentenceTransformer(modules=[transformer, pooling],
+                               device=str(next(model.parameters()).device))
 
 
 def save_head(model: Any, path: Path) -> None:

@@ -16,7 +16,8 @@ from zoo.data.label_formats import LabelFormat
 
 DOC = Path(__file__).parents[2] / "docs" / "engine.md"
 CAPABILITIES = (capabilities.LayerAccess, capabilities.FeatureCache, capabilities.LoraSupport,
-                capabilities.HiddenStates, capabilities.ArchitectureCheck, capabilities.OnnxExport)
+                capabilities.HiddenStates, capabilities.ArchitectureCheck,
+                capabilities.SentenceEncoder, capabilities.OnnxExport)
 #: Each section's heading, the classes its mentions are looked up in (first hit wins), and the
 #: classes whose every public method it must name.
 SECTIONS = {
