@@ -13,7 +13,7 @@ EDITABLE = --config-settings editable_mode=strict
 
 test-core:
 	python3 -m venv .venv
-	.venv/bin/pip install -q -c constraints.txt $(EDITABLE) -e '.[dev,onnx,serve,tensorboard,mlflow,sentence]'
+	.venv/bin/pip install -q -c constraints.txt $(EDITABLE) -e '.[dev,onnx,serve,tensorboard,mlflow,sentence,fewshot]'
 	.venv/bin/mypy -p zoo
 	.venv/bin/python -m pytest -q
 

@@ -30,6 +30,15 @@ def test_the_builtin_dataset_size_keeps_the_strategys_epochs():
     assert (budget.epochs, budget.patience, budget.steps) == (3, 2, 795)
 
 
+def test_a_strategy_that_trains_in_its_own_stage_gets_no_engine_epochs():
+    from zoo.plugins.strategies.fewshot import FewShotStrategy
+
+    fewshot = FewShotStrategy()
+    budget = step_budget(64, 32, fewshot.default_epochs(fewshot.make_config()),
+                         fewshot.default_min_steps(fewshot.make_config()), patience=2)
+    assert (budget.epochs, budget.steps) == (0, 0) and "stage of its own" in budget.reason
+
+
 @pytest.fixture
 def catalog(snapshot, zoo_env, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(zoo_env.root / "cache"))
