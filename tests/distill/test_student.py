@@ -127,3 +127,23 @@ def test_saved_student_reloads_with_plain_transformers(tmp_path: Path) -> None:
     inputs = random_inputs(2, 5)
     with torch.no_grad():
         assert torch.allclose(reloaded(**inputs).logits, student.eval()(**inputs).logits)
+
+
+def test_a_mean_pooled_teacher_gets_a_mean_pooled_student() -> None:
+    """The default backbone is a sentence encoder, mean-pooled (zoo.plugins.text.pooled):
+    its runs are no transformers class, yet distil the same way."""
+    from transformers import AutoModel
+
+    from zoo.plugins.text.pooled import is_pooled, pooled_classifier_class
+
+    config = tiny_teacher(layers=4).config
+    encoder = AutoModel.from_config(config)
+    encoder.pooler = None
+    teacher = pooled_classifier_class()(encoder, config.num_labels)
+    student, plan = build_student(teacher)
+    assert is_pooled(student) and plan.picks == (0, 2)
+    assert len(student.encoder.encoder.layer) == 2
+    t_state = teacher.state_dict()
+    for key, value in student.state_dict().items():
+        expected = key.replace("encoder.layer.1.", "encoder.layer.2.")
+        assert torch.equal(value, t_state[expected]), key

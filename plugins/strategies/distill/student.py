@@ -83,7 +83,9 @@ def build_student(teacher: Any, student_layers: int | None = None) -> tuple[Any,
     plan = plan_student(teacher, student_layers)
     config = copy.deepcopy(teacher.config)
     config.num_hidden_layers = plan.student_layers
-    student = type(teacher)(config).to(dtype=next(teacher.parameters()).dtype)
+    # A transformers class takes its config; zoo's own (a mean-pooled classifier) says how.
+    make = getattr(type(teacher), "from_config", None) or type(teacher)
+    student = make(config).to(dtype=next(teacher.parameters()).dtype)
     source = teacher.state_dict()
     state = {}
     for key, value in student.state_dict().items():
