@@ -117,6 +117,7 @@ def _setfit(encoder: Any, texts: list[str], labels: list[int], config: FewShotCo
     scratch under ``workdir``."""
     from setfit import SetFitModel, Trainer, TrainingArguments
     from sklearn.linear_model import LogisticRegression
+    from transformers.trainer_callback import PrinterCallback
 
     if len(set(labels)) < 2:
         raise UsageError("strategy 'fewshot' needs training examples of at least two classes "
@@ -126,12 +127,13 @@ def _setfit(encoder: Any, texts: list[str], labels: list[int], config: FewShotCo
         output_dir=str(workdir / "fewshot"), batch_size=config.pair_batch_size,
         num_iterations=config.iterations, max_steps=pair_steps(len(texts), config),
         body_learning_rate=config.body_lr, num_epochs=1, seed=train_config.seed,
-        save_strategy="no", report_to="none", logging_strategy="no",
+        save_strategy="no", report_to="none", logging_strategy="no", logging_first_step=False,
         show_progress_bar=train_config.progress)
     model = SetFitModel(model_body=encoder,
                         model_head=LogisticRegression(max_iter=1000,
                                                       random_state=train_config.seed))
     trainer = Trainer(model=model, args=args)
+    trainer.st_trainer.remove_callback(PrinterCallback)  # its loss dicts on zoo's output
     trainer.train_embeddings(texts, labels, args=args)
     trainer.train_classifier(texts, labels, args=args)
     return model.model_head
