@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from click.testing import CliRunner
 
-from engine_tiny import catalog_entry, sentiment, sentiment_csv
+from engine_tiny import sentiment, sentiment_csv
 from zoo.cli.main import cli
 from zoo.engine.budget import step_budget
 from zoo.plugins.strategies.full import FullStrategy
@@ -28,12 +27,6 @@ def test_the_builtin_dataset_size_keeps_the_strategys_epochs():
     budget = step_budget(8454, 32, full.default_epochs(full.make_config()),
                          full.default_min_steps(full.make_config()), patience=2)
     assert (budget.epochs, budget.patience, budget.steps) == (3, 2, 795)
-
-
-@pytest.fixture
-def catalog(snapshot, zoo_env, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(zoo_env.root / "cache"))
-    return zoo_env.add_catalog(catalog_entry(snapshot))
 
 
 def test_adapt_prints_and_records_the_budget_and_the_strategy_auto_chose(catalog, tmp_path):
