@@ -35,6 +35,7 @@ def test_onnx_backend_runs_with_torch_and_transformers_unimportable(exported, en
     run = run_cli_blocking(["eval", str(run_dir), "--data", str(validation), "--backend", "onnx",
                             "--json"], ("torch", "transformers"), WATCHED)
     assert (run.code, run.loaded) == (0, ["onnxruntime"]), run
+    assert json.loads(run.stdout)["metrics"]["loss"] > 0  # the head's loss, on numpy
 
 
 @pytest.mark.parametrize("module", ["onnx", "onnxscript", "onnxruntime"])
