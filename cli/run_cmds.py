@@ -10,11 +10,12 @@ import click
 
 from zoo import get_zoo
 from zoo.errors import UsageError
+from zoo.inference import BACKENDS
 
 from .output import emit_json, table
 
 BACKEND = click.option(
-    "--backend", type=click.Choice(["torch", "onnx", "onnx-int8"]), default="torch",
+    "--backend", type=click.Choice(BACKENDS), default="torch",
     show_default=True,
     help="torch: the run as trained; onnx / onnx-int8: its `zoo export` on ONNX Runtime, "
          "without torch or transformers.")

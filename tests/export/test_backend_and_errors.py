@@ -70,6 +70,14 @@ def test_a_directory_that_is_not_a_run_is_one_line_exit_2(tmp_path, args):
     assert "not a zoo run directory" in result.output and "Traceback" not in result.output
 
 
+def test_a_backend_zoo_lacks_is_refused_before_the_run_is_read(tmp_path):
+    from zoo.errors import UsageError
+    from zoo.inference import load_predictor
+
+    with pytest.raises(UsageError, match="--backend is one of torch, onnx, onnx-int8, not 'trt'"):
+        load_predictor(tmp_path, get_zoo(), "trt")
+
+
 def test_a_run_without_an_export_asks_for_zoo_export(env):
     run_dir, _ = adapt(env, "classification", "freeze")
     result = invoke("predict", run_dir, "good film", "--backend", "onnx")
