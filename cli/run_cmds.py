@@ -10,11 +10,12 @@ import click
 
 from zoo import get_zoo
 from zoo.errors import UsageError
+from zoo.inference import BACKENDS
 
 from .output import emit_json, table
 
 BACKEND = click.option(
-    "--backend", type=click.Choice(["torch", "onnx", "onnx-int8"]), default="torch",
+    "--backend", type=click.Choice(BACKENDS), default="torch",
     show_default=True,
     help="torch: the run as trained; onnx / onnx-int8: its `zoo export` on ONNX Runtime, "
          "without torch or transformers.")
@@ -26,12 +27,6 @@ DEVICE = click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps
                       default="auto", show_default=True,
                       help="--backend torch: where the model runs (auto: accelerate's choice, "
                            "CUDA, MPS or XPU where present, else the CPU).")
-
-
-def _onnx(run_dir: Path, backend: str) -> Any:
-    from zoo.onnx_backend import load_onnx_run
-
-    return load_onnx_run(run_dir, get_zoo(), quantized=backend == "onnx-int8")
 
 
 @click.command("eval")
@@ -48,6 +43,7 @@ def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
              label_column: str | None, as_json: bool, backend: str, bf16: bool | None,
              device: str) -> None:
     """Evaluate the model in RUN_DIR on the task's test split or on --data."""
+    from zoo.inference import LoadedRun, evaluate_run_classes, load_predictor
     from zoo.run_data import run_examples
     from zoo.rundir import read_run
 
@@ -56,13 +52,11 @@ def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
 
         check_device(device)  # before anything is read
     run = read_run(run_dir)
-    model = _model(run_dir, backend, bf16, device)
+    model = load_predictor(run_dir, get_zoo(), backend, bf16=bf16, device=device)
     examples = run_examples(run, get_zoo(), split="test", data=data, text_column=text_column,
                             label_column=label_column)
     classes: dict[str, Any] = {}
-    if backend == "torch":
-        from zoo.inference import evaluate_run_classes
-
+    if isinstance(model, LoadedRun):
         metrics, classes = evaluate_run_classes(model, examples)
     else:
         metrics = model.evaluate(examples)
@@ -114,7 +108,9 @@ def predict_cmd(run_dir: Path, inputs: tuple[str, ...], in_file: Path | None, co
         raise UsageError("give one or more INPUTs, '-' for stdin, or --file")
     elif column or output:
         raise UsageError("--column and --output go with --file")
-    loaded = _model(run_dir, backend, bf16, device)
+    from zoo.inference import load_predictor
+
+    loaded = load_predictor(run_dir, get_zoo(), backend, bf16=bf16, device=device)
     if in_file is not None and output is not None:
         from zoo.predict_file import predict_file
 
@@ -139,18 +135,3 @@ def predict_cmd(run_dir: Path, inputs: tuple[str, ...], in_file: Path | None, co
     table(["LABEL", "SCORE", "INPUT"],
           [[p["label"], p["score"], t if isinstance(t, str) else " ".join(t)]
            for t, p in zip(texts, predictions)])
-
-
-def _model(run_dir: Path, backend: str, bf16: bool | None, device: str = "auto") -> Any:
-    """The run on ``backend``; torch on ``device``, in bf16 unless told otherwise where the
-    device has it."""
-    if backend == "torch":
-        from zoo.engine.device import check_device, mixed_precision, torch_device
-        from zoo.inference import load_run
-
-        check_device(device)
-        auto = mixed_precision(torch_device(device), None) == "bf16"
-        return load_run(run_dir, get_zoo(), bf16=auto if bf16 is None else bf16, device=device)
-    if bf16:
-        raise UsageError(f"--bf16 is for --backend torch; --backend {backend} runs the export as written")
-    return _onnx(run_dir, backend)

@@ -3,7 +3,8 @@
 A domain subclasses :class:`zoo.Domain` for what every run needs and implements these where it
 can. A strategy names the ones it needs (``Strategy.requires``) and a command checks
 ``isinstance(domain, Capability)`` before any work, so a domain without one fails with one line
-instead of half way through.
+instead of half way through. :class:`ArrayLoss` is a head's: the loss on numpy arrays, which
+``--backend onnx`` reports where the head has it.
 """
 
 from __future__ import annotations
@@ -185,3 +186,13 @@ class ImageInputs(Protocol):
     images and never passes it a client's string, which such a domain opens as a file path."""
 
     image_inputs: bool
+
+
+@runtime_checkable
+class ArrayLoss(Protocol):
+    """A head whose loss can be computed from numpy logits and labels as well, so that
+    ``zoo eval --backend onnx`` reports the loss ``--backend torch`` does, without torch."""
+
+    def array_loss(self, logits: Any, labels: Any) -> float:
+        """:meth:`zoo.Head.loss` of a whole split, from numpy arrays (``label_array``'s labels)."""
+        ...

@@ -11,13 +11,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zoo.app import Zoo
 from zoo.components import Domain, Head
 from zoo.errors import UsageError
 from zoo.rows import stack_rows
 from zoo.rundir.record import DAMAGED, RunRecord, read_run
+
+if TYPE_CHECKING:
+    from zoo.onnx_backend import OnnxModel
+
+#: What ``--backend`` may name: the run as trained, or its ``zoo export`` (fp32 or int8).
+BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
 @dataclass
@@ -89,6 +95,27 @@ def load_run(path: Path, zoo: Zoo, *, bf16: bool = False, device: str = "cpu") -
     check_device(device)
     placed = torch_device(device)
     return LoadedRun(path, run, domain, head, model.to(placed), preprocessor, bf16, placed)
+
+
+def load_predictor(path: Path, zoo: Zoo, backend: str = "torch", *, bf16: bool | None = None,
+                   device: str = "cpu") -> LoadedRun | OnnxModel:
+    """The run in ``path`` on ``backend``, as zoo predict, zoo eval and zoo serve load it:
+    torch on ``device``, in bf16 unless told (where the device has it), or the export on ONNX
+    Runtime, importing no torch."""
+    if backend not in BACKENDS:
+        raise UsageError(f"--backend is one of {', '.join(BACKENDS)}, not {backend!r}")
+    if backend == "torch":
+        from zoo.engine.device import check_device, mixed_precision, torch_device
+
+        check_device(device)
+        auto = mixed_precision(torch_device(device), None) == "bf16"
+        return load_run(path, zoo, bf16=auto if bf16 is None else bf16, device=device)
+    if bf16:
+        raise UsageError(f"--bf16 is for --backend torch; --backend {backend} runs the export "
+                         "as written")
+    from zoo.onnx_backend import load_onnx_run
+
+    return load_onnx_run(path, zoo, quantized=backend == "onnx-int8")
 
 
 def evaluate_run(loaded: LoadedRun, examples: Sequence[Any]) -> dict[str, float]:

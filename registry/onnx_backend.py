@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from zoo.app import Zoo
-from zoo.capabilities import OnnxEncoder, OnnxExport
+from zoo.capabilities import ArrayLoss, OnnxEncoder, OnnxExport
 from zoo.components import Domain, Head
 from zoo.errors import UsageError
 from zoo.rows import stack_rows
@@ -114,12 +114,16 @@ class OnnxModel:
         return self.domain.output_labels([e.label for e in examples], features)
 
     def evaluate(self, examples: Sequence[Any]) -> dict[str, float]:
-        """The head's metrics on examples with ``.input`` and ``.label`` (no loss: that is
-        torch's)."""
+        """The head's loss (where it computes one on numpy arrays, ``ArrayLoss``) and metrics
+        on examples with ``.input`` and ``.label``, as ``--backend torch`` reports them."""
         if not examples:
             raise UsageError("no examples to evaluate")
-        rows = self.logits([e.input for e in examples])
-        return self.head.metrics(stack_rows(rows), self.head.label_array(self.word_labels(examples)))
+        logits = stack_rows(self.logits([e.input for e in examples]))
+        labels = self.head.label_array(self.word_labels(examples))
+        metrics = self.head.metrics(logits, labels)
+        if isinstance(self.head, ArrayLoss):
+            return {"loss": self.head.array_loss(logits, labels), **metrics}
+        return metrics
 
 
 def load_onnx_run(run_dir: Path, zoo: Zoo, *, quantized: bool = False,

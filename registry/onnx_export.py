@@ -4,7 +4,9 @@ torch.onnx's dynamo exporter traces the model (a LoRA run merged first) with nam
 batch and sequence axes; onnx's checker and onnxruntime's transformer optimizer follow. The
 parity gate then runs ONNX Runtime (through ``--backend onnx``'s own code) against PyTorch on
 the run's validation examples; int8 must keep the run's metric. Everything is built in a
-temporary folder inside the run and renamed into place, so a failure leaves the run as it was.
+work folder inside the run (``.onnx.*.partial``) and renamed into place, so a failure, Ctrl+C
+or SIGTERM leaves the run as it was; the work folder of an export that was killed outright
+(its lock held by no one) is removed by the next export of that run.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import json
 import logging
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -38,6 +42,10 @@ INT8_TOLERANCE = 0.005
 SINGLE = 8
 PADDED_BATCH = 8
 VERSIONED = ("zoo", "torch", "transformers", "onnx", "onnxruntime", "onnxscript", "tokenizers")
+#: The lock an export holds inside its work folder while it runs.
+LOCK = "lock"
+#: In the work folder, an earlier export while the new one is put in its place.
+PREVIOUS = "previous"
 
 
 class ExportError(ZooError):
@@ -257,17 +265,72 @@ def export_run(run_dir: Path, zoo: Zoo, *, quantize: str = "none", opset: int = 
     model = loaded.model
     if hasattr(model, "merge_and_unload"):  # a LoRA run: the adapter folded into the weights
         model = model.merge_and_unload()
-    final = run_dir / EXPORT_DIR
-    tmp = Path(tempfile.mkdtemp(prefix=f".{EXPORT_DIR}.", suffix=".partial", dir=run_dir))
-    try:
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp's 0700 would keep the export from others
-        record = _build(tmp, run, domain, model, loaded, inputs, examples, reference, files,
+    with _terminated_raises(), _workspace(run_dir) as work:
+        build = work / EXPORT_DIR
+        build.mkdir()
+        record = _build(build, run, domain, model, loaded, inputs, examples, reference, files,
                         max_length, quantize, opset, int8_tolerance)
-        _install(run_dir, tmp, final, record, domain.onnx_loading_code(record))
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        _install(run_dir, work, record, domain.onnx_loading_code(record))
     return record
+
+
+@contextlib.contextmanager
+def _terminated_raises() -> Iterator[None]:
+    """A SIGTERM raises SystemExit (exit 143) instead of ending the process where it stands,
+    so the export's work folder is removed as after Ctrl+C. Only where SIGTERM has its default
+    action, and from the main thread (the only one that may set a handler)."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def _workspace(run_dir: Path) -> Iterator[Path]:
+    """This export's work folder inside ``run_dir``, its lock held while the export runs, and
+    removed however the export ends; the work folders of exports that were killed go first."""
+    from filelock import FileLock
+
+    _remove_stale(run_dir)
+    work = Path(tempfile.mkdtemp(prefix=f".{EXPORT_DIR}.", suffix=".partial", dir=run_dir))
+    lock = FileLock(work / LOCK, timeout=0)
+    try:
+        lock.acquire()
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        lock.release()
+
+
+def _remove_stale(run_dir: Path) -> None:
+    """Remove what exports of ``run_dir`` that were killed left: work folders whose lock no
+    process holds (older zoo versions' ``.old`` and ``.partial`` folders hold none). A folder
+    another export is working in is left alone, and so is anything that is not a folder."""
+    from filelock import FileLock, Timeout
+
+    for path in run_dir.iterdir():
+        if (not path.name.startswith(f".{EXPORT_DIR}.")
+                or not path.name.endswith((".partial", ".old"))
+                or path.is_symlink() or not path.is_dir()):
+            continue
+        lock = FileLock(path / LOCK, timeout=0)  # opened with O_NOFOLLOW: never a link's target
+        try:
+            lock.acquire()
+        except (Timeout, OSError):  # held: an export at work; or no lock zoo could have made
+            continue
+        try:
+            shutil.rmtree(path, ignore_errors=True)
+        finally:
+            lock.release()
 
 
 def _build(tmp: Path, run: RunRecord, domain: Any, model: Any, loaded: Any,
@@ -358,20 +421,29 @@ def _umask() -> int:
     return mask
 
 
-def _install(run_dir: Path, tmp: Path, final: Path, record: dict[str, Any],
-             code: str) -> None:
+def _install(run_dir: Path, work: Path, record: dict[str, Any], code: str) -> None:
     """Rename the built folder into place (an older export replaced whole), then give the
-    model card its Deployment section with the domain's loading ``code``."""
+    model card its Deployment section with the domain's loading ``code``. If either step
+    fails, the older export is put back (the card, written atomically, is as it was)."""
     from zoo.integrity import write_atomic
     from zoo.rundir.card import with_deployment
 
-    card = run_dir / "README.md"
+    card, final, build = run_dir / "README.md", run_dir / EXPORT_DIR, work / EXPORT_DIR
     text = with_deployment(card.read_text() if card.is_file() else "", record, code)
-    old = None
-    if final.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{EXPORT_DIR}.", suffix=".old", dir=run_dir))
-        os.replace(final, old / EXPORT_DIR)
-    os.replace(tmp, final)
-    write_atomic(card, text)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    had = os.path.lexists(final)
+    placed = False
+    try:
+        if had:
+            os.replace(final, work / PREVIOUS)
+        os.replace(build, final)
+        placed = True
+        write_atomic(card, text)
+    except BaseException as exc:
+        if placed:
+            os.replace(final, build)
+        if had and os.path.lexists(work / PREVIOUS):
+            os.replace(work / PREVIOUS, final)
+        if isinstance(exc, OSError):
+            raise ZooError(f"cannot put the export in place in {run_dir} ({exc}); the run is as "
+                           "it was") from exc
+        raise

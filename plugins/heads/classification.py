@@ -8,7 +8,7 @@ from typing import Any
 
 from zoo.components import Head
 
-from .arrays import as_array, softmax
+from .arrays import as_array, cross_entropy, softmax
 
 
 def macro_f1(pred: Any, gold: Any, n: int) -> float:
@@ -78,6 +78,9 @@ class ClassificationHead(Head):
         if isinstance(labels, SoftTargets):
             return F.cross_entropy(logits.float(), labels.probabilities(logits.shape[-1]))
         return F.cross_entropy(logits.float(), labels)
+
+    def array_loss(self, logits: Any, labels: Any) -> float:
+        return cross_entropy(logits, labels)
 
     def metrics(self, logits: Any, labels: Any) -> dict[str, float]:
         logits, labels = as_array(logits), as_array(labels)

@@ -7,7 +7,7 @@ from typing import Any
 
 from zoo.components import Head
 
-from .arrays import as_array, sigmoid
+from .arrays import as_array, binary_cross_entropy_with_logits, sigmoid
 
 
 class MultiLabelHead(Head):
@@ -34,6 +34,9 @@ class MultiLabelHead(Head):
         import torch.nn.functional as F
 
         return F.binary_cross_entropy_with_logits(logits.float(), labels)
+
+    def array_loss(self, logits: Any, labels: Any) -> float:
+        return binary_cross_entropy_with_logits(logits, labels)
 
     def metrics(self, logits: Any, labels: Any) -> dict[str, float]:
         labels = as_array(labels).astype("float32")

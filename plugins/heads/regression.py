@@ -7,7 +7,7 @@ from typing import Any
 
 from zoo.components import Head
 
-from .arrays import as_array
+from .arrays import as_array, mse
 
 
 class RegressionHead(Head):
@@ -37,6 +37,9 @@ class RegressionHead(Head):
         import torch.nn.functional as F
 
         return F.mse_loss(logits.float().squeeze(-1), labels)
+
+    def array_loss(self, logits: Any, labels: Any) -> float:
+        return mse(as_array(logits).squeeze(-1), labels)
 
     def metrics(self, logits: Any, labels: Any) -> dict[str, float]:
         import numpy as np

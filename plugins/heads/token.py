@@ -7,7 +7,7 @@ from typing import Any
 
 from zoo.components import Head
 
-from .arrays import as_array, softmax
+from .arrays import as_array, cross_entropy, softmax
 from .classification import macro_f1
 
 #: Positions that carry no label (padding, special and continuation sub-tokens).
@@ -41,6 +41,11 @@ class TokenClassificationHead(Head):
         import torch.nn.functional as F
 
         return F.cross_entropy(logits.float().flatten(0, 1), labels.flatten(), ignore_index=IGNORE)
+
+    def array_loss(self, logits: Any, labels: Any) -> float:
+        logits = as_array(logits)
+        return cross_entropy(logits.reshape(-1, logits.shape[-1]), as_array(labels).reshape(-1),
+                             ignore=IGNORE)
 
     def metrics(self, logits: Any, labels: Any) -> dict[str, float]:
         logits, labels = as_array(logits), as_array(labels)

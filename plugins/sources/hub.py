@@ -91,6 +91,26 @@ def _unreachable(endpoint: str) -> str | None:
     return None
 
 
+def _endpoint_problem(endpoint: Any) -> str | None:
+    """Why a catalog's ``endpoint`` is no Hub to ask, or None: only an http(s) URL with a host
+    is one (huggingface_hub would hand ``file://`` or any other scheme to its HTTP client)."""
+    from urllib.parse import urlsplit
+
+    if endpoint is None:
+        return None
+    instead = f'write an http(s) URL such as endpoint = "{DEFAULT_ENDPOINT}", or leave it out'
+    if not isinstance(endpoint, str):
+        return f"endpoint must be a string, got {endpoint!r}; {instead}"
+    try:
+        url = urlsplit(endpoint)
+        ok = url.scheme in ("http", "https") and bool(url.hostname)
+    except ValueError:  # an unclosed [ or a port that is no number
+        ok = False
+    if not ok:
+        return f"endpoint {endpoint!r} is not an http:// or https:// URL with a host; {instead}"
+    return None
+
+
 def _endpoint_and_token(spec: SourceSpec) -> tuple[str, str | bool | None]:
     """The endpoint to ask, and the token to send it.
 
@@ -141,7 +161,7 @@ class HubSource(Source):
                 return f"{key}: {problem}"
         if spec.get("repo_type", "model") not in REPO_TYPES:
             return f"repo_type must be one of {', '.join(REPO_TYPES)}, got {spec.get('repo_type')!r}"
-        return None
+        return _endpoint_problem(spec.get("endpoint"))
 
     @staticmethod
     def _target(entry: Backbone | Dataset, spec: SourceSpec) -> tuple[str, str]:

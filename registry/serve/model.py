@@ -54,24 +54,13 @@ class ServedModel:
         return out
 
 
-def load_predictor(run_dir: Path, backend: str, zoo: Zoo, bf16: bool | None) -> Any:
-    """``zoo predict``'s model: torch in bf16 where the CPU has it unless told, or the export."""
-    if backend == "torch":
-        from zoo.engine.precision import cpu_has_bf16
-        from zoo.inference import load_run
-
-        return load_run(run_dir, zoo, bf16=cpu_has_bf16() if bf16 is None else bf16)
-    from zoo.onnx_backend import load_onnx_run
-
-    return load_onnx_run(run_dir, zoo, quantized=backend == "onnx-int8")
-
-
 def load_served(run_dir: Path, backend: str, zoo: Zoo, bf16: bool | None = None) -> ServedModel:
     """The run in ``run_dir`` on ``backend``, loaded the way ``zoo predict`` loads it, with
     the domain and head ``zoo`` has under its record's names."""
+    from zoo.inference import load_predictor
     from zoo.onnx_backend import EXPORT_DIR
 
-    predictor = load_predictor(Path(run_dir), backend, zoo, bf16)
+    predictor: Any = load_predictor(Path(run_dir), zoo, backend, bf16=bf16)
     domain = predictor.domain
     head = predictor.head
     images = isinstance(domain, ImageInputs) and bool(domain.image_inputs)

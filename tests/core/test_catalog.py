@@ -198,3 +198,24 @@ def test_repo_ids_zoo_refuses_the_hub_refuses_too() -> None:
             repo = text.split('"')[1]
             with pytest.raises(HFValidationError):
                 validate_repo_id(repo)
+
+
+@pytest.mark.parametrize("endpoint", ['"file:///etc"', '"ftp://mirror.example/hub"',
+                                      '"huggingface.co"', '"https://"', '"http://[::1"', "3"])
+def test_a_hub_endpoint_that_is_not_http_is_refused_naming_the_entry(zoo_cli, endpoint: str) -> None:
+    catalog = write(Path.cwd() / "zoo.toml",
+                    f'[backbones.x]\nrepo = "a/b"\n[[backbones.x.sources]]\ntype = "hub"\n'
+                    f'endpoint = {endpoint}\n')
+    result = zoo_cli("list")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+    assert f"{catalog}:" in result.stderr and "backbones.x.sources: hub source: endpoint" in result.stderr
+    assert 'write an http(s) URL such as endpoint = "https://huggingface.co"' in result.stderr
+
+
+@pytest.mark.parametrize("endpoint", ["https://hub.example.org", "http://127.0.0.1:8080/"])
+def test_an_http_hub_endpoint_is_accepted(zoo_cli, endpoint: str) -> None:
+    write(Path.cwd() / "zoo.toml",
+          f'[backbones.x]\nrepo = "a/b"\n[[backbones.x.sources]]\ntype = "hub"\nendpoint = "{endpoint}"\n')
+    result = zoo_cli("list")
+    assert result.exit_code == 0, result.output

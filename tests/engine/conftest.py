@@ -9,9 +9,17 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from engine_tiny import make_snapshot  # noqa: E402
+from engine_tiny import catalog_entry, make_snapshot  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_snapshot(tmp_path_factory.mktemp("snapshot"), dropout=0.0)
+
+
+@pytest.fixture
+def catalog(snapshot: Path, zoo_env, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The engine's tiny BERT (its vocabulary fits the sentiment data) in the test's catalog,
+    with the feature cache under the test's own root."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(zoo_env.root / "cache"))
+    return zoo_env.add_catalog(catalog_entry(snapshot))

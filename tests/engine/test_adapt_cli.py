@@ -9,15 +9,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from engine_tiny import catalog_entry, sentiment, sentiment_csv
+from engine_tiny import sentiment, sentiment_csv
 from zoo.cli.main import cli
-
-
-@pytest.fixture
-def catalog(snapshot, zoo_env, monkeypatch):
-    """The engine's tiny BERT (its vocabulary fits the sentiment data) in the test's catalog."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(zoo_env.root / "cache"))
-    return zoo_env.add_catalog(catalog_entry(snapshot))
 
 
 def test_adapt_eval_predict_through_the_cli(catalog, tmp_path):

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from click.testing import CliRunner
 
-from engine_tiny import catalog_entry, sentiment, sentiment_csv
+from engine_tiny import sentiment, sentiment_csv
 from zoo.cli.main import cli
 from zoo.engine.budget import step_budget
 from zoo.plugins.strategies.full import FullStrategy
@@ -37,12 +36,6 @@ def test_a_strategy_that_trains_in_its_own_stage_gets_no_engine_epochs():
     budget = step_budget(64, 32, fewshot.default_epochs(fewshot.make_config()),
                          fewshot.default_min_steps(fewshot.make_config()), patience=2)
     assert (budget.epochs, budget.steps) == (0, 0) and "stage of its own" in budget.reason
-
-
-@pytest.fixture
-def catalog(snapshot, zoo_env, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(zoo_env.root / "cache"))
-    return zoo_env.add_catalog(catalog_entry(snapshot))
 
 
 def test_adapt_prints_and_records_the_budget_and_the_strategy_auto_chose(catalog, tmp_path):

@@ -23,7 +23,8 @@ CAPABILITIES = (capabilities.LayerAccess, capabilities.FeatureCache, capabilitie
 SECTIONS = {
     "Domain": ((Domain,), (Domain,)),
     "Capabilities": (CAPABILITIES, CAPABILITIES[:-1]),  # OnnxExport's are in deployment.md
-    "Head": ((Head, LabelFormat), (Head, LabelFormat)),
+    "Head": ((Head, LabelFormat, capabilities.ArrayLoss),
+             (Head, LabelFormat, capabilities.ArrayLoss)),
     "Strategy": ((Strategy, Objective, Prerequisite), (Strategy, Objective)),
 }
 MENTION = re.compile(r"`(?:[\w.]+\.)?(\w+)\(([^`()]*)\)`")

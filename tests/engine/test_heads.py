@@ -101,3 +101,26 @@ def test_training_aims_at_the_label_confidence(snapshot, tmp_path, strategy, opt
         assert min(unsure_losses) >= floor - 1e-4
         assert hard_losses[-1] < floor - 0.1
         assert unsure.test["accuracy"] >= 0.8
+
+
+#: A batch of each builtin head's labels (token rows padded with IGNORE, one row all IGNORE).
+LOSS_LABELS = {
+    "classification": [0, 2, 1, 2, 0],
+    "multilabel": [(1, 0, 1), (0, 0, 0), (1, 1, 1), (0, 1, 0), (1, 0, 0)],
+    "regression": [0.5, -1.0, 2.0, 0.0, 3.5],
+    "token-classification": [[0, 1, 2], [2], [], [1, 1], [0, 2, 2]],
+}
+
+
+@pytest.mark.parametrize("name", list(LOSS_LABELS))
+def test_each_builtin_heads_numpy_loss_is_its_torch_loss(name):
+    from zoo.capabilities import ArrayLoss
+
+    head = get_zoo().heads.get(name)
+    assert isinstance(head, ArrayLoss)
+    labels = head.label_array(LOSS_LABELS[name])
+    width = {"regression": 1, "multilabel": 3}.get(name, 3)
+    shape = (*labels.shape, width) if name == "token-classification" else (len(labels), width)
+    logits = torch.randn(shape, generator=torch.Generator().manual_seed(0)) * 4
+    expected = float(head.loss(logits, head.label_tensor(LOSS_LABELS[name])))
+    assert head.array_loss(logits.numpy(), labels) == pytest.approx(expected, rel=1e-5)

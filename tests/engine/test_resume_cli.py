@@ -14,19 +14,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine_tiny import catalog_entry, sentiment, sentiment_csv
+from engine_tiny import sentiment, sentiment_csv
 from zoo.cli.main import cli
 from zoo.engine.checkpoint import CHECKPOINT
 
 #: Long enough that the run is still training when the test is done with it.
 SLOW = ["--epochs", "1000", "--patience", "0", "--checkpoint-every", "1", "--batch-size", "16",
         "--lr", "2e-3", "--no-bf16", "--no-progress"]
-
-
-@pytest.fixture
-def catalog(snapshot, zoo_env, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(zoo_env.root / "cache"))
-    return zoo_env.add_catalog(catalog_entry(snapshot))
 
 
 @pytest.fixture

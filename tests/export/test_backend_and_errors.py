@@ -35,6 +35,7 @@ def test_onnx_backend_runs_with_torch_and_transformers_unimportable(exported, en
     run = run_cli_blocking(["eval", str(run_dir), "--data", str(validation), "--backend", "onnx",
                             "--json"], ("torch", "transformers"), WATCHED)
     assert (run.code, run.loaded) == (0, ["onnxruntime"]), run
+    assert json.loads(run.stdout)["metrics"]["loss"] > 0  # the head's loss, on numpy
 
 
 @pytest.mark.parametrize("module", ["onnx", "onnxscript", "onnxruntime"])
@@ -67,6 +68,14 @@ def test_a_directory_that_is_not_a_run_is_one_line_exit_2(tmp_path, args):
     result = invoke(args[0], tmp_path, *args[1:])
     assert result.exit_code == 2, result.output
     assert "not a zoo run directory" in result.output and "Traceback" not in result.output
+
+
+def test_a_backend_zoo_lacks_is_refused_before_the_run_is_read(tmp_path):
+    from zoo.errors import UsageError
+    from zoo.inference import load_predictor
+
+    with pytest.raises(UsageError, match="--backend is one of torch, onnx, onnx-int8, not 'trt'"):
+        load_predictor(tmp_path, get_zoo(), "trt")
 
 
 def test_a_run_without_an_export_asks_for_zoo_export(env):

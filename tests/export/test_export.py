@@ -93,6 +93,18 @@ def test_predict_and_eval_agree_between_backends(runs, head):
         assert value == pytest.approx(torch_eval["metrics"][name], abs=1e-4), name
 
 
+@pytest.mark.parametrize("head", HEADS)
+def test_eval_reports_the_same_loss_on_both_backends(runs, head):
+    run_dir, validation, _ = runs[head]
+    torch_eval = json.loads(invoke("eval", run_dir, "--data", validation, "--json", "--no-bf16").stdout)
+    result = invoke("eval", run_dir, "--data", validation, "--json", "--backend", "onnx")
+    assert result.exit_code == 0, result.output
+    loss = json.loads(result.stdout)["metrics"]["loss"]
+    assert loss > 0 and loss == pytest.approx(torch_eval["metrics"]["loss"], rel=1e-4, abs=1e-5)
+    table = invoke("eval", run_dir, "--data", validation, "--backend", "onnx").output
+    assert [f"{loss:.4f}"] in [line.split()[1:] for line in table.splitlines() if "loss" in line]
+
+
 def test_token_word_labels_are_the_torch_backends_with_split_words(runs):
     run_dir = runs["token-classification"][0]
     sentence = "the movies was good boringly plots and hates awful films"
