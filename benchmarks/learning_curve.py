@@ -14,7 +14,10 @@ JSON and the curves as a PNG.
 
     python benchmarks/learning_curve.py [--task sentiment] [--backbone minilm-l6]
         [--sizes 16,64,256,1024,all] [--seeds 0,1,2] [--methods zoo,tfidf,embed,scratch]
-        [--json docs/small-data.json] [--png docs/small-data.png]
+        [--json docs/small-data.json] [--png docs/small-data.png] [--append]
+
+``--append`` adds this run's figures to those already in the JSON file (the same task and
+backbone), so a long curve can be run in parts: fewer seeds for the largest size, say.
 
 One run at a time: every zoo run trains a real model on the machine's cores.
 """
@@ -62,13 +65,14 @@ def run_zoo(snapshot: Path, entry: str, task: str, data: Any, seed: int, work: P
     from zoo.engine import TrainConfig
     from zoo.snapshot import Snapshot
 
-    backbone = get_zoo().backbones.get(entry)
-    strategy = choose_strategy(len(data.train), backbone).strategy
+    zoo = get_zoo()
+    backbone, task_entry = zoo.backbones.get(entry), zoo.tasks.get(task)
+    strategy = choose_strategy(len(data.train), backbone, zoo.heads.get(task_entry.head),
+                               zoo.domains.get(task_entry.domain)).strategy
     with tempfile.TemporaryDirectory(dir=work) as out:
         # The catalog entry rides along: the domain reads the backbone's pooling through it.
         resolved = Snapshot(backbone, snapshot, {}, "local", "", snapshot)
-        result = adapt_snapshot(resolved,
-                                get_zoo().tasks.get(task), data, strategy=strategy,
+        result = adapt_snapshot(resolved, task_entry, data, strategy=strategy,
                                 config=TrainConfig(seed=seed, progress=False),
                                 output=Path(out) / "run", notify=print).result
     return float(result.test["accuracy"])
@@ -158,6 +162,8 @@ def main() -> None:
     parser.add_argument("--methods", default="zoo,tfidf,embed,scratch")
     parser.add_argument("--json", type=Path, default=Path("docs/small-data.json"))
     parser.add_argument("--png", type=Path, default=Path("docs/small-data.png"))
+    parser.add_argument("--append", action="store_true",
+                        help="add to the figures already in --json")
     args = parser.parse_args()
     methods = args.methods.split(",")
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -166,6 +172,15 @@ def main() -> None:
     snapshot = catalog_snapshot(args.backbone)
     test_features = embed(snapshot, [e.input for e in full.test]) if "embed" in methods else None
     figures: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    recorded = seeds
+    if args.append and args.json.is_file():
+        earlier = json.loads(args.json.read_text())
+        if (earlier["task"], earlier["backbone"]) != (args.task, args.backbone):
+            sys.exit(f"{args.json} holds {earlier['task']} / {earlier['backbone']}")
+        for method, by_size in earlier["figures"].items():
+            for size, scores in by_size.items():
+                figures[method][size].extend(scores)
+        recorded = sorted(set(earlier["seeds"]) | set(seeds))
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for size in sizes:
@@ -192,11 +207,11 @@ def main() -> None:
     print(f"\n{args.task} / {args.backbone}, {len(full.test)} test rows, validation "
           f"{VALIDATION_ROWS} rows, seeds {args.seeds}: mean test accuracy (population sd)")
     for method, by_size in figures.items():
-        cells = [f"{int(s):>5}: {statistics.mean(v):.3f} ({statistics.pstdev(v):.3f})"
-                 for s, v in by_size.items()]
+        cells = [f"{int(s):>5}: {statistics.mean(v):.3f} ({statistics.pstdev(v):.3f}, n={len(v)})"
+                 for s, v in sorted(by_size.items(), key=lambda item: int(item[0]))]
         print(f"  {method:8s} " + "  ".join(cells))
     args.json.write_text(json.dumps({"task": args.task, "backbone": args.backbone,
-                                     "seeds": seeds, "figures": figures}, indent=2) + "\n")
+                                     "seeds": recorded, "figures": figures}, indent=2) + "\n")
     plot(figures, args.task, args.png)
 
 
