@@ -12,6 +12,7 @@ features, as ``freeze`` does.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,9 +54,11 @@ class FewShotConfig:
 
 class FewShotStrategy(Strategy):
     name = "fewshot"
-    description = "SetFit: contrastive pairs tune the sentence encoder, then the head trains"
+    description = ("SetFit: contrastive pairs tune the sentence encoder, then a logistic "
+                   "regression head is fitted")
     config_class = FewShotConfig
-    #: The head's stage is freeze's: a linear head on frozen, cached features.
+    #: What the engine does after the few-shot stage (nothing unless --epochs N) is freeze's:
+    #: the head alone on frozen, cached features.
     _head_stage = FreezeStrategy()
     _head_config = FreezeConfig(layers=-1)
     lr = _head_stage.lr  # for --epochs N: the head trains on as freeze trains it
@@ -102,11 +105,8 @@ class FewShotStrategy(Strategy):
 
 
 def _require_setfit() -> None:
-    try:
-        import setfit  # noqa: F401
-    except ImportError:
-        raise UsageError(f"strategy 'fewshot' needs setfit, which is not installed: "
-                         f"{INSTALL}") from None
+    if importlib.util.find_spec("setfit") is None:
+        raise UsageError(f"strategy 'fewshot' needs setfit, which is not installed: {INSTALL}")
 
 
 def _setfit(encoder: Any, texts: list[str], labels: list[int], config: FewShotConfig,
