@@ -191,3 +191,41 @@ def test_a_distilled_student_exports_like_any_plain_model(env):
     assert record["parity"]["fp32"]["max_abs_diff"] <= 1e-4
     layers = json.loads((run_dir / "config.json").read_text())["num_hidden_layers"]
     assert layers == 1  # the student, not its teacher
+
+
+def test_a_mean_pooled_fewshot_run_exports_and_predicts_the_same_on_both_backends(env, zoo_env):
+    """The default backbone is a sentence encoder: its runs (full's and fewshot's) are the
+    mean-pooled model of zoo.plugins.text.pooled, which the export traces like any other."""
+    pytest.importorskip("setfit")
+    import shutil
+
+    from export_helpers import write_jsonl
+    from zoo.app import reset_zoo
+    from zoo.plugins.text.pooling import write_pooling
+    from zoo.testing import local_backbone_toml
+
+    snapshot = env / "tiny-st"
+    if not snapshot.exists():
+        shutil.copytree(env / "tiny-bert", snapshot)
+        write_pooling(snapshot, "mean", 32)  # build_tiny_bert's hidden size
+    catalog = env / "pooled.toml"
+    catalog.write_text(local_backbone_toml("tiny-st", snapshot, [
+        "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+        "vocab.txt", "modules.json", "1_Pooling/config.json"]))
+    zoo_env.monkeypatch.setenv("ZOO_CATALOG", str(catalog))
+    reset_zoo()
+    train = write_jsonl(env / "st-train.jsonl", rows("classification", 48, 1))
+    validation = write_jsonl(env / "st-val.jsonl", rows("classification", 24, 2))
+    run_dir = env / "st-fewshot"
+    result = invoke("adapt", "tiny-st", "--task", "classify", "--data", train, "--strategy",
+                    "fewshot", "--fewshot-pair-steps", "4", "--output", run_dir, "--no-bf16",
+                    "--no-progress", "--json")
+    assert result.exit_code == 0, result.output
+    result = invoke("export", run_dir, "--data", validation, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["parity"]["fp32"]["max_abs_diff"] <= 1e-4
+    inputs = texts("classification")
+    torch_out = json.loads(invoke("predict", run_dir, *inputs, "--json", "--no-bf16").stdout)
+    onnx_out = json.loads(invoke("predict", run_dir, *inputs, "--json", "--backend", "onnx").stdout)
+    assert [r["label"] for r in onnx_out] == [r["label"] for r in torch_out]
+    assert np.allclose([r["score"] for r in onnx_out], [r["score"] for r in torch_out], atol=1e-4)
