@@ -107,3 +107,30 @@ def tagging(n: int, seed: int = 0) -> list[Example]:
         out.append(Example(words, tuple(1 if w in POSITIVE else 2 if w in NEGATIVE else 0
                                         for w in words)))
     return out
+
+
+#: A mean-pooled snapshot's files: the tiny BERT's and sentence-transformers' own.
+POOLED_FILES = (*SNAPSHOT_FILES, "modules.json", "1_Pooling/config.json")
+
+
+def assert_reloads_in_sentence_transformers(run_dir: Path, predicted: list[dict]) -> None:
+    """The card's loading code for a mean-pooled run, with RUN_DIR filled in and no zoo,
+    gives ``predicted`` (``zoo predict --json`` of "great fun film", "awful dull plot")."""
+    import pytest
+    import torch
+    from safetensors.torch import load_file
+    from sentence_transformers import SentenceTransformer
+
+    encoder = SentenceTransformer(str(run_dir), device="cpu")
+    weights = load_file(str(run_dir / "head.safetensors"))
+    with torch.no_grad():
+        embeddings = encoder.encode(list(RELOAD_TEXTS), convert_to_tensor=True)
+        probs = torch.softmax(embeddings @ weights["weight"].T + weights["bias"], -1)
+    labels = encoder[0].auto_model.config.id2label
+    assert len(predicted) == len(RELOAD_TEXTS)
+    for row, answer in zip(probs, predicted):
+        assert answer["label"] == labels[int(row.argmax())]
+        assert answer["score"] == pytest.approx(float(row.max()), abs=1e-5)
+
+
+RELOAD_TEXTS = ("great fun film", "awful dull plot")

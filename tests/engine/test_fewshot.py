@@ -4,12 +4,12 @@ mean-pooled sentence encoder, and ``--strategy auto``'s choice at both ends of t
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from click.testing import CliRunner
 
-from engine_tiny import SNAPSHOT_FILES, catalog_entry, sentiment, sentiment_csv
+from engine_tiny import (POOLED_FILES, RELOAD_TEXTS, SNAPSHOT_FILES,
+                         assert_reloads_in_sentence_transformers, sentiment, sentiment_csv)
 from zoo.auto import FEWSHOT_BELOW, choose_strategy
 from zoo.catalog import Backbone, FileSpec
 from zoo.cli.main import cli
@@ -17,20 +17,10 @@ from zoo.plugins.heads.classification import ClassificationHead
 from zoo.plugins.heads.multilabel import MultiLabelHead
 from zoo.plugins.strategies.fewshot import FewShotConfig, pair_steps
 from zoo.plugins.text.domain import TextDomain
-from zoo.plugins.text.pooling import write_pooling
 
 pytest.importorskip("setfit")
 
-POOLED_FILES = (*SNAPSHOT_FILES, "modules.json", "1_Pooling/config.json")
 ADAPT = ["--no-bf16", "--no-progress", "--batch-size", "8"]
-
-
-@pytest.fixture(scope="module")
-def pooled_snapshot(snapshot, tmp_path_factory):
-    path = tmp_path_factory.mktemp("pooled") / "snapshot"
-    shutil.copytree(snapshot, path)
-    write_pooling(path, "mean", 32)
-    return path
 
 
 def _weights(folder):
@@ -40,13 +30,10 @@ def _weights(folder):
 
 
 def test_fewshot_tunes_the_encoder_on_pairs_then_the_head_and_reloads_without_zoo(
-        pooled_snapshot, zoo_env, monkeypatch, tmp_path):
+        pooled_catalog, pooled_snapshot, tmp_path):
     import torch
     from safetensors.torch import load_file
-    from sentence_transformers import SentenceTransformer
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(zoo_env.root / "cache"))
-    zoo_env.add_catalog(catalog_entry(pooled_snapshot, POOLED_FILES))
     data = sentiment_csv(tmp_path / "reviews.csv", sentiment(48, 5))
     out = tmp_path / "run"
     runner = CliRunner()
@@ -55,8 +42,7 @@ def test_fewshot_tunes_the_encoder_on_pairs_then_the_head_and_reloads_without_zo
                                "--fewshot-pair-steps", "12", *ADAPT])
     assert done.exit_code == 0, done.output
     run = json.loads((out / "run.json").read_text())
-    assert run["strategy"]["name"] == "fewshot"
-    assert run["format"] == "sentence-transformers"
+    assert run["strategy"]["name"] == "fewshot" and run["format"] == "sentence-transformers"
     assert run["budget"]["epochs"] == 0  # the head is the fitted logistic regression
     metrics = json.loads((out / "metrics.json").read_text())
     assert "accuracy" in metrics["validation"] and "accuracy" in metrics["test"]
@@ -65,19 +51,9 @@ def test_fewshot_tunes_the_encoder_on_pairs_then_the_head_and_reloads_without_zo
     before, after = _weights(pooled_snapshot), load_file(str(out / "model.safetensors"))
     shared = [k for k in after if k in before]
     assert shared and any(not torch.equal(before[k], after[k]) for k in shared)
-
-    texts = ["great fun film", "awful dull plot"]
-    predicted = runner.invoke(cli, ["predict", str(out), *texts, "--no-bf16", "--json"])
+    predicted = runner.invoke(cli, ["predict", str(out), *RELOAD_TEXTS, "--no-bf16", "--json"])
     assert predicted.exit_code == 0, predicted.output
-    encoder = SentenceTransformer(str(out), device="cpu")
-    head = load_file(str(out / "head.safetensors"))
-    with torch.no_grad():
-        probs = torch.softmax(encoder.encode(texts, convert_to_tensor=True) @ head["weight"].T
-                              + head["bias"], -1)
-    labels = encoder[0].auto_model.config.id2label
-    for row, answer in zip(probs, json.loads(predicted.stdout)):
-        assert answer["label"] == labels[int(row.argmax())]
-        assert answer["score"] == pytest.approx(float(row.max()), abs=1e-5)
+    assert_reloads_in_sentence_transformers(out, json.loads(predicted.stdout))
 
 
 def test_a_resumed_fewshot_run_keeps_its_tuned_encoder(pooled_snapshot, tmp_path):
@@ -149,9 +125,7 @@ def test_the_contrastive_steps_follow_the_rows_up_to_the_cap():
     assert pair_steps(1000, config) == 200
 
 
-def test_fewshot_on_an_encoder_that_does_not_mean_pool_is_one_line(snapshot, zoo_env,
-                                                                   tmp_path):
-    zoo_env.add_catalog(catalog_entry(snapshot))
+def test_fewshot_on_an_encoder_that_does_not_mean_pool_is_one_line(catalog, tmp_path):
     data = sentiment_csv(tmp_path / "reviews.csv", sentiment(24, 1))
     out = tmp_path / "run"
     done = CliRunner().invoke(cli, ["adapt", "tiny-bert", "--task", "classify", "--data",

@@ -5,30 +5,18 @@ freeze's cached features, and its run loads in plain sentence-transformers."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from click.testing import CliRunner
 
-from engine_tiny import SNAPSHOT_FILES, catalog_entry, sentiment, sentiment_csv
+from engine_tiny import (RELOAD_TEXTS, assert_reloads_in_sentence_transformers, sentiment,
+                         sentiment_csv)
 from zoo.cli.main import cli
 from zoo.errors import UsageError
 from zoo.plugins.heads.classification import ClassificationHead
 from zoo.plugins.text.domain import TextDomain
 from zoo.plugins.text.pooled import is_pooled, mean_pool
-from zoo.plugins.text.pooling import read_pooling, write_pooling
-
-POOLED_FILES = (*SNAPSHOT_FILES, "modules.json", "1_Pooling/config.json")
-
-
-@pytest.fixture(scope="module")
-def pooled_snapshot(snapshot, tmp_path_factory):
-    """The engine's tiny BERT, saved as a mean-pooled sentence-transformers model."""
-    path = tmp_path_factory.mktemp("pooled") / "snapshot"
-    shutil.copytree(snapshot, path)
-    write_pooling(path, "mean", 32)
-    return path
-
+from zoo.plugins.text.pooling import read_pooling
 
 def test_the_pooling_is_read_from_the_snapshot(snapshot, pooled_snapshot, tmp_path):
     assert read_pooling(pooled_snapshot) == {"mode": "mean", "dimension": 32}
@@ -64,14 +52,7 @@ def test_full_and_cached_features_read_the_mean_of_the_tokens(pooled_snapshot):
     torch.testing.assert_close(from_cache, logits)
 
 
-def test_a_pooled_run_reloads_in_sentence_transformers_as_zoo_predicts(
-        pooled_snapshot, zoo_env, monkeypatch, tmp_path):
-    import torch
-    from safetensors.torch import load_file
-    from sentence_transformers import SentenceTransformer
-
-    monkeypatch.setenv("XDG_CACHE_HOME", str(zoo_env.root / "cache"))
-    zoo_env.add_catalog(catalog_entry(pooled_snapshot, POOLED_FILES))
+def test_a_pooled_run_reloads_in_sentence_transformers_as_zoo_predicts(pooled_catalog, tmp_path):
     data = sentiment_csv(tmp_path / "reviews.csv", sentiment(120, 3))
     out = tmp_path / "run"
     runner = CliRunner()
@@ -84,19 +65,8 @@ def test_a_pooled_run_reloads_in_sentence_transformers_as_zoo_predicts(
     card = (out / "README.md").read_text()
     assert "library_name: sentence-transformers" in card and "SentenceTransformer(RUN_DIR" in card
     assert not list(out.glob("*.bin")) and not list(out.glob("*.pkl"))
-
-    texts = ["great fun film", "awful dull plot"]
-    predicted = runner.invoke(cli, ["predict", str(out), *texts, "--no-bf16", "--json"])
+    predicted = runner.invoke(cli, ["predict", str(out), *RELOAD_TEXTS, "--no-bf16", "--json"])
     assert predicted.exit_code == 0, predicted.output
-    # The card's loading code, with RUN_DIR filled in: no zoo involved.
-    encoder = SentenceTransformer(str(out), device="cpu")
-    weights = load_file(str(out / "head.safetensors"))
-    with torch.no_grad():
-        embeddings = encoder.encode(texts, convert_to_tensor=True)
-        probs = torch.softmax(embeddings @ weights["weight"].T + weights["bias"], -1)
-    labels = encoder[0].auto_model.config.id2label
-    for row, answer in zip(probs, json.loads(predicted.stdout)):
-        assert answer["label"] == labels[int(row.argmax())]
-        assert answer["score"] == pytest.approx(float(row.max()), abs=1e-5)
+    assert_reloads_in_sentence_transformers(out, json.loads(predicted.stdout))
     evaluated = runner.invoke(cli, ["eval", str(out), "--data", str(data), "--json"])
     assert evaluated.exit_code == 0, evaluated.output
