@@ -158,8 +158,9 @@ class OnnxExport(Protocol):
         ...
 
     def onnx_optimizer(self, model: Any) -> dict[str, Any] | None:
-        """Arguments for onnxruntime's transformers optimizer (``model_type``, ``num_heads``,
-        ``hidden_size``), or None when it does not apply to this model."""
+        """Keyword arguments for onnxscript's ONNX Runtime fusions
+        (``onnxscript.rewriter.ort_fusions.optimize_for_ort``; ``{}``: its defaults), or None
+        when they do not apply to this model."""
         ...
 
     def onnx_encoder_config(self, preprocessor: Any, max_length: int) -> dict[str, Any]:

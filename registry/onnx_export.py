@@ -1,7 +1,7 @@
 """``zoo export``: a run directory to ONNX, checked against PyTorch before anything is written.
 
 torch.onnx's dynamo exporter traces the model (a LoRA run merged first) with named dynamic
-batch and sequence axes; onnx's checker and onnxruntime's transformer optimizer follow. The
+batch and sequence axes; onnx's checker and onnxscript's ONNX Runtime fusions follow. The
 parity gate then runs ONNX Runtime (through ``--backend onnx``'s own code) against PyTorch on
 the run's validation examples; int8 must keep the run's metric. Everything is built in a
 work folder inside the run (``.onnx.*.partial``) and renamed into place, so a failure, Ctrl+C
@@ -33,7 +33,8 @@ from zoo.onnx_backend import (EXPORT_DIR, MODEL, QUANTIZED, RECORD, RUNTIME, WEI
 from zoo.rows import stack_rows
 from zoo.rundir.record import RunRecord, read_run
 
-DEFAULT_OPSET = 18
+#: 23 has ONNX's own Attention op, which the exporter writes for PyTorch's attention.
+DEFAULT_OPSET = 23
 #: fp32's largest allowed |logit difference| from PyTorch.
 FP32_TOLERANCE = 1e-4
 #: How far int8 may move the run's validation metric from fp32's: half a point.
@@ -95,6 +96,7 @@ def _trace_examples(domain: Any, preprocessor: Any, head: Any, inputs: Sequence[
 def _export_graph(domain: Any, model: Any, head: Any, preprocessor: Any,
                   features: list[dict[str, Any]], path: Path, opset: int) -> tuple[int, ...]:
     import torch
+    from onnx_ir.passes.common import ClearMetadataAndDocStringPass
 
     axes = domain.onnx_inputs(preprocessor)
     batch = domain.collate(preprocessor, features)
@@ -116,6 +118,9 @@ def _export_graph(domain: Any, model: Any, head: Any, preprocessor: Any,
                               "(zoo --debug export ... shows the whole error)") from exc
         if program is None:
             raise ExportError(f"torch.onnx returned no program for {type(model).__name__}")
+        # The exporter's node metadata holds stack traces with this machine's paths: not for
+        # a model that may be pushed.
+        ClearMetadataAndDocStringPass()(program.model)
         program.save(str(path))
     return tuple(args[0].shape)
 
@@ -193,6 +198,15 @@ def _fp32_ok(parity: dict[str, Any]) -> bool:
             and parity["same_predictions"])
 
 
+def _onnx_attention(path: Path) -> list[str]:
+    """ONNX's own Attention nodes, which onnxruntime's quantizer would take for its
+    com.microsoft Attention and rewrite into an invalid QAttention."""
+    import onnx
+
+    graph = onnx.load(str(path), load_external_data=False).graph
+    return [n.name for n in graph.node if n.op_type == "Attention" and n.domain in ("", "ai.onnx")]
+
+
 def _weight_nodes(path: Path) -> list[str]:
     """The MatMul / Gemm nodes with a weight initializer, in graph order."""
     import onnx
@@ -208,7 +222,7 @@ def _quantize(src: Path, dst: Path, exclude: list[str]) -> None:
 
     with _quiet():
         quantize_dynamic(str(src), str(dst), per_channel=True, weight_type=QuantType.QInt8,
-                         nodes_to_exclude=exclude)
+                         nodes_to_exclude=[*exclude, *_onnx_attention(src)])
 
 
 def _int8(folder: Path, record: dict[str, Any], domain: OnnxExport, head: Head,
@@ -394,16 +408,21 @@ def _weights_beside(path: Path) -> None:
 def _optimize(tmp: Path, domain: Any, head: Head, model: Any, record: dict[str, Any],
               inputs: Sequence[Any], reference: Sequence[Any],
               traced: tuple[int, ...]) -> dict[str, Any]:
-    """onnxruntime's transformer fusions, kept only if the fused graph keeps parity."""
+    """onnxscript's fusions for ONNX Runtime (LayerNorm with its residual, GELU with its bias,
+    attention where the opset has no Attention op of its own), kept only if the fused graph
+    keeps parity. They are the ones onnxruntime applies to dynamo exports; its older
+    transformers optimizer does not recognise this exporter's attention masks."""
     options = domain.onnx_optimizer(model)
     if options is None:
-        return {"applied": False, "reason": "the domain names no optimizer for this model"}
-    from onnxruntime.transformers.optimizer import optimize_model
+        return {"applied": False, "reason": "the domain names no fusions for this model"}
+    import onnx_ir
+    from onnxscript.rewriter.ort_fusions import optimize_for_ort
 
     with _quiet():
-        optimized = optimize_model(str(tmp / MODEL), **options)
-        fused = {k: v for k, v in optimized.get_fused_operator_statistics().items() if v}
-        optimized.save_model_to_file(str(tmp / "optimized.onnx"))
+        graph = onnx_ir.load(str(tmp / MODEL))
+        graph, counts = optimize_for_ort(graph, **options)
+        onnx_ir.save(graph, str(tmp / "optimized.onnx"))  # weights inline until the end
+    fused = {k: v for k, v in counts.items() if v}
     os.replace(tmp / MODEL, tmp / "plain.onnx")
     os.replace(tmp / "optimized.onnx", tmp / MODEL)
     parity = _parity(OnnxModel.open(tmp, record, domain, head), inputs, reference, traced)

@@ -312,14 +312,10 @@ class TextDomain(Domain):
         return _logits_module_class()(model)
 
     def onnx_optimizer(self, model: Any) -> dict[str, Any] | None:
-        """onnxruntime's fusions for BERT-like encoders (attention, LayerNorm, GELU); the
-        export keeps the result only where it keeps parity."""
-        config = model.config
-        heads, hidden = (getattr(config, "num_attention_heads", None),
-                         getattr(config, "hidden_size", None))
-        if not heads or not hidden:
-            return None
-        return {"model_type": "bert", "num_heads": int(heads), "hidden_size": int(hidden)}
+        """onnxscript's ONNX Runtime fusions with their defaults: they find the encoder's
+        LayerNorm, GELU and attention patterns themselves. The export keeps the result only
+        where it keeps parity."""
+        return {}
 
     def onnx_encoder_config(self, preprocessor: Any, max_length: int) -> dict[str, Any]:
         return {"max_length": int(max_length), "pad_id": int(preprocessor.pad_token_id or 0),

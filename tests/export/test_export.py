@@ -4,13 +4,17 @@ the model card, and ONNX Runtime's predictions against PyTorch's."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
+import torch
 
 from export_helpers import adapt, invoke, rows, tree
 from zoo import get_zoo
 from zoo.integrity import sha256_file
+from zoo.onnx_export import DEFAULT_OPSET
 
 HEADS = ["classification", "multilabel", "regression", "token-classification"]
 
@@ -41,10 +45,17 @@ def test_export_writes_a_symbolic_checked_graph_with_its_record(runs, head):
         assert sha256_file(folder / name) == digest
     # the weights lie beside the graph, for ONNX Runtime to map rather than copy
     assert (folder / "model.onnx_data").stat().st_size > (folder / "model.onnx").stat().st_size
+    # no exporter stack traces naming this machine's files, in a model that may be pushed
+    for name in ("model.onnx", "model.onnx_data"):
+        assert str(Path(torch.__file__).parent).encode() not in (folder / name).read_bytes()
     for value in record["graph"]["inputs"]:
         assert all(isinstance(d, str) for d in value["shape"]), value  # batch and sequence symbolic
     assert isinstance(record["graph"]["outputs"][0]["shape"][0], str)
-    assert record["opset"] == 18 and record["versions"]["onnxruntime"]
+    assert record["opset"] == DEFAULT_OPSET and record["versions"]["onnxruntime"]
+    # attention as ONNX's one op (opset 23), the norms fused with their residuals
+    ops = {n.op_type for n in onnx.load(str(folder / "model.onnx"), load_external_data=False).graph.node}
+    assert {"Attention", "SkipLayerNormalization"} <= ops, ops
+    assert record["optimizer"]["applied"] and record["optimizer"]["fused"]
     assert not [p for p in run_dir.iterdir() if p.name.startswith(".onnx.")]  # no leftovers
     assert "## Deployment" in (run_dir / "README.md").read_text()
 

@@ -268,7 +268,7 @@ class VisionDomain(Domain):
         return model  # a timm classifier takes pixel_values and returns the logits alone
 
     def onnx_optimizer(self, model: Any) -> dict[str, Any] | None:
-        return None  # onnxruntime's transformers optimizer fuses BERT-like graphs only
+        return None  # onnxscript's ONNX Runtime fusions are for transformer encoders
 
     def onnx_encoder_config(self, preprocessor: ImagePreprocessor,
                             max_length: int) -> dict[str, Any]:
