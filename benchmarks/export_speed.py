@@ -2,15 +2,20 @@
 transformers fp32 in the same process.
 
 Paths, each at batch 1 and batch 32 on the run's own validation sentences (or --data):
-  transformers fp32  AutoModelForSequenceClassification, torch.no_grad (the baseline)
+  transformers fp32  the run in plain transformers, torch.no_grad (the baseline):
+                     AutoModelForSequenceClassification, or for a mean-pooled run (a
+                     sentence-transformers folder) AutoModel, mean pooling and head.safetensors
   torch bf16         the same model under bf16 autocast
   onnx fp32          onnx/model.onnx on ONNX Runtime, tokenized by the tokenizers library
   onnx int8          onnx/model_quantized.onnx, when the export has one
-Each figure is the median of --repeats timed calls after --warmup untimed ones; every speed is
-printed as a ratio against transformers fp32 at the same batch size. The run must have been
-exported first (`zoo export RUN [--quantize int8]`).
+The paths take turns: each of --repeats rounds times one call of every path at every batch size
+(after --warmup untimed rounds; each timed call follows an untimed one of the same path, as
+the previous path's worker threads may still be spinning), so a burst of load on a shared
+machine falls on all of them alike. Each figure is the median over rounds; each ratio against transformers fp32 is the
+median of the rounds' own ratios. The run must have been exported first (`zoo export RUN
+[--quantize int8]`).
 
-    python benchmarks/export_speed.py RUN_DIR [--data FILE] [--threads 2] [--repeats 20]
+    python benchmarks/export_speed.py RUN_DIR [--data FILE] [--threads 2] [--repeats 5] [--calls 10]
 """
 
 from __future__ import annotations
@@ -24,42 +29,76 @@ from pathlib import Path
 from typing import Any
 
 
-def median_seconds(call: Callable[[], Any], warmup: int, repeats: int) -> float:
-    for _ in range(warmup):
-        call()
-    times = []
+Predict = Callable[[Sequence[str]], Any]
+
+
+def rounds(paths: dict[str, Predict], texts: list[str], batches: list[int], warmup: int,
+           calls: int, repeats: int) -> dict[str, dict[int, list[list[float]]]]:
+    """Seconds per call: in each of ``repeats`` rounds, every path at every batch size makes
+    ``warmup`` untimed calls, then ``calls`` timed ones."""
+    times: dict[str, dict[int, list[list[float]]]] = {
+        name: {b: [] for b in batches} for name in paths}
     for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for b in batches:
+            for name, call in paths.items():
+                for _ in range(warmup):
+                    call(texts[:b])
+                block = []
+                for _ in range(calls):
+                    start = time.perf_counter()
+                    call(texts[:b])
+                    block.append(time.perf_counter() - start)
+                times[name][b].append(block)
+    return times
 
 
-def torch_paths(run_dir: Path) -> dict[str, Callable[[Sequence[str]], Any]]:
+def plain_model(run_dir: Path) -> Any:
+    """The run as plain transformers loads it: a mean-pooled run is AutoModel, mean pooling
+    and the head's safetensors (its card's sentence-transformers code, without that library)."""
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoModel, AutoModelForSequenceClassification
+
+    if not (run_dir / "modules.json").is_file():
+        return AutoModelForSequenceClassification.from_pretrained(str(run_dir)).eval()
+    from safetensors.torch import load_file
+
+    encoder = AutoModel.from_pretrained(str(run_dir)).eval()
+    head = load_file(str(run_dir / "head.safetensors"))
+
+    def forward(**batch: Any) -> Any:
+        hidden = encoder(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.linear(pooled, head["weight"], head["bias"])
+
+    return forward
+
+
+def torch_paths(run_dir: Path) -> dict[str, Predict]:
+    import torch
+    from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(run_dir))
-    model = AutoModelForSequenceClassification.from_pretrained(str(run_dir)).eval()
+    model = plain_model(run_dir)
 
     def fp32(texts: Sequence[str]) -> Any:
         with torch.no_grad():
             return model(**tokenizer(list(texts), padding=True, truncation=True,
-                                     return_tensors="pt")).logits
+                                     return_tensors="pt"))
 
     def bf16(texts: Sequence[str]) -> Any:
         with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
             return model(**tokenizer(list(texts), padding=True, truncation=True,
-                                     return_tensors="pt")).logits
+                                     return_tensors="pt"))
 
     return {"transformers fp32": fp32, "torch bf16": bf16}
 
 
-def onnx_paths(run_dir: Path, threads: int) -> dict[str, Callable[[Sequence[str]], Any]]:
+def onnx_paths(run_dir: Path, threads: int) -> dict[str, Predict]:
     from zoo import get_zoo
     from zoo.onnx_backend import EXPORT_DIR, QUANTIZED, load_onnx_run
 
-    paths = {"onnx fp32": load_onnx_run(run_dir, get_zoo(), threads=threads).logits}
+    paths: dict[str, Predict] = {"onnx fp32": load_onnx_run(run_dir, get_zoo(), threads=threads).logits}
     if (run_dir / EXPORT_DIR / QUANTIZED).is_file():
         paths["onnx int8"] = load_onnx_run(run_dir, get_zoo(), quantized=True, threads=threads).logits
     return paths
@@ -83,7 +122,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="Sentences from here instead of the task's.")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--calls", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--batches", default="1,32")
     args = parser.parse_args()
 
@@ -93,17 +133,20 @@ def main() -> None:
     batches = [int(b) for b in args.batches.split(",")]
     texts = sentences(args.run_dir, args.data, max(batches))
     paths = {**torch_paths(args.run_dir), **onnx_paths(args.run_dir, args.threads)}
-    results: dict[str, dict[int, float]] = {}
-    for name, call in paths.items():
-        results[name] = {b: median_seconds(lambda b=b, call=call: call(texts[:b]),
-                                           args.warmup, args.repeats) for b in batches}
-    base = results["transformers fp32"]
+    times = rounds(paths, texts, batches, args.warmup, args.calls, args.repeats)
+    medians = {name: {b: statistics.median(x for block in t[b] for x in block) for b in batches}
+               for name, t in times.items()}
+    blocks = {name: {b: [statistics.median(block) for block in t[b]] for b in batches}
+              for name, t in times.items()}
+    base = blocks["transformers fp32"]
+    ratios = {name: {b: statistics.median(f / p for f, p in zip(base[b], t[b])) for b in batches}
+              for name, t in blocks.items()}
     print(f"{'path':<20}" + "".join(f"{'batch ' + str(b) + ' ms':>14}{'x fp32':>9}" for b in batches))
-    for name, figures in results.items():
-        print(f"{name:<20}" + "".join(f"{figures[b] * 1e3:>14.2f}{base[b] / figures[b]:>9.2f}"
+    for name in paths:
+        print(f"{name:<20}" + "".join(f"{medians[name][b] * 1e3:>14.2f}{ratios[name][b]:>9.2f}"
                                       for b in batches))
-    print(json.dumps({"threads": args.threads, "repeats": args.repeats,
-                      "median_seconds": results}, indent=2))
+    print(json.dumps({"threads": args.threads, "repeats": args.repeats, "calls": args.calls,
+                      "median_seconds": medians, "median_ratio": ratios}, indent=2))
 
 
 if __name__ == "__main__":

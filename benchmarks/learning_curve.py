@@ -9,12 +9,16 @@ no large one), with hard labels:
   embed    the frozen backbone, mean-pooled, + logistic regression
   scratch  zoo's default on the same architecture from random weights
 
+With ``--ood-data FILE`` (a CSV of text and label, such as ``benchmarks/ood_data.py``'s tweets)
+every model is also scored on that other domain's text, as ``zoo eval RUN --data FILE`` would.
+
 Prints one line per (method, size) with the mean and spread over seeds, writes the figures as
-JSON and the curves as a PNG.
+JSON and the curves as a PNG (a second panel for the other domain).
 
     python benchmarks/learning_curve.py [--task sentiment] [--backbone minilm-l6]
         [--sizes 16,64,256,1024,all] [--seeds 0,1,2] [--methods zoo,tfidf,embed,scratch]
-        [--json docs/small-data.json] [--png docs/small-data.png] [--append]
+        [--ood-data tweets.csv] [--json docs/small-data.json] [--png docs/small-data.png]
+        [--append]
 
 ``--append`` adds this run's figures to those already in the JSON file (the same task and
 backbone), so a long curve can be run in parts: fewer seeds for the largest size, say.
@@ -58,11 +62,22 @@ def balanced(rows: list[Any], n: int, seed: int) -> list[Any]:
     return out
 
 
-def run_zoo(snapshot: Path, entry: str, task: str, data: Any, seed: int, work: Path) -> float:
+Scores = tuple[float, float | None]  # test accuracy, and on the other domain's data
+
+
+def accuracy(predicted: Any, examples: list[Any]) -> float:
+    return float(sum(int(p == e.label) for p, e in zip(predicted, examples)) / len(examples))
+
+
+def run_zoo(snapshot: Path, entry: str, task: str, data: Any, seed: int, work: Path,
+            ood: Path | None) -> Scores:
     from zoo import get_zoo
     from zoo.adapt import adapt_snapshot
     from zoo.auto import choose_strategy
     from zoo.engine import TrainConfig
+    from zoo.inference import evaluate_run, load_run
+    from zoo.rundir import read_run
+    from zoo.run_data import run_examples
     from zoo.snapshot import Snapshot
 
     zoo = get_zoo()
@@ -72,13 +87,18 @@ def run_zoo(snapshot: Path, entry: str, task: str, data: Any, seed: int, work: P
     with tempfile.TemporaryDirectory(dir=work) as out:
         # The catalog entry rides along: the domain reads the backbone's pooling through it.
         resolved = Snapshot(backbone, snapshot, {}, "local", "", snapshot)
-        result = adapt_snapshot(resolved, task_entry, data, strategy=strategy,
-                                config=TrainConfig(seed=seed, progress=False),
-                                output=Path(out) / "run", notify=print).result
-    return float(result.test["accuracy"])
+        outcome = adapt_snapshot(resolved, task_entry, data, strategy=strategy,
+                                 config=TrainConfig(seed=seed, progress=False),
+                                 output=Path(out) / "run", notify=print)
+        test = float(outcome.result.test["accuracy"])
+        if ood is None:
+            return test, None
+        # Scored as `zoo eval RUN --data FILE` scores it: fp32, on the CPU.
+        examples = run_examples(read_run(outcome.output), zoo, split="test", data=ood)
+        return test, float(evaluate_run(load_run(outcome.output, zoo), examples)["accuracy"])
 
 
-def run_tfidf(data: Any, seed: int) -> float:
+def run_tfidf(data: Any, seed: int, ood: list[Any] | None) -> Scores:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -86,8 +106,11 @@ def run_tfidf(data: Any, seed: int) -> float:
     features = vectorizer.fit_transform([e.input for e in data.train])
     model = LogisticRegression(max_iter=2000, random_state=seed)
     model.fit(features, [e.label for e in data.train])
-    predicted = model.predict(vectorizer.transform([e.input for e in data.test]))
-    return float(sum(int(p == e.label) for p, e in zip(predicted, data.test)) / len(data.test))
+
+    def score(examples: list[Any]) -> float:
+        return accuracy(model.predict(vectorizer.transform([e.input for e in examples])), examples)
+
+    return score(data.test), score(ood) if ood else None
 
 
 def embed(snapshot: Path, texts: list[str]) -> Any:
@@ -107,13 +130,24 @@ def embed(snapshot: Path, texts: list[str]) -> Any:
     return torch.cat(out).numpy()
 
 
-def run_embed(snapshot: Path, data: Any, seed: int, test_features: Any) -> float:
+def run_embed(snapshot: Path, data: Any, seed: int, test_features: Any,
+              ood: list[Any] | None, ood_features: Any) -> Scores:
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(max_iter=2000, random_state=seed)
     model.fit(embed(snapshot, [e.input for e in data.train]), [e.label for e in data.train])
-    predicted = model.predict(test_features)
-    return float(sum(int(p == e.label) for p, e in zip(predicted, data.test)) / len(data.test))
+    test = accuracy(model.predict(test_features), data.test)
+    return test, accuracy(model.predict(ood_features), ood) if ood else None
+
+
+def ood_examples(task: str, path: Path) -> list[Any]:
+    """Every row of ``path``, read as ``zoo eval --data`` reads it for ``task``."""
+    from zoo import get_zoo
+    from zoo.data import load_task_data
+
+    zoo = get_zoo()
+    data = load_task_data(zoo.tasks.get(task), zoo, data=path)
+    return [*data.train, *data.validation, *data.test]
 
 
 def random_snapshot(snapshot: Path, work: Path) -> Path:
@@ -132,25 +166,36 @@ def random_snapshot(snapshot: Path, work: Path) -> Path:
     return path
 
 
-def plot(figures: dict[str, dict[str, list[float]]], task: str, png: Path) -> None:
+Figures = dict[str, dict[str, list[float]]]  # method -> training rows -> one score per seed
+
+
+def plot(panels: dict[str, Figures], task: str, png: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for method, by_size in figures.items():
-        sizes = sorted(by_size, key=lambda s: int(s))
-        ax.errorbar([int(s) for s in sizes], [statistics.mean(by_size[s]) for s in sizes],
-                    yerr=[statistics.pstdev(by_size[s]) for s in sizes], marker="o",
-                    capsize=3, label=method)
-    ax.set_xscale("log")
-    ax.set_xlabel("training rows")
-    ax.set_ylabel("test accuracy")
-    ax.set_title(f"{task}: learning curve")
-    ax.legend()
+    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4), squeeze=False)
+    for ax, (title, figures) in zip(axes[0], panels.items()):
+        for method, by_size in figures.items():
+            sizes = sorted(by_size, key=lambda s: int(s))
+            ax.errorbar([int(s) for s in sizes], [statistics.mean(by_size[s]) for s in sizes],
+                        yerr=[statistics.pstdev(by_size[s]) for s in sizes], marker="o",
+                        capsize=3, label=method)
+        ax.set_xscale("log")
+        ax.set_xlabel("training rows")
+        ax.set_ylabel("accuracy")
+        ax.set_title(f"{task}: {title}")
+        ax.legend()
     fig.tight_layout()
     fig.savefig(png, dpi=120)
+
+
+def summary(figures: Figures) -> None:
+    for method, by_size in figures.items():
+        cells = [f"{int(s):>5}: {statistics.mean(v):.3f} ({statistics.pstdev(v):.3f}, n={len(v)})"
+                 for s, v in sorted(by_size.items(), key=lambda item: int(item[0]))]
+        print(f"  {method:8s} " + "  ".join(cells))
 
 
 def main() -> None:
@@ -160,6 +205,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="16,64,256,1024,all")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--methods", default="zoo,tfidf,embed,scratch")
+    parser.add_argument("--ood-data", type=Path,
+                        help="also score every model on this CSV (text, label) of another domain")
     parser.add_argument("--json", type=Path, default=Path("docs/small-data.json"))
     parser.add_argument("--png", type=Path, default=Path("docs/small-data.png"))
     parser.add_argument("--append", action="store_true",
@@ -168,51 +215,69 @@ def main() -> None:
     methods = args.methods.split(",")
     seeds = [int(s) for s in args.seeds.split(",")]
     full = task_data(args.task, hard_labels=True)
+    ood = ood_examples(args.task, args.ood_data) if args.ood_data else None
     sizes = [len(full.train) if s == "all" else int(s) for s in args.sizes.split(",")]
     snapshot = catalog_snapshot(args.backbone)
-    test_features = embed(snapshot, [e.input for e in full.test]) if "embed" in methods else None
-    figures: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    test_features = ood_features = None
+    if "embed" in methods:
+        test_features = embed(snapshot, [e.input for e in full.test])
+        ood_features = embed(snapshot, [e.input for e in ood]) if ood else None
+    panels: dict[str, Figures] = {
+        name: defaultdict(lambda: defaultdict(list)) for name in ("test", "ood")}
     recorded = seeds
     if args.append and args.json.is_file():
         earlier = json.loads(args.json.read_text())
         if (earlier["task"], earlier["backbone"]) != (args.task, args.backbone):
             sys.exit(f"{args.json} holds {earlier['task']} / {earlier['backbone']}")
-        for method, by_size in earlier["figures"].items():
-            for size, scores in by_size.items():
-                figures[method][size].extend(scores)
+        for name, key in (("test", "figures"), ("ood", "ood_figures")):
+            for method, by_size in earlier.get(key, {}).items():
+                for size, scores in by_size.items():
+                    panels[name][method][size].extend(scores)
         recorded = sorted(set(earlier["seeds"]) | set(seeds))
+    def save() -> None:  # after every result, so an interrupted curve keeps what it measured
+        record: dict[str, Any] = {"task": args.task, "backbone": args.backbone,
+                                  "seeds": recorded, "figures": panels["test"]}
+        if panels["ood"]:
+            record["ood_figures"] = panels["ood"]
+        args.json.write_text(json.dumps(record, indent=2) + "\n")
+
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        for size in sizes:
-            for seed in seeds:
+        # Seed by seed: a curve stopped early still has every size at the seeds it finished.
+        for seed in seeds:
+            for size in sizes:
                 data = dataclasses.replace(
                     full, train=balanced(full.train, size, seed),
                     validation=balanced(full.validation, VALIDATION_ROWS, seed))
                 for method in methods:
                     start = time.perf_counter()
                     if method == "zoo":
-                        score = run_zoo(snapshot, args.backbone, args.task, data, seed, work)
+                        scores = run_zoo(snapshot, args.backbone, args.task, data, seed, work,
+                                         args.ood_data)
                     elif method == "scratch":
-                        score = run_zoo(random_snapshot(snapshot, work), args.backbone,
-                                        args.task, data, seed, work)
+                        scores = run_zoo(random_snapshot(snapshot, work), args.backbone,
+                                         args.task, data, seed, work, args.ood_data)
                     elif method == "tfidf":
-                        score = run_tfidf(data, seed)
+                        scores = run_tfidf(data, seed, ood)
                     elif method == "embed":
-                        score = run_embed(snapshot, data, seed, test_features)
+                        scores = run_embed(snapshot, data, seed, test_features, ood, ood_features)
                     else:
                         sys.exit(f"unknown method {method!r}")
-                    figures[method][str(size)].append(score)
-                    print(f"{method:8s} rows {size:5d} seed {seed}: test accuracy {score:.4f} "
-                          f"({time.perf_counter() - start:.0f}s)", flush=True)
+                    panels["test"][method][str(size)].append(scores[0])
+                    if scores[1] is not None:
+                        panels["ood"][method][str(size)].append(scores[1])
+                    print(f"{method:8s} rows {size:5d} seed {seed}: test accuracy {scores[0]:.4f}"
+                          + (f", other domain {scores[1]:.4f}" if scores[1] is not None else "")
+                          + f" ({time.perf_counter() - start:.0f}s)", flush=True)
+                    save()
     print(f"\n{args.task} / {args.backbone}, {len(full.test)} test rows, validation "
           f"{VALIDATION_ROWS} rows, seeds {args.seeds}: mean test accuracy (population sd)")
-    for method, by_size in figures.items():
-        cells = [f"{int(s):>5}: {statistics.mean(v):.3f} ({statistics.pstdev(v):.3f}, n={len(v)})"
-                 for s, v in sorted(by_size.items(), key=lambda item: int(item[0]))]
-        print(f"  {method:8s} " + "  ".join(cells))
-    args.json.write_text(json.dumps({"task": args.task, "backbone": args.backbone,
-                                     "seeds": recorded, "figures": figures}, indent=2) + "\n")
-    plot(figures, args.task, args.png)
+    summary(panels["test"])
+    if panels["ood"]:
+        print(f"on {args.ood_data.name if args.ood_data else 'the other domain'}:")
+        summary(panels["ood"])
+    plot({"test split": panels["test"], "other domain": panels["ood"]} if panels["ood"]
+         else {"test split": panels["test"]}, args.task, args.png)
 
 
 if __name__ == "__main__":
