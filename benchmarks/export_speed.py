@@ -8,12 +8,12 @@ Paths, each at batch 1 and batch 32 on the run's own validation sentences (or --
   torch bf16         the same model under bf16 autocast
   onnx fp32          onnx/model.onnx on ONNX Runtime, tokenized by the tokenizers library
   onnx int8          onnx/model_quantized.onnx, when the export has one
-The paths take turns: each of --repeats rounds times one call of every path at every batch size
-(after --warmup untimed rounds; each timed call follows an untimed one of the same path, as
-the previous path's worker threads may still be spinning), so a burst of load on a shared
-machine falls on all of them alike. Each figure is the median over rounds; each ratio against transformers fp32 is the
-median of the rounds' own ratios. The run must have been exported first (`zoo export RUN
-[--quantize int8]`).
+The paths take turns: in each of --repeats rounds every path, at every batch size, makes
+--warmup untimed calls (the previous path's worker threads may still be spinning: torch's and
+ONNX Runtime's pools share the cores), then --calls timed ones, so a burst of load on a shared
+machine falls on all of them alike. Each figure is the median of all timed calls; each ratio
+against transformers fp32 is the median of the rounds' ratios of block medians. The run must
+have been exported first (`zoo export RUN [--quantize int8]`).
 
     python benchmarks/export_speed.py RUN_DIR [--data FILE] [--threads 2] [--repeats 5] [--calls 10]
 """
@@ -62,13 +62,13 @@ def plain_model(run_dir: Path) -> Any:
         return AutoModelForSequenceClassification.from_pretrained(str(run_dir)).eval()
     from safetensors.torch import load_file
 
+    from zoo.plugins.text.pooled import mean_pool
+
     encoder = AutoModel.from_pretrained(str(run_dir)).eval()
     head = load_file(str(run_dir / "head.safetensors"))
 
     def forward(**batch: Any) -> Any:
-        hidden = encoder(**batch).last_hidden_state
-        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        pooled = mean_pool(encoder(**batch).last_hidden_state, batch["attention_mask"])
         return torch.nn.functional.linear(pooled, head["weight"], head["bias"])
 
     return forward
@@ -98,7 +98,8 @@ def onnx_paths(run_dir: Path, threads: int) -> dict[str, Predict]:
     from zoo import get_zoo
     from zoo.onnx_backend import EXPORT_DIR, QUANTIZED, load_onnx_run
 
-    paths: dict[str, Predict] = {"onnx fp32": load_onnx_run(run_dir, get_zoo(), threads=threads).logits}
+    paths: dict[str, Predict] = {
+        "onnx fp32": load_onnx_run(run_dir, get_zoo(), threads=threads).logits}
     if (run_dir / EXPORT_DIR / QUANTIZED).is_file():
         paths["onnx int8"] = load_onnx_run(run_dir, get_zoo(), quantized=True, threads=threads).logits
     return paths
