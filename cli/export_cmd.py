@@ -14,7 +14,8 @@ from .output import emit_json, table
 @click.command("export")
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--quantize", type=click.Choice(["none", "int8"]), default="none", show_default=True,
-              help="Also write a dynamic int8 model, if it keeps the validation metric.")
+              help="Also write a dynamic int8 model, if it keeps the validation metric "
+                   "and predictions (the layers that lose them stay fp32).")
 @click.option("--opset", type=click.IntRange(min=17), default=23, show_default=True,
               help="The ONNX opset to export (23 has ONNX's Attention op; 18 suits older "
                    "runtimes).")
@@ -46,7 +47,10 @@ def export_cmd(run_dir: Path, quantize: str, opset: int, data: Path | None,
             [f"validation {validation['metric']} (torch)", f"{validation['torch']:.4f}"],
             [f"validation {validation['metric']} (onnx fp32)", f"{validation['onnx_fp32']:.4f}"]]
     if "int8" in record:
-        rows.append([f"validation {validation['metric']} (onnx int8)",
-                     f"{record['int8']['int8']:.4f}"])
+        int8 = record["int8"]
+        rows.append([f"validation {validation['metric']} (onnx int8)", f"{int8['int8']:.4f}"])
+        if int8["agreement"] is not None:
+            rows.append(["int8 predictions as fp32's", f"{int8['agreement']:.2%}"])
+        rows.append(["int8 layers left fp32", str(len(int8["fp32_nodes"]))])
     rows.append(["optimized", str(record["optimizer"]["applied"])])
     table(["EXPORT", str(Path(run_dir) / "onnx")], rows)

@@ -113,12 +113,14 @@ class OnnxModel:
         features = self.encoder.encode([e.input for e in examples])
         return self.domain.output_labels([e.label for e in examples], features)
 
-    def evaluate(self, examples: Sequence[Any]) -> dict[str, float]:
+    def evaluate(self, examples: Sequence[Any],
+                 rows: Sequence[Any] | None = None) -> dict[str, float]:
         """The head's loss (where it computes one on numpy arrays, ``ArrayLoss``) and metrics
-        on examples with ``.input`` and ``.label``, as ``--backend torch`` reports them."""
+        on examples with ``.input`` and ``.label``, as ``--backend torch`` reports them;
+        ``rows``: their logits (``logits``), where already computed."""
         if not examples:
             raise UsageError("no examples to evaluate")
-        logits = stack_rows(self.logits([e.input for e in examples]))
+        logits = stack_rows(rows if rows is not None else self.logits([e.input for e in examples]))
         labels = self.head.label_array(self.word_labels(examples))
         metrics = self.head.metrics(logits, labels)
         if isinstance(self.head, ArrayLoss):

@@ -3,9 +3,10 @@
 torch.onnx's dynamo exporter traces the model (a LoRA run merged first) with named dynamic
 batch and sequence axes; onnx's checker and onnxscript's ONNX Runtime fusions follow. The
 parity gate then runs ONNX Runtime (through ``--backend onnx``'s own code) against PyTorch on
-the run's validation examples; int8 must keep the run's metric. Everything is built in a
-work folder inside the run (``.onnx.*.partial``) and renamed into place, so a failure, Ctrl+C
-or SIGTERM leaves the run as it was; the work folder of an export that was killed outright
+the run's validation examples; int8 must keep the run's metric and predictions
+(``zoo.onnx_quantize``). Everything is built in a work folder inside the run
+(``.onnx.*.partial``) and renamed into place, so a failure, Ctrl+C or SIGTERM leaves the run
+as it was; the work folder of an export that was killed outright
 (its lock held by no one) is removed by the next export of that run.
 """
 
@@ -30,6 +31,7 @@ from zoo.components import Head
 from zoo.errors import UsageError, ZooError
 from zoo.onnx_backend import (EXPORT_DIR, MODEL, QUANTIZED, RECORD, RUNTIME, WEIGHTS, OnnxModel,
                               onnx_domain, require)
+from zoo.onnx_quantize import MIN_AGREEMENT, RANKING_EXAMPLES, quantize_int8
 from zoo.rows import stack_rows
 from zoo.rundir.record import RunRecord, read_run
 
@@ -198,55 +200,23 @@ def _fp32_ok(parity: dict[str, Any]) -> bool:
             and parity["same_predictions"])
 
 
-def _onnx_attention(path: Path) -> list[str]:
-    """ONNX's own Attention nodes, which onnxruntime's quantizer would take for its
-    com.microsoft Attention and rewrite into an invalid QAttention."""
-    import onnx
-
-    graph = onnx.load(str(path), load_external_data=False).graph
-    return [n.name for n in graph.node if n.op_type == "Attention" and n.domain in ("", "ai.onnx")]
-
-
-def _weight_nodes(path: Path) -> list[str]:
-    """The MatMul / Gemm nodes with a weight initializer, in graph order."""
-    import onnx
-
-    graph = onnx.load(str(path)).graph
-    weights = {i.name for i in graph.initializer}
-    return [n.name for n in graph.node
-            if n.op_type in ("MatMul", "Gemm") and any(x in weights for x in n.input)]
-
-
-def _quantize(src: Path, dst: Path, exclude: list[str]) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    with _quiet():
-        quantize_dynamic(str(src), str(dst), per_channel=True, weight_type=QuantType.QInt8,
-                         nodes_to_exclude=[*exclude, *_onnx_attention(src)])
-
-
 def _int8(folder: Path, record: dict[str, Any], domain: OnnxExport, head: Head,
-          examples: Sequence[Any], metric: str, fp32_metric: float,
-          tolerance: float) -> dict[str, Any]:
-    """Dynamic int8 with per-channel weights; if that moves the metric too far, again with the
-    head's layers (the last two weight layers: classifier and what feeds it) kept in fp32."""
-    nodes = _weight_nodes(folder / MODEL)
-    tried: list[dict[str, Any]] = []
-    for exclude in ([], nodes[-2:]):
-        _quantize(folder / MODEL, folder / QUANTIZED, exclude)
-        model = OnnxModel.open(folder, record, domain, head, QUANTIZED)
-        value = model.evaluate(examples)[metric]
-        drop = (value - fp32_metric) if metric in head.lower_is_better else (fp32_metric - value)
-        tried.append({"fp32_nodes": exclude, metric: value, "drop": drop})
-        if drop <= tolerance:
-            return {"metric": metric, "fp32": fp32_metric, "int8": value, "drop": drop,
-                    "tolerance": tolerance, "per_channel": True, "fp32_nodes": exclude,
-                    "tried": tried}
+          examples: Sequence[Any], fp32_rows: Sequence[Any], ranking: Sequence[Any],
+          metric: str, fp32_metric: float, tolerance: float) -> dict[str, Any]:
+    """The int8 model and its figures, or ExportError with the figures of every try."""
+    with _quiet():
+        result = quantize_int8(folder, record, domain, head, examples, fp32_rows, ranking,
+                               metric, fp32_metric, tolerance)
+    if result["passed"]:
+        return result
     (folder / QUANTIZED).unlink()
-    figures = "; ".join(f"{len(t['fp32_nodes'])} layers left fp32: {metric} {t[metric]:.4f}"
-                        for t in tried)
+    figures = "; ".join(
+        f"{len(t['fp32_nodes'])} layers left fp32: {metric} {t[metric]:.4f}"
+        + (f", {t['agreement']:.2%} of predictions as fp32's" if t["agreement"] is not None else "")
+        for t in result["tried"])
     raise ExportError(f"int8 loses too much: validation {metric} {fp32_metric:.4f} in fp32, "
-                      f"{figures} (at most {tolerance} allowed); nothing was written")
+                      f"{figures} (at most {tolerance} allowed, and {MIN_AGREEMENT:.0%} of "
+                      "predictions kept); nothing was written")
 
 
 def export_run(run_dir: Path, zoo: Zoo, *, quantize: str = "none", opset: int = DEFAULT_OPSET,
@@ -274,6 +244,11 @@ def export_run(run_dir: Path, zoo: Zoo, *, quantize: str = "none", opset: int = 
         raise UsageError("zoo export checks parity on the run's validation examples and found "
                          f"{len(examples)}; give --data with at least two labelled rows")
     inputs = [e.input for e in examples]
+    # int8's layers are ranked on training inputs, which its gate (on validation) does not see.
+    ranking = [e.input for e in run_examples(run, zoo, split="train", data=data,
+                                             text_column=text_column,
+                                             label_column=label_column)[:RANKING_EXAMPLES]
+               ] if quantize == "int8" else []
     max_length = run.max_length
     reference = loaded.logits(inputs)
     model = loaded.model
@@ -283,7 +258,7 @@ def export_run(run_dir: Path, zoo: Zoo, *, quantize: str = "none", opset: int = 
         build = work / EXPORT_DIR
         build.mkdir()
         record = _build(build, run, domain, model, loaded, inputs, examples, reference, files,
-                        max_length, quantize, opset, int8_tolerance)
+                        max_length, quantize, opset, int8_tolerance, ranking)
         _install(run_dir, work, record, domain.onnx_loading_code(record))
     return record
 
@@ -350,7 +325,7 @@ def _remove_stale(run_dir: Path) -> None:
 def _build(tmp: Path, run: RunRecord, domain: Any, model: Any, loaded: Any,
            inputs: Sequence[Any], examples: Sequence[Any], reference: Sequence[Any],
            files: list[str], max_length: int, quantize: str, opset: int,
-           int8_tolerance: float) -> dict[str, Any]:
+           int8_tolerance: float, ranking: Sequence[Any]) -> dict[str, Any]:
     from zoo.integrity import sha256_file
 
     head, preprocessor = loaded.head, loaded.preprocessor
@@ -378,14 +353,15 @@ def _build(tmp: Path, run: RunRecord, domain: Any, model: Any, loaded: Any,
     record["parity"] = {"fp32": _parity(fp32_model, inputs, reference, traced),
                         "tolerance": FP32_TOLERANCE}
     metric = run.metric
-    fp32_metric = fp32_model.evaluate(examples)[metric]
+    fp32_rows = fp32_model.logits(inputs)
+    fp32_metric = fp32_model.evaluate(examples, fp32_rows)[metric]
     torch_metric = head.metrics(stack_rows([r.numpy() for r in reference]),
                                 head.label_array(fp32_model.word_labels(examples)))[metric]
     record["validation"] = {"metric": metric, "torch": torch_metric, "onnx_fp32": fp32_metric,
                             "examples": len(examples)}
     if quantize == "int8":
-        record["int8"] = _int8(tmp, record, domain, head, examples, metric, fp32_metric,
-                               int8_tolerance)
+        record["int8"] = _int8(tmp, record, domain, head, examples, fp32_rows, ranking, metric,
+                               fp32_metric, int8_tolerance)
     _weights_beside(tmp / MODEL)
     record["versions"] = _versions()
     record["files"] = {p.name: sha256_file(p) for p in sorted(tmp.iterdir()) if p.is_file()}

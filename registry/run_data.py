@@ -16,7 +16,7 @@ from zoo.rundir.record import RunRecord
 
 def run_examples(run: RunRecord, zoo: Zoo, *, split: str, data: Path | None = None,
                  text_column: str | None = None, label_column: str | None = None) -> list[Any]:
-    """``split`` ("validation" or "test") of the run's task's data, read with its head and
+    """``split`` ("train", "validation" or "test") of the run's task's data, read with its head and
     domain as ``zoo`` has them; with ``data``, all its rows."""
     from zoo import data as data_module
     from zoo.errors import UsageError

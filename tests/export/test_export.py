@@ -130,7 +130,9 @@ def test_int8_export_keeps_the_metric_and_is_served(env):
     result = invoke("export", run_dir, "--data", validation, "--quantize", "int8", "--json")
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
-    assert record["int8"]["drop"] <= 0.005 and record["int8"]["per_channel"]
+    int8 = record["int8"]
+    assert int8["drop"] <= 0.005 and int8["per_channel"] and int8["passed"]
+    assert int8["agreement"] >= int8["min_agreement"] == 0.99
     assert "model_quantized.onnx" in record["files"]
     result = invoke("eval", run_dir, "--data", validation, "--json", "--backend", "onnx-int8")
     assert result.exit_code == 0, result.output
@@ -149,6 +151,53 @@ def test_int8_gate_failing_leaves_the_run_untouched(env):
     assert tree(run_dir) == before
     assert [p.name for p in run_dir.iterdir()] == [p.name for p in run_dir.iterdir()
                                                     if not p.name.startswith(".")]
+
+
+def test_int8_gate_failing_tries_the_most_harmful_layers_in_fp32_first(env):
+    from zoo.onnx_export import ExportError, export_run
+
+    run_dir, validation = adapt(env, "classification", "full", "--seed", "5")
+    # An agreement no int8 model can reach: all-int8 fails, then the ranked layers are tried.
+    with pytest.raises(ExportError) as info:
+        export_run(run_dir, get_zoo(), quantize="int8", data=validation, int8_tolerance=-1.0)
+    message = str(info.value)
+    assert "0 layers left fp32" in message and "1 layers left fp32" in message
+    assert "of predictions as fp32's" in message
+
+
+def _weights_quantized(path: Path) -> set[str]:
+    """The fp32 initializers a quantized graph replaced by int8 ones."""
+    names = {i.name for i in onnx.load(str(path)).graph.initializer}
+    return {n[:-len("_quantized")] for n in names if n.endswith("_quantized")}
+
+
+def test_int8_leaves_named_layers_and_embeddings_in_fp32(runs, tmp_path):
+    from zoo.onnx_quantize import quantize, weight_nodes
+
+    src = runs["classification"][0] / "onnx" / "model.onnx"
+    nodes = weight_nodes(src)
+    graph = onnx.load(str(src), load_external_data=False).graph
+    ops = {n.name: n.op_type for n in graph.node}
+    head = nodes[-1]
+    assert ops[head] == "Gemm"  # the classifier, which the quantizer renames as it rewrites
+    weight = next(i for i in next(n for n in graph.node if n.name == head).input
+                  if i in {w.name for w in graph.initializer})
+    quantize(src, tmp_path / "all.onnx")
+    quantize(src, tmp_path / "head.onnx", fp32_nodes=[head])
+    everything, kept = _weights_quantized(tmp_path / "all.onnx"), _weights_quantized(tmp_path / "head.onnx")
+    assert any(weight in name for name in everything)
+    assert not any(weight in name for name in kept) and kept
+    assert not any("embeddings" in name for name in everything)  # lookups stay fp32
+    quantize(src, tmp_path / "one.onnx", only=[nodes[0]])
+    assert len(_weights_quantized(tmp_path / "one.onnx")) == 1
+
+
+def test_agreement_counts_top_classes_and_skips_single_outputs():
+    from zoo.onnx_quantize import agreement
+
+    reference = [np.array([0.1, 0.9]), np.array([[2.0, 1.0], [0.0, 1.0]])]
+    assert agreement(reference, [np.array([0.8, 0.2]), np.array([[2.0, 1.0], [0.0, 1.0]])]) == 2 / 3
+    assert agreement([np.array([0.5])], [np.array([0.7])]) is None
 
 
 def test_a_failed_export_keeps_an_earlier_export_as_it_was(runs):
