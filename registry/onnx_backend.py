@@ -27,6 +27,7 @@ MODEL = "model.onnx"
 #: The fp32 graph's weights, kept beside it (ONNX external data).
 WEIGHTS = "model.onnx_data"
 QUANTIZED = "model_quantized.onnx"
+QUANTIZED_WEIGHTS = "model_quantized.onnx_data"
 RECORD = "export.json"
 INSTALL = "pip install -c constraints.txt -e '.[onnx]' (or 'zoo[onnx]')"
 #: What serving an export needs; exporting needs onnx and onnxscript besides.

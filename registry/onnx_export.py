@@ -29,8 +29,8 @@ from zoo.app import Zoo
 from zoo.capabilities import OnnxExport
 from zoo.components import Head
 from zoo.errors import UsageError, ZooError
-from zoo.onnx_backend import (EXPORT_DIR, MODEL, QUANTIZED, RECORD, RUNTIME, WEIGHTS, OnnxModel,
-                              onnx_domain, require)
+from zoo.onnx_backend import (EXPORT_DIR, MODEL, QUANTIZED, QUANTIZED_WEIGHTS, RECORD, RUNTIME,
+                              WEIGHTS, OnnxModel, onnx_domain, require)
 from zoo.onnx_quantize import MIN_AGREEMENT, RANKING_EXAMPLES, quantize_int8
 from zoo.rows import stack_rows
 from zoo.rundir.record import RunRecord, read_run
@@ -362,23 +362,26 @@ def _build(tmp: Path, run: RunRecord, domain: Any, model: Any, loaded: Any,
     if quantize == "int8":
         record["int8"] = _int8(tmp, record, domain, head, examples, fp32_rows, ranking, metric,
                                fp32_metric, int8_tolerance)
-    _weights_beside(tmp / MODEL)
+    _weights_beside(tmp / MODEL, WEIGHTS)
+    if (tmp / QUANTIZED).is_file():
+        _weights_beside(tmp / QUANTIZED, QUANTIZED_WEIGHTS)
     record["versions"] = _versions()
     record["files"] = {p.name: sha256_file(p) for p in sorted(tmp.iterdir()) if p.is_file()}
     (tmp / RECORD).write_text(json.dumps(record, indent=2) + "\n")
     return record
 
 
-def _weights_beside(path: Path) -> None:
-    """Move the fp32 graph's weights into ``model.onnx_data`` beside it (the layout transformers.js
-    and Optimum read too): ONNX Runtime then maps them instead of holding the protobuf and its
-    own copy at once, so a process serving the export needs about half the memory."""
+def _weights_beside(path: Path, location: str) -> None:
+    """Move a graph's weights into ``location`` beside it (``model.onnx_data``: the layout
+    transformers.js and Optimum read too): ONNX Runtime then maps them instead of holding the
+    protobuf and its own copy at once, so a process serving the export needs about half the
+    memory."""
     import onnx
 
     model = onnx.load(str(path))  # inside the export's build folder, renamed into place whole
     onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
-                    location=WEIGHTS, size_threshold=1024)
-    (path.parent / WEIGHTS).chmod(0o666 & ~_umask())
+                    location=location, size_threshold=1024)
+    (path.parent / location).chmod(0o666 & ~_umask())
 
 
 def _optimize(tmp: Path, domain: Any, head: Head, model: Any, record: dict[str, Any],
