@@ -67,7 +67,10 @@ def quantize(src: Path, dst: Path, fp32_nodes: Sequence[str] = (),
     quantize_dynamic(str(src), str(dst), per_channel=True, weight_type=QuantType.QInt8,
                      op_types_to_quantize=[t for t in IntegerOpsRegistry if t != "Gather"],
                      nodes_to_quantize=_names(only) if only is not None else None,
-                     nodes_to_exclude=[*_names(fp32_nodes), *_onnx_attention(src)])
+                     # With ``only`` nothing else is touched: no graph to read (each ranked
+                     # layer would read it again).
+                     nodes_to_exclude=[*_names(fp32_nodes),
+                                       *(_onnx_attention(src) if only is None else [])])
 
 
 def agreement(reference: Sequence[Any], rows: Sequence[Any]) -> float | None:
