@@ -36,6 +36,17 @@ def test_builtin_catalog_has_the_real_entries() -> None:
     assert z.backbones.get("minilm-l6").pinned
 
 
+def test_sentence_encoders_list_their_pooling_files() -> None:
+    # Without sentence-transformers' files a mean-pooled encoder is read through its first
+    # token, as it was not trained.
+    encoders = [e for e in zoo.get_zoo().backbones if "sentence-embedding" in e.tags]
+    assert {e.name for e in encoders} >= {"minilm-l6", "minilm-l12", "mpnet-base"}
+    for entry in encoders:
+        assert {"modules.json", "1_Pooling/config.json"} <= {f.path for f in entry.files}, entry.name
+    mpnet = {f.path: f.sha256 for f in zoo.get_zoo().backbones.get("mpnet-base").files}
+    assert mpnet["1_Pooling/config.json"] and mpnet["modules.json"]
+
+
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
