@@ -27,7 +27,9 @@ test-vision``'s): ``--task digits --backbone mobilenetv2 --sizes 50,200,1000 --m
 zoo,scratch,scratch-lr10`` (5, 20 and 100 images per class), its random weights written by timm.
 
 ``--append`` adds this run's figures to those already in the JSON file (the same task and
-backbone), so a long curve can be run in parts: fewer seeds for the largest size, say.
+backbone), so a long curve can be run in parts: fewer seeds for the largest size, say. Figures
+are kept per seed, so a (method, size, seed) measured again replaces the earlier one: running
+seeds again with ``--ood-data`` adds the other domain without counting a seed twice.
 
 One run at a time: every zoo run trains a real model on the machine's cores.
 """
@@ -183,7 +185,7 @@ def random_snapshot(snapshot: Path, entry: str, work: Path) -> Path:
     return path
 
 
-Figures = dict[str, dict[str, list[float]]]  # method -> training rows -> one score per seed
+Figures = dict[str, dict[str, dict[str, float]]]  # method -> training rows -> seed -> score
 
 
 def plot(panels: dict[str, Figures], task: str, png: Path) -> None:
@@ -196,8 +198,9 @@ def plot(panels: dict[str, Figures], task: str, png: Path) -> None:
     for ax, (title, figures) in zip(axes[0], panels.items()):
         for method, by_size in figures.items():
             sizes = sorted(by_size, key=lambda s: int(s))
-            ax.errorbar([int(s) for s in sizes], [statistics.mean(by_size[s]) for s in sizes],
-                        yerr=[statistics.pstdev(by_size[s]) for s in sizes], marker="o",
+            scores = [list(by_size[s].values()) for s in sizes]
+            ax.errorbar([int(s) for s in sizes], [statistics.mean(v) for v in scores],
+                        yerr=[statistics.pstdev(v) for v in scores], marker="o",
                         capsize=3, label=method)
         ax.set_xscale("log")
         ax.set_xlabel("training rows")
@@ -210,7 +213,8 @@ def plot(panels: dict[str, Figures], task: str, png: Path) -> None:
 
 def summary(figures: Figures) -> None:
     for method, by_size in figures.items():
-        cells = [f"{int(s):>5}: {statistics.mean(v):.3f} ({statistics.pstdev(v):.3f}, n={len(v)})"
+        cells = [f"{int(s):>5}: {statistics.mean(v.values()):.3f} "
+                 f"({statistics.pstdev(v.values()):.3f}, seeds {','.join(sorted(v))})"
                  for s, v in sorted(by_size.items(), key=lambda item: int(item[0]))]
         print(f"  {method:8s} " + "  ".join(cells))
 
@@ -240,8 +244,7 @@ def main() -> None:
         test_features = embed(snapshot, [e.input for e in full.test])
         ood_features = embed(snapshot, [e.input for e in ood]) if ood else None
     panels: dict[str, Figures] = {
-        name: defaultdict(lambda: defaultdict(list)) for name in ("test", "ood")}
-    recorded = seeds
+        name: defaultdict(lambda: defaultdict(dict)) for name in ("test", "ood")}
     if args.append and args.json.is_file():
         earlier = json.loads(args.json.read_text())
         if (earlier["task"], earlier["backbone"]) != (args.task, args.backbone):
@@ -249,11 +252,10 @@ def main() -> None:
         for name, key in (("test", "figures"), ("ood", "ood_figures")):
             for method, by_size in earlier.get(key, {}).items():
                 for size, scores in by_size.items():
-                    panels[name][method][size].extend(scores)
-        recorded = sorted(set(earlier["seeds"]) | set(seeds))
+                    panels[name][method][size].update(scores)
     def save() -> None:  # after every result, so an interrupted curve keeps what it measured
         record: dict[str, Any] = {"task": args.task, "backbone": args.backbone,
-                                  "seeds": recorded, "figures": panels["test"]}
+                                  "figures": panels["test"]}
         if panels["ood"]:
             record["ood_figures"] = panels["ood"]
         args.json.write_text(json.dumps(record, indent=2) + "\n")
@@ -281,15 +283,15 @@ def main() -> None:
                         scores = run_embed(snapshot, data, seed, test_features, ood, ood_features)
                     else:
                         sys.exit(f"unknown method {method!r}")
-                    panels["test"][method][str(size)].append(scores[0])
+                    panels["test"][method][str(size)][str(seed)] = scores[0]
                     if scores[1] is not None:
-                        panels["ood"][method][str(size)].append(scores[1])
+                        panels["ood"][method][str(size)][str(seed)] = scores[1]
                     print(f"{method:8s} rows {size:5d} seed {seed}: test accuracy {scores[0]:.4f}"
                           + (f", other domain {scores[1]:.4f}" if scores[1] is not None else "")
                           + f" ({time.perf_counter() - start:.0f}s)", flush=True)
                     save()
     print(f"\n{args.task} / {args.backbone}, {len(full.test)} test rows, validation "
-          f"{VALIDATION_ROWS} rows, seeds {args.seeds}: mean test accuracy (population sd)")
+          f"{VALIDATION_ROWS} rows: mean test accuracy (population sd)")
     summary(panels["test"])
     if panels["ood"]:
         print(f"on {args.ood_data.name if args.ood_data else 'the other domain'}:")
