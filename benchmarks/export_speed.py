@@ -11,16 +11,21 @@ Paths, each at batch 1 and batch 32 on the run's own validation sentences (or --
 The paths take turns: in each of --repeats rounds every path, at every batch size, makes
 --warmup untimed calls (the previous path's worker threads may still be spinning: torch's and
 ONNX Runtime's pools share the cores), then --calls timed ones, so a burst of load on a shared
-machine falls on all of them alike. Each figure is the median of all timed calls; each ratio
-against transformers fp32 is the median of the rounds' ratios of block medians. The run must
-have been exported first (`zoo export RUN [--quantize int8]`).
+machine falls on all of them alike. An ONNX path's session is opened for its turn and closed
+after it, as a deployment holds one: two sessions alive at once keep two thread pools that
+contend for the cores (--together keeps every session open throughout, to show it). Each figure
+is the median of all timed calls; each ratio against transformers fp32 is the median of the
+rounds' ratios of block medians. The run must have been exported first
+(`zoo export RUN [--quantize int8]`).
 
     python benchmarks/export_speed.py RUN_DIR [--data FILE] [--threads 2] [--repeats 5] [--calls 10]
+                                      [--together]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
 import time
@@ -30,17 +35,28 @@ from typing import Any
 
 
 Predict = Callable[[Sequence[str]], Any]
+#: Opens a path for its turn; what it returns is dropped when the turn ends.
+Open = Callable[[], Predict]
 
 
-def rounds(paths: dict[str, Predict], texts: list[str], batches: list[int], warmup: int,
-           calls: int, repeats: int) -> dict[str, dict[int, list[list[float]]]]:
-    """Seconds per call: in each of ``repeats`` rounds, every path at every batch size makes
-    ``warmup`` untimed calls, then ``calls`` timed ones."""
+def kept(call: Predict) -> Open:
+    """An opener that hands back a path already open."""
+    return lambda: call
+
+
+def rounds(paths: dict[str, Open], texts: list[str], batches: list[int], warmup: int,
+           calls: int, repeats: int, together: bool = False) -> dict[str, dict[int, list[list[float]]]]:
+    """Seconds per call: in each of ``repeats`` rounds, every path is opened, then at every
+    batch size makes ``warmup`` untimed calls and ``calls`` timed ones, then is closed
+    (``together``: every path is opened once, before the first round, and stays open)."""
     times: dict[str, dict[int, list[list[float]]]] = {
         name: {b: [] for b in batches} for name in paths}
+    if together:
+        paths = {name: kept(open_path()) for name, open_path in paths.items()}
     for _ in range(repeats):
-        for b in batches:
-            for name, call in paths.items():
+        for name, open_path in paths.items():
+            call = open_path()
+            for b in batches:
                 for _ in range(warmup):
                     call(texts[:b])
                 block = []
@@ -49,6 +65,8 @@ def rounds(paths: dict[str, Predict], texts: list[str], batches: list[int], warm
                     call(texts[:b])
                     block.append(time.perf_counter() - start)
                 times[name][b].append(block)
+            del call
+            gc.collect()  # the session and its thread pool go before the next path's
     return times
 
 
@@ -74,7 +92,7 @@ def plain_model(run_dir: Path) -> Any:
     return forward
 
 
-def torch_paths(run_dir: Path) -> dict[str, Predict]:
+def torch_paths(run_dir: Path) -> dict[str, Open]:
     import torch
     from transformers import AutoTokenizer
 
@@ -91,17 +109,22 @@ def torch_paths(run_dir: Path) -> dict[str, Predict]:
             return model(**tokenizer(list(texts), padding=True, truncation=True,
                                      return_tensors="pt"))
 
-    return {"transformers fp32": fp32, "torch bf16": bf16}
+    # One model in memory serves both: loading it is not what is timed.
+    return {"transformers fp32": kept(fp32), "torch bf16": kept(bf16)}
 
 
-def onnx_paths(run_dir: Path, threads: int) -> dict[str, Predict]:
+def onnx_paths(run_dir: Path, threads: int) -> dict[str, Open]:
     from zoo import get_zoo
     from zoo.onnx_backend import EXPORT_DIR, QUANTIZED, load_onnx_run
 
-    paths: dict[str, Predict] = {
-        "onnx fp32": load_onnx_run(run_dir, get_zoo(), threads=threads).logits}
+    zoo = get_zoo()
+
+    def opener(quantized: bool) -> Open:
+        return lambda: load_onnx_run(run_dir, zoo, quantized=quantized, threads=threads).logits
+
+    paths = {"onnx fp32": opener(False)}
     if (run_dir / EXPORT_DIR / QUANTIZED).is_file():
-        paths["onnx int8"] = load_onnx_run(run_dir, get_zoo(), quantized=True, threads=threads).logits
+        paths["onnx int8"] = opener(True)
     return paths
 
 
@@ -126,6 +149,8 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--batches", default="1,32")
+    parser.add_argument("--together", action="store_true",
+                        help="Keep every ONNX Runtime session open throughout, not one per turn.")
     args = parser.parse_args()
 
     import torch
@@ -134,7 +159,8 @@ def main() -> None:
     batches = [int(b) for b in args.batches.split(",")]
     texts = sentences(args.run_dir, args.data, max(batches))
     paths = {**torch_paths(args.run_dir), **onnx_paths(args.run_dir, args.threads)}
-    times = rounds(paths, texts, batches, args.warmup, args.calls, args.repeats)
+    times = rounds(paths, texts, batches, args.warmup, args.calls, args.repeats,
+                   args.together)
     medians = {name: {b: statistics.median(x for block in t[b] for x in block) for b in batches}
                for name, t in times.items()}
     blocks = {name: {b: [statistics.median(block) for block in t[b]] for b in batches}
@@ -147,6 +173,7 @@ def main() -> None:
         print(f"{name:<20}" + "".join(f"{medians[name][b] * 1e3:>14.2f}{ratios[name][b]:>9.2f}"
                                       for b in batches))
     print(json.dumps({"threads": args.threads, "repeats": args.repeats, "calls": args.calls,
+                      "sessions": "together" if args.together else "one per turn",
                       "median_seconds": medians, "median_ratio": ratios}, indent=2))
 
 
