@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from zoo import get_zoo
+from zoo.onnx_backend import DEFAULT_OPSET
 
 from .output import emit_json, table
 
@@ -16,7 +17,7 @@ from .output import emit_json, table
 @click.option("--quantize", type=click.Choice(["none", "int8"]), default="none", show_default=True,
               help="Also write a dynamic int8 model, if it keeps the validation metric "
                    "and predictions (the layers that lose them stay fp32).")
-@click.option("--opset", type=click.IntRange(min=17), default=23, show_default=True,
+@click.option("--opset", type=click.IntRange(min=17), default=DEFAULT_OPSET, show_default=True,
               help="The ONNX opset to export (23 has ONNX's Attention op; 18 suits older "
                    "runtimes).")
 @click.option("--data", type=click.Path(path_type=Path),

@@ -29,6 +29,9 @@ WEIGHTS = "model.onnx_data"
 QUANTIZED = "model_quantized.onnx"
 QUANTIZED_WEIGHTS = "model_quantized.onnx_data"
 RECORD = "export.json"
+#: The opset `zoo export` writes unless told: 23 has ONNX's own Attention op, which the
+#: exporter writes for PyTorch's attention.
+DEFAULT_OPSET = 23
 INSTALL = "pip install -c constraints.txt -e '.[onnx]' (or 'zoo[onnx]')"
 #: What serving an export needs; exporting needs onnx and onnxscript besides.
 RUNTIME = ("numpy", "onnxruntime", "tokenizers")

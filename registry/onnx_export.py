@@ -29,14 +29,12 @@ from zoo.app import Zoo
 from zoo.capabilities import OnnxExport
 from zoo.components import Head
 from zoo.errors import UsageError, ZooError
-from zoo.onnx_backend import (EXPORT_DIR, MODEL, QUANTIZED, QUANTIZED_WEIGHTS, RECORD, RUNTIME,
-                              WEIGHTS, OnnxModel, onnx_domain, require)
+from zoo.onnx_backend import (DEFAULT_OPSET, EXPORT_DIR, MODEL, QUANTIZED, QUANTIZED_WEIGHTS,
+                              RECORD, RUNTIME, WEIGHTS, OnnxModel, onnx_domain, require)
 from zoo.onnx_quantize import MIN_AGREEMENT, RANKING_EXAMPLES, quantize_int8
 from zoo.rows import stack_rows
 from zoo.rundir.record import RunRecord, read_run
 
-#: 23 has ONNX's own Attention op, which the exporter writes for PyTorch's attention.
-DEFAULT_OPSET = 23
 #: fp32's largest allowed |logit difference| from PyTorch.
 FP32_TOLERANCE = 1e-4
 #: How far int8 may move the run's validation metric from fp32's: half a point.

@@ -14,7 +14,7 @@ import torch
 from export_helpers import adapt, invoke, rows, tree
 from zoo import get_zoo
 from zoo.integrity import sha256_file
-from zoo.onnx_export import DEFAULT_OPSET
+from zoo.onnx_backend import DEFAULT_OPSET
 
 HEADS = ["classification", "multilabel", "regression", "token-classification"]
 
