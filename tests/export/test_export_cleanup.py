@@ -55,14 +55,19 @@ def stopping(env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_pl
     (run_dir / "run.json").write_text(json.dumps({**record, "domain": "text-stopped"}))
 
     def export(stop: str | None) -> subprocess.CompletedProcess:
-        extra = {"ZOO_TEST_SIGNAL": stop} if stop else {}
-        return subprocess.run([sys.executable, "-m", "zoo.cli.main", "export", str(run_dir),
-                               "--data", str(validation)], capture_output=True, text=True,
-                              env={**os.environ, **extra}, timeout=600)
+        return subprocess.run(**export_process(run_dir, validation, stop), capture_output=True,
+                              text=True, timeout=600)
 
     done = export(None)  # an earlier export, which a stopped one must keep
     assert done.returncode == 0, done.stderr
     return run_dir, validation, export
+
+
+def export_process(run_dir: Path, validation: Path, stop: str | None) -> dict:
+    """What ``subprocess`` needs to run ``zoo export`` of the run, stopped by ``stop``."""
+    extra = {"ZOO_TEST_SIGNAL": stop} if stop else {}
+    return {"args": [sys.executable, "-m", "zoo.cli.main", "export", str(run_dir), "--data",
+                     str(validation)], "env": {**os.environ, **extra}}
 
 
 def leftovers(run_dir: Path) -> list[str]:
@@ -89,17 +94,28 @@ def test_what_a_killed_export_left_the_next_export_removes(stopping):
 
 
 def test_an_export_at_work_keeps_its_folder_from_another(stopping):
-    from zoo.onnx_export import _workspace, export_run
+    from zoo.onnx_export import export_run
 
     run_dir, validation, _ = stopping
     stale = run_dir / ".onnx.older.old"  # left by an older zoo, which locked nothing
     (stale / "onnx").mkdir(parents=True)
     (run_dir / ".onnx.x.partial").symlink_to(stale)  # not a folder of zoo's: never followed
-    with _workspace(run_dir) as working:
+    # An export paused half way (SIGSTOP) holds its work folder's lock while another runs.
+    paused = subprocess.Popen(**export_process(run_dir, validation, "SIGSTOP"),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _, status = os.waitpid(paused.pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(status)
+        assert not stale.exists()  # the paused export removed what nothing holds
+        working = [name for name in leftovers(run_dir) if name != ".onnx.x.partial"]
+        assert len(working) == 1 and working[0].endswith(".partial")
         export_run(run_dir, get_zoo(), data=validation)
-        assert working.is_dir()
-        assert leftovers(run_dir) == sorted([".onnx.x.partial", working.name])
-    assert not stale.exists() and leftovers(run_dir) == [".onnx.x.partial"]
+        assert leftovers(run_dir) == sorted([".onnx.x.partial", *working])
+    finally:
+        os.kill(paused.pid, signal.SIGCONT)
+        _, stderr = paused.communicate(timeout=600)
+    assert paused.returncode == 0, stderr
+    assert leftovers(run_dir) == [".onnx.x.partial"]
 
 
 def test_a_card_that_cannot_be_written_leaves_the_run_and_its_export_as_they_were(env, tmp_path):
