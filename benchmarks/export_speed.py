@@ -45,7 +45,8 @@ def kept(call: Predict) -> Open:
 
 
 def rounds(paths: dict[str, Open], texts: list[str], batches: list[int], warmup: int,
-           calls: int, repeats: int, together: bool = False) -> dict[str, dict[int, list[list[float]]]]:
+           calls: int, repeats: int,
+           together: bool = False) -> dict[str, dict[int, list[list[float]]]]:
     """Seconds per call: in each of ``repeats`` rounds, every path is opened, then at every
     batch size makes ``warmup`` untimed calls and ``calls`` timed ones, then is closed
     (``together``: every path is opened once, before the first round, and stays open)."""
