@@ -23,6 +23,7 @@ from zoo.components import Domain, Strategy
 from zoo.data.examples import TaskData
 from zoo.engine import TrainConfig, TrainResult, train
 from zoo.engine.budget import step_budget
+from zoo.engine.device import check_device, process_state, set_threads
 from zoo.engine.shared import from_main
 from zoo.errors import UsageError, ZooError
 from zoo.rundir import RunRecord, RunStaging, write_run
@@ -160,7 +161,6 @@ def adapt_snapshot(snapshot: Snapshot, task: Task, data: TaskData, *, strategy: 
     head and strategy come from ``zoo`` (the process's own when not given). ``notify`` is
     told, in a line each, what zoo chose for the user (the budget); ``chosen`` says why the
     strategy was chosen when zoo chose it (``--strategy auto``), which run.json records."""
-    from zoo.engine.device import check_device, process_state
     from zoo.engine.tracking import check_trackers, parse_trackers
 
     zoo = zoo or get_zoo()
@@ -259,6 +259,9 @@ def _adapt_staged(zoo: Zoo, snapshot: Snapshot, task: Task, data: TaskData,
             notify(f"strategy {plugin.name} ({chosen})")
         if given.epochs is None:
             notify(f"budget ({plugin.name}): {budget['reason']}")
+    # A stage that trains before the engine (fewshot's contrastive one) runs on the run's
+    # threads too.
+    set_threads(config.threads, state.num_processes)
     model = plugin.before_training(model, domain, strategy_config, train=data.train,
                                    train_config=config, base_path=snapshot.path,
                                    workdir=staging.workdir)
@@ -331,7 +334,6 @@ def adapt(entry_name: str, task_name: str, *, strategy: str = AUTO,
     if backbone.domain != task.domain:
         raise UsageError(f"backbone {entry_name!r} is a {backbone.domain} model but task "
                          f"{task_name!r} is {task.domain}")
-    from zoo.engine.device import check_device, process_state
     from zoo.engine.tracking import check_trackers, parse_trackers
 
     check_device(config.device)

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -132,11 +135,30 @@ def _setfit(encoder: Any, texts: list[str], labels: list[int], config: FewShotCo
     model = SetFitModel(model_body=encoder,
                         model_head=LogisticRegression(max_iter=1000,
                                                       random_state=train_config.seed))
-    trainer = Trainer(model=model, args=args)
-    trainer.st_trainer.remove_callback(PrinterCallback)  # its loss dicts on zoo's output
-    trainer.train_embeddings(texts, labels, args=args)
-    trainer.train_classifier(texts, labels, args=args)
+    with _on_cpu(train_config.device == "cpu"):
+        trainer = Trainer(model=model, args=args)
+        trainer.st_trainer.remove_callback(PrinterCallback)  # its loss dicts on zoo's output
+        trainer.train_embeddings(texts, labels, args=args)
+        trainer.train_classifier(texts, labels, args=args)
     return model.model_head
+
+
+@contextmanager
+def _on_cpu(cpu: bool) -> Iterator[None]:
+    """``--device cpu`` for setfit's trainer, which takes no device: transformers' Trainer
+    reads accelerate's ``ACCELERATE_USE_CPU`` when it picks one, so it is set meanwhile."""
+    if not cpu:
+        yield
+        return
+    before = os.environ.get("ACCELERATE_USE_CPU")
+    os.environ["ACCELERATE_USE_CPU"] = "true"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["ACCELERATE_USE_CPU"]
+        else:
+            os.environ["ACCELERATE_USE_CPU"] = before
 
 
 def _set_linear(linear: Any, fitted: Any) -> None:

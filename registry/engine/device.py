@@ -57,6 +57,18 @@ def process_state(device: str) -> Any:
     return PartialState(cpu=wants_cpu(device))
 
 
+def set_threads(threads: int, processes: int) -> int:
+    """Set torch's intra-op threads for one of ``processes`` on this machine: ``threads``,
+    or the cores shared evenly when 0. Returns the count set."""
+    import os
+
+    import torch
+
+    count = threads or max(1, (os.cpu_count() or 1) // processes)
+    torch.set_num_threads(count)
+    return count
+
+
 def mixed_precision(device_type: str, bf16: bool | None) -> str:
     """accelerate's ``mixed_precision`` for a torch device type: ``--no-bf16`` is fp32,
     ``--bf16`` is bf16; unset, bf16 where the hardware has it (a CPU with AVX512-BF16 or AMX,

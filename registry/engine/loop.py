@@ -10,7 +10,6 @@ across processes, so the optimizer sees the same examples per step whatever the 
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
@@ -30,7 +29,7 @@ from zoo.engine.checkpoint import (BEST, LoopState, apply_checkpoint, load_tenso
 from zoo.engine.classes import class_report, has_class_report
 from zoo.engine.config import TrainConfig
 from zoo.engine.ema import WeightAverage
-from zoo.engine.device import mixed_precision, process_state, wants_cpu
+from zoo.engine.device import mixed_precision, process_state, set_threads, wants_cpu
 from zoo.engine.shared import from_main
 from zoo.engine.tracking import PROJECT, hyperparameters, parse_trackers, prefixed, prepare_store
 from zoo.engine.view import TrainingView
@@ -133,16 +132,13 @@ class _Engine:
                  config: TrainConfig, cached: bool, metric: str,
                  objective: Objective | None = None, fixed: Sequence[Any] = (),
                  label_names: Sequence[str] = (), logdir: Path = Path("logs")) -> None:
-        import torch
-
         self.domain, self.head, self.preprocessor = domain, head, preprocessor
         self.config, self.cached, self.metric = config, cached, metric
         self.acc = _accelerator(config, logdir)
         self.trackers, self.logdir = parse_trackers(config.report_to), logdir
         self.precision = str(self.acc.mixed_precision)
         self.rank, self.world = self.acc.process_index, self.acc.num_processes
-        threads = config.threads or max(1, (os.cpu_count() or 1) // self.world)
-        torch.set_num_threads(threads)
+        set_threads(config.threads, self.world)
         self.model = model
         self.objective = objective
         self.fixed = fixed

@@ -85,6 +85,39 @@ def test_a_resumed_fewshot_run_keeps_its_tuned_encoder(pooled_snapshot, tmp_path
     assert all(torch.equal(second[k], moved[k]) for k in moved)
 
 
+def test_the_contrastive_stage_trains_on_the_runs_threads_and_device(
+        pooled_catalog, tmp_path, monkeypatch):
+    """setfit's trainer takes neither a thread count nor a device: the stage must still
+    run on ``--threads`` and ``--device``, as the engine's training after it does."""
+    import os
+
+    import torch
+    from sentence_transformers.sentence_transformer.losses import CosineSimilarityLoss
+
+    seen: list[tuple[int, str | None, str]] = []
+    forward = CosineSimilarityLoss.forward
+
+    def spy(self, *args, **kwargs):
+        seen.append((torch.get_num_threads(), os.environ.get("ACCELERATE_USE_CPU"),
+                     next(self.model.parameters()).device.type))
+        return forward(self, *args, **kwargs)
+
+    monkeypatch.setattr(CosineSimilarityLoss, "forward", spy)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)  # what the process had before: the run asks for 1
+    try:
+        data = sentiment_csv(tmp_path / "reviews.csv", sentiment(24, 2))
+        done = CliRunner().invoke(cli, [
+            "adapt", "tiny-bert", "--task", "classify", "--data", str(data), "--output",
+            str(tmp_path / "run"), "--strategy", "fewshot", "--fewshot-pair-steps", "3",
+            "--threads", "1", "--device", "cpu", *ADAPT])
+    finally:
+        torch.set_num_threads(threads)
+    assert done.exit_code == 0, done.output
+    assert seen and set(seen) == {(1, "true", "cpu")}
+    assert "ACCELERATE_USE_CPU" not in os.environ  # set for the stage only
+
+
 @pytest.mark.parametrize("classes", [2, 3])
 def test_the_fitted_logistic_regression_becomes_the_linear_head(classes):
     import numpy as np
