@@ -101,7 +101,7 @@ def ood_accuracy(run_dir: Path, data: Path) -> float:
     from zoo.rundir import read_run
 
     zoo = get_zoo()
-    examples = run_examples(read_run(run_dir), zoo, split="test", data=data)
+    examples = run_examples(read_run(run_dir), zoo, split="test", data=data).examples
     return float(evaluate_run(load_run(run_dir, zoo), examples)["accuracy"])
 
 

@@ -136,7 +136,7 @@ def sentences(run_dir: Path, data: Path | None, n: int) -> list[str]:
 
     run = read_run(run_dir)
     zoo = get_zoo()
-    examples = run_examples(run, zoo, split="validation", data=data)
+    examples = run_examples(run, zoo, split="validation", data=data).examples
     texts = [e.input for e in examples]
     return (texts * (n // max(len(texts), 1) + 1))[:n]
 

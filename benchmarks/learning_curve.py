@@ -104,7 +104,7 @@ def run_zoo(snapshot: Path, entry: str, task: str, data: Any, seed: int, work: P
         if ood is None:
             return test, None
         # Scored as `zoo eval RUN --data FILE` scores it: fp32, on the CPU.
-        examples = run_examples(read_run(outcome.output), zoo, split="test", data=ood)
+        examples = run_examples(read_run(outcome.output), zoo, split="test", data=ood).examples
         return test, float(evaluate_run(load_run(outcome.output, zoo), examples)["accuracy"])
 
 

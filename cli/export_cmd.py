@@ -21,7 +21,9 @@ from .output import emit_json, table
               help="The ONNX opset to export (23 has ONNX's Attention op; 18 suits older "
                    "runtimes).")
 @click.option("--data", type=click.Path(path_type=Path),
-              help="Check parity on this data file [default: the task's validation split].")
+              help="Check parity on this data file: its validation split when it is the "
+                   "run's own data (same examples, split the same way), else every row "
+                   "[default: the task's validation split].")
 @click.option("--text-column", help="Column holding the input in --data.")
 @click.option("--label-column", help="Column holding the label in --data.")
 @click.option("--json", "as_json", is_flag=True, help="Print export.json for scripts.")
@@ -54,4 +56,5 @@ def export_cmd(run_dir: Path, quantize: str, opset: int, data: Path | None,
             rows.append(["int8 predictions as fp32's", f"{int8['agreement']:.2%}"])
         rows.append(["int8 layers left fp32", str(len(int8["fp32_nodes"]))])
     rows.append(["optimized", str(record["optimizer"]["applied"])])
+    click.echo(f"checked on {validation['examples']} examples: {validation['source']}")
     table(["EXPORT", str(Path(run_dir) / "onnx")], rows)

@@ -32,7 +32,9 @@ DEVICE = click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps
 @click.command("eval")
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--data", type=click.Path(path_type=Path),
-              help="Evaluate on this data file [default: the task's test split].")
+              help="Evaluate on this data file: its test split when it is the run's own "
+                   "data (same examples, split the same way), else every row [default: the "
+                   "task's test split].")
 @click.option("--text-column", help="Column holding the input in --data.")
 @click.option("--label-column", help="Column holding the label in --data.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
@@ -53,16 +55,19 @@ def eval_cmd(run_dir: Path, data: Path | None, text_column: str | None,
         check_device(device)  # before anything is read
     run = read_run(run_dir)
     model = load_predictor(run_dir, get_zoo(), backend, bf16=bf16, device=device)
-    examples = run_examples(run, get_zoo(), split="test", data=data, text_column=text_column,
-                            label_column=label_column)
+    scored = run_examples(run, get_zoo(), split="test", data=data, text_column=text_column,
+                          label_column=label_column)
+    examples = scored.examples
     classes: dict[str, Any] = {}
     if isinstance(model, LoadedRun):
         metrics, classes = evaluate_run_classes(model, examples)
     else:
         metrics = model.evaluate(examples)
     if as_json:
-        emit_json({"run": str(run_dir), "examples": len(examples), "metrics": metrics, **classes})
+        emit_json({"run": str(run_dir), "examples": len(examples), "source": scored.source,
+                   "metrics": metrics, **classes})
         return
+    click.echo(f"{len(examples)} examples: {scored.source}")
     table(["METRIC", "VALUE"], [[k, f"{v:.4f}"] for k, v in metrics.items()])
     if classes:
         click.echo()

@@ -33,6 +33,7 @@ from zoo.onnx_backend import (DEFAULT_OPSET, EXPORT_DIR, MODEL, QUANTIZED, QUANT
                               RECORD, RUNTIME, WEIGHTS, OnnxModel, onnx_domain, require)
 from zoo.onnx_quantize import MIN_AGREEMENT, RANKING_EXAMPLES, quantize_int8
 from zoo.rows import stack_rows
+from zoo.run_data import RunExamples, run_examples
 from zoo.rundir.record import RunRecord, read_run
 
 #: fp32's largest allowed |logit difference| from PyTorch.
@@ -226,7 +227,6 @@ def export_run(run_dir: Path, zoo: Zoo, *, quantize: str = "none", opset: int = 
     The run's domain, head and task come from ``zoo``. ``int8_tolerance`` is the int8 gate's
     limit (tests tighten it to see the gate fail)."""
     from zoo.inference import load_run
-    from zoo.run_data import run_examples
 
     run_dir = Path(run_dir)
     run = read_run(run_dir)
@@ -236,8 +236,9 @@ def export_run(run_dir: Path, zoo: Zoo, *, quantize: str = "none", opset: int = 
     domain = onnx_domain(zoo, run.domain)
     files = domain.onnx_files(run_dir)
     loaded = load_run(run_dir, zoo)
-    examples = run_examples(run, zoo, split="validation", data=data,
-                            text_column=text_column, label_column=label_column)
+    gate = run_examples(run, zoo, split="validation", data=data, text_column=text_column,
+                        label_column=label_column)
+    examples = gate.examples
     if len(examples) < 2:
         raise UsageError("zoo export checks parity on the run's validation examples and found "
                          f"{len(examples)}; give --data with at least two labelled rows")
@@ -245,8 +246,8 @@ def export_run(run_dir: Path, zoo: Zoo, *, quantize: str = "none", opset: int = 
     # int8's layers are ranked on training inputs, which its gate (on validation) does not see.
     ranking = [e.input for e in run_examples(run, zoo, split="train", data=data,
                                              text_column=text_column,
-                                             label_column=label_column)[:RANKING_EXAMPLES]
-               ] if quantize == "int8" else []
+                                             label_column=label_column).examples
+               [:RANKING_EXAMPLES]] if quantize == "int8" else []
     max_length = run.max_length
     reference = loaded.logits(inputs)
     model = loaded.model
@@ -255,7 +256,7 @@ def export_run(run_dir: Path, zoo: Zoo, *, quantize: str = "none", opset: int = 
     with _terminated_raises(), _workspace(run_dir) as work:
         build = work / EXPORT_DIR
         build.mkdir()
-        record = _build(build, run, domain, model, loaded, inputs, examples, reference, files,
+        record = _build(build, run, domain, model, loaded, gate, reference, files,
                         max_length, quantize, opset, int8_tolerance, ranking)
         _install(run_dir, work, record, domain.onnx_loading_code(record))
     return record
@@ -321,10 +322,13 @@ def _remove_stale(run_dir: Path) -> None:
 
 
 def _build(tmp: Path, run: RunRecord, domain: Any, model: Any, loaded: Any,
-           inputs: Sequence[Any], examples: Sequence[Any], reference: Sequence[Any],
-           files: list[str], max_length: int, quantize: str, opset: int,
-           int8_tolerance: float, ranking: Sequence[Any]) -> dict[str, Any]:
+           gate: RunExamples, reference: Sequence[Any], files: list[str], max_length: int,
+           quantize: str, opset: int, int8_tolerance: float,
+           ranking: Sequence[Any]) -> dict[str, Any]:
     from zoo.integrity import sha256_file
+
+    examples = gate.examples
+    inputs = [e.input for e in examples]
 
     head, preprocessor = loaded.head, loaded.preprocessor
     for name in files:
@@ -356,7 +360,7 @@ def _build(tmp: Path, run: RunRecord, domain: Any, model: Any, loaded: Any,
     torch_metric = head.metrics(stack_rows([r.numpy() for r in reference]),
                                 head.label_array(fp32_model.word_labels(examples)))[metric]
     record["validation"] = {"metric": metric, "torch": torch_metric, "onnx_fp32": fp32_metric,
-                            "examples": len(examples)}
+                            "examples": len(examples), "source": gate.source}
     if quantize == "int8":
         record["int8"] = _int8(tmp, record, domain, head, examples, fp32_rows, ranking, metric,
                                fp32_metric, int8_tolerance)

@@ -29,7 +29,8 @@ class TaskData:
     reported figure is never the one that was optimised. ``labels`` maps an index to its
     name (empty for regression). ``sha256`` identifies the examples actually used (after
     bad rows were dropped), for run provenance; ``skipped_rows`` counts those dropped;
-    ``name`` says where the data came from (a catalog dataset or the user's path).
+    ``name`` says where the data came from (a catalog dataset or the user's path);
+    ``split_seed`` is the seed that split it where it had no splits of its own.
     """
 
     train: list[Example]
@@ -40,3 +41,4 @@ class TaskData:
     description: str = ""
     skipped_rows: int = 0
     name: str = ""
+    split_seed: int = 0

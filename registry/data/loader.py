@@ -131,7 +131,7 @@ def load_task_data(task: Task, zoo: Zoo, *, data: Path | None = None, text_colum
         description=_describe(raw.origin if data is None or split_col is not None
                               else f"{raw.origin}, split by seed {raw.split_seed}",
                               out, names, len(bad), confidence_col), skipped_rows=len(bad),
-        name=str(data) if data is not None else task.dataset)
+        name=str(data) if data is not None else task.dataset, split_seed=raw.split_seed)
 
 
 def _format(label_kind: str | LabelFormat) -> LabelFormat:

@@ -36,16 +36,26 @@ def test_adapt_eval_predict_through_the_cli(catalog, tmp_path):
     assert card.startswith("---\nlicense: apache-2.0\n") and "model-index:" in card
     assert (out / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
-    result = runner.invoke(cli, ["eval", str(out), "--data", str(data), "--json"])
+    # The run's own data is scored on its test split, never on the rows it trained on.
+    result = runner.invoke(cli, ["eval", str(out), "--data", str(data), "--json", "--no-bf16"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["metrics"]["accuracy"] > 0.8
+    own = json.loads(result.stdout)
+    assert own["examples"] == run["data"]["rows"]["test"]
+    assert own["source"] == f"the test split of {data} (the run's own data)"
+    tested = json.loads((out / "metrics.json").read_text())["test"]["accuracy"]
+    assert own["metrics"]["accuracy"] == pytest.approx(tested)
 
     # Data holding one of the run's labels is read with the run's label order, not re-inferred
     # (re-inferred, "positive" would become index 0 and every prediction would count as wrong).
-    positives = sentiment_csv(tmp_path / "positives.csv", [e for e in sentiment(300, 5) if e.label == 1])
+    rows = [e for e in sentiment(300, 5) if e.label == 1]
+    positives = sentiment_csv(tmp_path / "positives.csv", rows)
     result = runner.invoke(cli, ["eval", str(out), "--data", str(positives), "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["metrics"]["accuracy"] > 0.8
+    other = json.loads(result.stdout)
+    assert other["examples"] == len(rows) and other["source"] == f"every row of {positives}"
+    assert other["metrics"]["accuracy"] > 0.8
+    table = runner.invoke(cli, ["eval", str(out), "--data", str(positives)]).output
+    assert table.startswith(f"{len(rows)} examples: every row of {positives}\n")
 
     result = runner.invoke(cli, ["predict", str(out), "great fun film", "--json"])
     assert json.loads(result.stdout)[0]["label"] == "positive"
@@ -81,7 +91,24 @@ def test_the_training_seed_leaves_the_split_of_your_data_alone(catalog, tmp_path
         return json.loads(shown.stdout)
 
     assert recorded["sha256"] == split("0")["sha256"] != split("1")["sha256"]
-    assert "split by seed 0" in recorded["description"]
+    assert "split by seed 0" in recorded["description"] and recorded["split_seed"] == 0
+
+
+def test_eval_on_the_runs_own_data_splits_it_with_the_runs_split_seed(catalog, tmp_path):
+    data = sentiment_csv(tmp_path / "reviews.csv", sentiment(100, 5))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["adapt", "tiny-bert", "--task", "classify", "--data", str(data),
+                                 "--split-seed", "3", "--max-steps", "1", "--no-bf16",
+                                 "--no-progress", "--output", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    recorded = json.loads((tmp_path / "run" / "run.json").read_text())["data"]
+    assert recorded["split_seed"] == 3
+    evaluated = runner.invoke(cli, ["eval", str(tmp_path / "run"), "--data", str(data),
+                                    "--json"])
+    assert evaluated.exit_code == 0, evaluated.output
+    shown = json.loads(evaluated.stdout)
+    assert shown["examples"] == recorded["rows"]["test"] < 100
+    assert "(the run's own data)" in shown["source"]
 
 
 def test_a_confidence_column_of_your_data_is_trained_towards_and_recorded(catalog, tmp_path):

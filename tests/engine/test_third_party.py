@@ -180,7 +180,7 @@ def test_a_third_party_domain_adapts_evaluates_and_predicts(bytes_backbone, zoo_
 
     evaluated = zoo_cli("eval", str(out), "--data", str(data), "--json")
     assert evaluated.exit_code == 0, evaluated.output
-    assert json.loads(evaluated.stdout)["examples"] == 200
+    assert json.loads(evaluated.stdout)["examples"] == run["data"]["rows"]["test"]  # its own data
     assert json.loads(evaluated.stdout)["metrics"]["accuracy"] > 0.75  # it learned
 
     predicted = zoo_cli("predict", str(out), "a great film", "an awful film", "--json")

@@ -58,6 +58,23 @@ def test_export_writes_a_symbolic_checked_graph_with_its_record(runs, head):
     assert record["optimizer"]["applied"] and record["optimizer"]["fused"]
     assert not [p for p in run_dir.iterdir() if p.name.startswith(".onnx.")]  # no leftovers
     assert "## Deployment" in (run_dir / "README.md").read_text()
+    validation = runs[head][1]
+    assert record["validation"]["source"] == f"every row of {validation}"  # not its own data
+    assert record["validation"]["examples"] == 40
+
+
+def test_the_runs_own_data_is_gated_on_its_validation_split(env):
+    """``--data`` with the file the run trained on gates on the rows it held out for
+    validation, not on the rows it trained on."""
+    run_dir, _ = adapt(env, "classification", "full", "--seed", "6")
+    run = json.loads((run_dir / "run.json").read_text())
+    own = run["data"]["name"]
+    result = invoke("export", run_dir, "--data", own)
+    assert result.exit_code == 0, result.output
+    gate = json.loads((run_dir / "onnx" / "export.json").read_text())["validation"]
+    assert gate["source"] == f"the validation split of {own} (the run's own data)"
+    assert gate["examples"] == run["data"]["rows"]["validation"] < 160
+    assert f"{gate['examples']} examples: {gate['source']}" in result.output
 
 
 @pytest.mark.parametrize("head", HEADS)
