@@ -93,7 +93,12 @@ def test_export_fixes_the_image_side_and_keeps_the_batch_dynamic(exported):
     assert record["optimizer"]["applied"] is False
     parity = record["parity"]["fp32"]
     assert parity["max_abs_diff"] <= 1e-4 and parity["same_argmax"] and parity["same_predictions"]
-    assert parity["examples"] == 40 and parity["batch1_examples"] == 8
+    # The run's own --data is checked on the validation split it was adapted with, not every row.
+    split = json.loads((run / "run.json").read_text())["data"]["rows"]["validation"]
+    assert 0 < split < 40 and parity["examples"] == split
+    assert parity["batch1_examples"] == min(split, 8)
+    assert record["validation"]["examples"] == split
+    assert "validation split" in record["validation"]["source"]
     assert parity["lengths"] == [] and parity["padded_rows"] == 0
     assert record["validation"]["onnx_fp32"] == record["validation"]["torch"]
     assert "## Deployment" in (run / "README.md").read_text()
