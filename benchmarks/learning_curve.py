@@ -10,6 +10,8 @@ no large one), with hard labels:
   scratch  zoo's default on the same architecture from random weights
   scratch-lr10  the same at ten times the strategy's learning rate, which a random network
            may want (zoo-vision's README, digits: 0.94 and 0.95 against 0.24 and 0.29)
+  zoo:S    zoo's defaults with ``--strategy S`` instead of ``auto``'s choice (``zoo:fewshot``
+           and ``zoo:full`` on both sides of ``auto``'s threshold show where it belongs)
 
 With ``--ood-data FILE`` (a CSV of text and label, such as ``benchmarks/ood_data.py``'s tweets)
 every model is also scored on that other domain's text, as ``zoo eval RUN --data FILE`` would.
@@ -78,7 +80,8 @@ def accuracy(predicted: Any, examples: list[Any]) -> float:
 
 
 def run_zoo(snapshot: Path, entry: str, task: str, data: Any, seed: int, work: Path,
-            ood: Path | None, lr_scale: float = 1.0) -> Scores:
+            ood: Path | None, lr_scale: float = 1.0, bf16: bool | None = None,
+            strategy: str | None = None) -> Scores:
     from zoo import get_zoo
     from zoo.adapt import adapt_snapshot
     from zoo.auto import choose_strategy
@@ -90,13 +93,14 @@ def run_zoo(snapshot: Path, entry: str, task: str, data: Any, seed: int, work: P
 
     zoo = get_zoo()
     backbone, task_entry = zoo.backbones.get(entry), zoo.tasks.get(task)
-    strategy = choose_strategy(len(data.train), backbone, zoo.heads.get(task_entry.head),
-                               zoo.domains.get(task_entry.domain)).strategy
+    strategy = strategy or choose_strategy(len(data.train), backbone,
+                                           zoo.heads.get(task_entry.head),
+                                           zoo.domains.get(task_entry.domain)).strategy
     with tempfile.TemporaryDirectory(dir=work) as out:
         # The catalog entry rides along: the domain reads the backbone's pooling through it.
         resolved = Snapshot(backbone, snapshot, {}, "local", "", snapshot)
         outcome = adapt_snapshot(resolved, task_entry, data, strategy=strategy,
-                                 config=TrainConfig(seed=seed, progress=False,
+                                 config=TrainConfig(seed=seed, progress=False, bf16=bf16,
                                                     lr=zoo.strategies.get(strategy).lr * lr_scale
                                                     if lr_scale != 1.0 else None),
                                  output=Path(out) / "run", notify=print)
@@ -270,9 +274,9 @@ def main() -> None:
                     validation=balanced(full.validation, VALIDATION_ROWS, seed))
                 for method in methods:
                     start = time.perf_counter()
-                    if method == "zoo":
+                    if method == "zoo" or method.startswith("zoo:"):
                         scores = run_zoo(snapshot, args.backbone, args.task, data, seed, work,
-                                         args.ood_data)
+                                         args.ood_data, strategy=method[4:] or None)
                     elif method in ("scratch", "scratch-lr10"):
                         scores = run_zoo(random_snapshot(snapshot, args.backbone, work), args.backbone,
                                          args.task, data, seed, work, args.ood_data,
