@@ -117,21 +117,27 @@ def _setfit(encoder: Any, texts: list[str], labels: list[int], config: FewShotCo
     """setfit's two stages: its pair sampler with sentence-transformers' CosineSimilarityLoss
     (setfit's default) through its trainer, then its classifier stage, a scikit-learn
     logistic regression on the tuned embeddings, which is returned. Nothing is written but
-    scratch under ``workdir``."""
+    scratch under ``workdir``. The pairs train in the engine's precision for the device."""
     from setfit import SetFitModel, Trainer, TrainingArguments
     from sklearn.linear_model import LogisticRegression
     from transformers.trainer_callback import PrinterCallback
+
+    from zoo.engine.device import mixed_precision, process_state, wants_cpu
 
     if len(set(labels)) < 2:
         raise UsageError("strategy 'fewshot' needs training examples of at least two classes "
                          "(it learns from pairs of different classes)")
     logging.getLogger("setfit").setLevel(logging.WARNING)  # zoo prints its own summary
+    device = ("cpu" if wants_cpu(train_config.device)
+              else process_state(train_config.device).device.type)
+    precision = mixed_precision(device, train_config.bf16)
     args = TrainingArguments(
         output_dir=str(workdir / "fewshot"), batch_size=config.pair_batch_size,
         num_iterations=config.iterations, max_steps=pair_steps(len(texts), config),
         body_learning_rate=config.body_lr, num_epochs=1, seed=train_config.seed,
         save_strategy="no", report_to="none", logging_strategy="no", logging_first_step=False,
-        show_progress_bar=train_config.progress)
+        show_progress_bar=train_config.progress, use_amp=precision == "fp16",
+        **({"loss": _bf16_pair_loss(device)} if precision == "bf16" else {}))
     model = SetFitModel(model_body=encoder,
                         model_head=LogisticRegression(max_iter=1000,
                                                       random_state=train_config.seed))
@@ -141,6 +147,22 @@ def _setfit(encoder: Any, texts: list[str], labels: list[int], config: FewShotCo
         trainer.train_embeddings(texts, labels, args=args)
         trainer.train_classifier(texts, labels, args=args)
     return model.model_head
+
+
+def _bf16_pair_loss(device: str) -> type:
+    """setfit's loss, CosineSimilarityLoss, with the encoder under bf16 autocast on ``device``
+    (setfit's arguments carry fp16 only) and the cosines and their squared error in fp32:
+    bf16 cosines near 1 are 2**-8 apart, coarser than what the pairs teach."""
+    import torch
+    from sentence_transformers.sentence_transformer.losses import CosineSimilarityLoss
+
+    class Bf16CosineSimilarityLoss(CosineSimilarityLoss):
+        def forward(self, sentence_features: Any, labels: Any) -> Any:
+            with torch.autocast(device, dtype=torch.bfloat16):
+                embeddings = [self.model(f)["sentence_embedding"] for f in sentence_features]
+            return self.compute_loss_from_embeddings([e.float() for e in embeddings], labels)
+
+    return Bf16CosineSimilarityLoss
 
 
 @contextmanager

@@ -85,24 +85,39 @@ def test_a_resumed_fewshot_run_keeps_its_tuned_encoder(pooled_snapshot, tmp_path
     assert all(torch.equal(second[k], moved[k]) for k in moved)
 
 
-def test_the_contrastive_stage_trains_on_the_runs_threads_and_device(
-        pooled_catalog, tmp_path, monkeypatch):
-    """setfit's trainer takes neither a thread count nor a device: the stage must still
-    run on ``--threads`` and ``--device``, as the engine's training after it does."""
+@pytest.mark.parametrize("precision, autocast", [("--bf16", "torch.bfloat16"),
+                                                   ("--no-bf16", None)])
+def test_the_contrastive_stage_trains_on_the_runs_threads_device_and_precision(
+        pooled_catalog, tmp_path, monkeypatch, precision, autocast):
+    """setfit's trainer takes neither a thread count, a device nor bf16: the stage must
+    still run on ``--threads``, ``--device`` and ``--bf16``, as the engine's training after
+    it does; under bf16 the encoder trains in autocast and the loss is computed in fp32."""
     import os
 
     import torch
+    from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.losses import CosineSimilarityLoss
 
-    seen: list[tuple[int, str | None, str]] = []
-    forward = CosineSimilarityLoss.forward
+    def autocast_now() -> str | None:
+        return str(torch.get_autocast_dtype("cpu")) if torch.is_autocast_enabled("cpu") else None
 
-    def spy(self, *args, **kwargs):
-        seen.append((torch.get_num_threads(), os.environ.get("ACCELERATE_USE_CPU"),
-                     next(self.model.parameters()).device.type))
-        return forward(self, *args, **kwargs)
+    losses: list[tuple[int, str | None, str, str | None, torch.dtype]] = []
+    encoder: list[str | None] = []
+    compute, encode = CosineSimilarityLoss.compute_loss_from_embeddings, SentenceTransformer.forward
 
-    monkeypatch.setattr(CosineSimilarityLoss, "forward", spy)
+    def loss_spy(self, embeddings, labels):
+        losses.append((torch.get_num_threads(), os.environ.get("ACCELERATE_USE_CPU"),
+                       next(self.model.parameters()).device.type, autocast_now(),
+                       embeddings[0].dtype))
+        return compute(self, embeddings, labels)
+
+    def encoder_spy(self, *args, **kwargs):
+        if torch.is_grad_enabled():  # the pairs' training, not the classifier's embeddings
+            encoder.append(autocast_now())
+        return encode(self, *args, **kwargs)
+
+    monkeypatch.setattr(CosineSimilarityLoss, "compute_loss_from_embeddings", loss_spy)
+    monkeypatch.setattr(SentenceTransformer, "forward", encoder_spy)
     threads = torch.get_num_threads()
     torch.set_num_threads(2)  # what the process had before: the run asks for 1
     try:
@@ -110,12 +125,15 @@ def test_the_contrastive_stage_trains_on_the_runs_threads_and_device(
         done = CliRunner().invoke(cli, [
             "adapt", "tiny-bert", "--task", "classify", "--data", str(data), "--output",
             str(tmp_path / "run"), "--strategy", "fewshot", "--fewshot-pair-steps", "3",
-            "--threads", "1", "--device", "cpu", *ADAPT])
+            "--threads", "1", "--device", "cpu", *[a for a in ADAPT if a != "--no-bf16"],
+            precision])
     finally:
         torch.set_num_threads(threads)
     assert done.exit_code == 0, done.output
-    assert seen and set(seen) == {(1, "true", "cpu")}
+    assert losses and set(losses) == {(1, "true", "cpu", None, torch.float32)}
+    assert encoder and set(encoder) == {autocast}
     assert "ACCELERATE_USE_CPU" not in os.environ  # set for the stage only
+    assert not torch.is_autocast_enabled("cpu")
 
 
 @pytest.mark.parametrize("classes", [2, 3])
