@@ -122,14 +122,13 @@ def _setfit(encoder: Any, texts: list[str], labels: list[int], config: FewShotCo
     from sklearn.linear_model import LogisticRegression
     from transformers.trainer_callback import PrinterCallback
 
-    from zoo.engine.device import mixed_precision, process_state, wants_cpu
+    from zoo.engine.device import mixed_precision, process_state
 
     if len(set(labels)) < 2:
         raise UsageError("strategy 'fewshot' needs training examples of at least two classes "
                          "(it learns from pairs of different classes)")
     logging.getLogger("setfit").setLevel(logging.WARNING)  # zoo prints its own summary
-    device = ("cpu" if wants_cpu(train_config.device)
-              else process_state(train_config.device).device.type)
+    device = process_state(train_config.device).device.type  # as the engine's accelerator
     precision = mixed_precision(device, train_config.bf16)
     args = TrainingArguments(
         output_dir=str(workdir / "fewshot"), batch_size=config.pair_batch_size,
