@@ -55,6 +55,5 @@ def export_cmd(run_dir: Path, quantize: str, opset: int, data: Path | None,
         if int8["agreement"] is not None:
             rows.append(["int8 predictions as fp32's", f"{int8['agreement']:.2%}"])
         rows.append(["int8 layers left fp32", str(len(int8["fp32_nodes"]))])
-    rows.append(["optimized", str(record["optimizer"]["applied"])])
     click.echo(f"checked on {validation['examples']} examples: {validation['source']}")
     table(["EXPORT", str(Path(run_dir) / "onnx")], rows)

@@ -157,12 +157,6 @@ class OnnxExport(Protocol):
         returns the logits tensor alone."""
         ...
 
-    def onnx_optimizer(self, model: Any) -> dict[str, Any] | None:
-        """Keyword arguments for onnxscript's ONNX Runtime fusions
-        (``onnxscript.rewriter.ort_fusions.optimize_for_ort``; ``{}``: its defaults), or None
-        when they do not apply to this model."""
-        ...
-
     def onnx_encoder_config(self, preprocessor: Any, max_length: int) -> dict[str, Any]:
         """What :meth:`onnx_encoder` needs besides the files (export.json records it)."""
         ...

@@ -33,8 +33,42 @@ RECORD = "export.json"
 #: exporter writes for PyTorch's attention.
 DEFAULT_OPSET = 23
 INSTALL = "pip install -c constraints.txt -e '.[onnx]' (or 'zoo[onnx]')"
+#: How ONNX Runtime runs every export (export.json's ``session``, the model card's loading code).
+#: Denormal floats flush to zero: softmax over masked (padded) positions makes them, and on
+#: x86 each costs a microcode assist. ONNX Runtime's fusion of Add and LayerNormalization into
+#: its SkipLayerNormalization is left out: that kernel is slower than the two it replaces.
+#: docs/deployment.md has the measurements.
+SESSION: dict[str, Any] = {"config": {"session.set_denormal_as_zero": "1"},
+                           "disabled_optimizers": ["SkipLayerNormFusion"]}
 #: What serving an export needs; exporting needs onnx and onnxscript besides.
 RUNTIME = ("numpy", "onnxruntime", "tokenizers")
+
+
+def session_options(record: dict[str, Any], threads: int = 0) -> tuple[Any, list[str] | None]:
+    """ONNX Runtime's options for an export (its record's ``session``; exports from before it
+    ran with the defaults) and the graph optimizers to leave out. ``threads``: intra-op threads
+    (0: ONNX Runtime's default, one per core)."""
+    import onnxruntime
+
+    settings = record.get("session", {})
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    options.intra_op_num_threads = threads
+    for key, value in settings.get("config", {}).items():
+        options.add_session_config_entry(key, value)
+    return options, settings.get("disabled_optimizers") or None
+
+
+def session_code(record: dict[str, Any], model_file: str = MODEL) -> list[str]:
+    """Lines of plain onnxruntime Python opening ``RUN_DIR/onnx/<model_file>`` as zoo does
+    (``session``, from export.json's record), for a domain's model-card loading code."""
+    settings = record.get("session", {})
+    lines = ["options = ort.SessionOptions()"]
+    lines += [f"options.add_session_config_entry({k!r}, {v!r})"
+              for k, v in settings.get("config", {}).items()]
+    disabled = settings.get("disabled_optimizers")
+    return lines + [f'session = ort.InferenceSession("RUN_DIR/{EXPORT_DIR}/{model_file}", options'
+                    + (f", disabled_optimizers={disabled!r})" if disabled else ")")]
 
 
 def require(modules: Sequence[str], what: str) -> None:
@@ -77,11 +111,10 @@ class OnnxModel:
         import onnxruntime
 
         encoder = domain.onnx_encoder(folder, record["encoder"], head)
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3
-        options.intra_op_num_threads = threads
+        options, disabled = session_options(record, threads)
         session = onnxruntime.InferenceSession(str(Path(folder) / model_file), options,
-                                               providers=["CPUExecutionProvider"])
+                                               providers=["CPUExecutionProvider"],
+                                               disabled_optimizers=disabled)
         return cls(Path(folder), record, cast(Domain, domain), head, encoder, session)
 
     @property

@@ -1,9 +1,9 @@
 """``zoo export``: a run directory to ONNX, checked against PyTorch before anything is written.
 
 torch.onnx's dynamo exporter traces the model (a LoRA run merged first) with named dynamic
-batch and sequence axes; onnx's checker and onnxscript's ONNX Runtime fusions follow. The
-parity gate then runs ONNX Runtime (through ``--backend onnx``'s own code) against PyTorch on
-the run's validation examples; int8 must keep the run's metric and predictions
+batch and sequence axes; onnx's checker follows. The parity gate then runs ONNX Runtime
+(through ``--backend onnx``'s own code, with the session settings the export records) against
+PyTorch on the run's validation examples; int8 must keep the run's metric and predictions
 (``zoo.onnx_quantize``). Everything is built in a work folder inside the run
 (``.onnx.*.partial``) and renamed into place, so a failure, Ctrl+C or SIGTERM leaves the run
 as it was; the work folder of an export that was killed outright
@@ -30,7 +30,8 @@ from zoo.capabilities import OnnxExport
 from zoo.components import Head
 from zoo.errors import UsageError, ZooError
 from zoo.onnx_backend import (DEFAULT_OPSET, EXPORT_DIR, MODEL, QUANTIZED, QUANTIZED_WEIGHTS,
-                              RECORD, RUNTIME, WEIGHTS, OnnxModel, onnx_domain, require)
+                              RECORD, RUNTIME, SESSION, WEIGHTS, OnnxModel, onnx_domain,
+                              require)
 from zoo.onnx_quantize import MIN_AGREEMENT, RANKING_EXAMPLES, quantize_int8
 from zoo.rows import stack_rows
 from zoo.run_data import RunExamples, run_examples
@@ -344,16 +345,14 @@ def _build(tmp: Path, run: RunRecord, domain: Any, model: Any, loaded: Any,
         "encoder": domain.onnx_encoder_config(preprocessor, max_length),
         "inputs": [{"name": n, "dynamic_axes": {str(a): d for a, d in spec.items()}}
                    for n, spec in axes.items()],
-        "graph": graph}
-    parity = _parity(OnnxModel.open(tmp, record, domain, head), inputs, reference, traced)
+        "graph": graph, "session": SESSION}
+    fp32_model = OnnxModel.open(tmp, record, domain, head)
+    parity = _parity(fp32_model, inputs, reference, traced)
     if not _fp32_ok(parity):
         raise ExportError(f"ONNX Runtime does not match PyTorch: max |logit difference| "
                           f"{parity['max_abs_diff']:.3g} (at most {FP32_TOLERANCE}), same argmax: "
                           f"{parity['same_argmax']}; nothing was written")
-    record["optimizer"] = _optimize(tmp, domain, head, model, record, inputs, reference, traced)
-    fp32_model = OnnxModel.open(tmp, record, domain, head)
-    record["parity"] = {"fp32": _parity(fp32_model, inputs, reference, traced),
-                        "tolerance": FP32_TOLERANCE}
+    record["parity"] = {"fp32": parity, "tolerance": FP32_TOLERANCE}
     metric = run.metric
     fp32_rows = fp32_model.logits(inputs)
     fp32_metric = fp32_model.evaluate(examples, fp32_rows)[metric]
@@ -384,35 +383,6 @@ def _weights_beside(path: Path, location: str) -> None:
     onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
                     location=location, size_threshold=1024)
     (path.parent / location).chmod(0o666 & ~_umask())
-
-
-def _optimize(tmp: Path, domain: Any, head: Head, model: Any, record: dict[str, Any],
-              inputs: Sequence[Any], reference: Sequence[Any],
-              traced: tuple[int, ...]) -> dict[str, Any]:
-    """onnxscript's fusions for ONNX Runtime (LayerNorm with its residual, GELU with its bias,
-    attention where the opset has no Attention op of its own), kept only if the fused graph
-    keeps parity. They are the ones onnxruntime applies to dynamo exports; its older
-    transformers optimizer does not recognise this exporter's attention masks."""
-    options = domain.onnx_optimizer(model)
-    if options is None:
-        return {"applied": False, "reason": "the domain names no fusions for this model"}
-    import onnx_ir
-    from onnxscript.rewriter.ort_fusions import optimize_for_ort
-
-    with _quiet():
-        graph = onnx_ir.load(str(tmp / MODEL))
-        graph, counts = optimize_for_ort(graph, **options)
-        onnx_ir.save(graph, str(tmp / "optimized.onnx"))  # weights inline until the end
-    fused = {k: v for k, v in counts.items() if v}
-    os.replace(tmp / MODEL, tmp / "plain.onnx")
-    os.replace(tmp / "optimized.onnx", tmp / MODEL)
-    parity = _parity(OnnxModel.open(tmp, record, domain, head), inputs, reference, traced)
-    if _fp32_ok(parity):
-        (tmp / "plain.onnx").unlink()
-        return {"applied": True, **options, "fused": fused}
-    os.replace(tmp / "plain.onnx", tmp / MODEL)
-    return {"applied": False, **options,
-            "reason": f"the fused graph differs from PyTorch by {parity['max_abs_diff']:.3g}"}
 
 
 def _umask() -> int:

@@ -311,12 +311,6 @@ class TextDomain(Domain):
     def onnx_module(self, model: Any, head: Head) -> Any:
         return _logits_module_class()(model)
 
-    def onnx_optimizer(self, model: Any) -> dict[str, Any] | None:
-        """onnxscript's ONNX Runtime fusions with their defaults: they find the encoder's
-        LayerNorm, GELU and attention patterns themselves. The export keeps the result only
-        where it keeps parity."""
-        return {}
-
     def onnx_encoder_config(self, preprocessor: Any, max_length: int) -> dict[str, Any]:
         return {"max_length": int(max_length), "pad_id": int(preprocessor.pad_token_id or 0),
                 "inputs": list(self.onnx_inputs(preprocessor))}
@@ -333,6 +327,8 @@ class TextDomain(Domain):
         return TokenizersEncoder(folder, config, words=head.output_kind == "token")
 
     def onnx_loading_code(self, record: dict[str, Any]) -> str:
+        from zoo.onnx_backend import session_code
+
         names = [i["name"] for i in record["inputs"]]
         fields = {"input_ids": "ids", "attention_mask": "attention_mask", "token_type_ids": "type_ids"}
         feeds = ", ".join(f'"{n}": np.array([e.{fields.get(n, n)} for e in batch], dtype=np.int64)'
@@ -342,7 +338,7 @@ class TextDomain(Domain):
             'tokenizer = Tokenizer.from_file("RUN_DIR/onnx/tokenizer.json")',
             f"tokenizer.enable_truncation({record['encoder']['max_length']})",
             f"tokenizer.enable_padding(pad_id={record['encoder']['pad_id']})",
-            'session = ort.InferenceSession("RUN_DIR/onnx/model.onnx")',
+            *session_code(record),
             'batch = tokenizer.encode_batch(["an example"])',
             f"logits = session.run(None, {{{feeds}}})[0]", f"labels = {record['labels']!r}"])
 

@@ -14,7 +14,7 @@ import torch
 from export_helpers import adapt, invoke, rows, tree
 from zoo import get_zoo
 from zoo.integrity import sha256_file
-from zoo.onnx_backend import DEFAULT_OPSET
+from zoo.onnx_backend import DEFAULT_OPSET, SESSION
 
 HEADS = ["classification", "multilabel", "regression", "token-classification"]
 
@@ -52,15 +52,52 @@ def test_export_writes_a_symbolic_checked_graph_with_its_record(runs, head):
         assert all(isinstance(d, str) for d in value["shape"]), value  # batch and sequence symbolic
     assert isinstance(record["graph"]["outputs"][0]["shape"][0], str)
     assert record["opset"] == DEFAULT_OPSET and record["versions"]["onnxruntime"]
-    # attention as ONNX's one op (opset 23), the norms fused with their residuals
+    # attention as ONNX's one op (opset 23); the norms as they are, ONNX Runtime fusing at load
     ops = {n.op_type for n in onnx.load(str(folder / "model.onnx"), load_external_data=False).graph.node}
-    assert {"Attention", "SkipLayerNormalization"} <= ops, ops
-    assert record["optimizer"]["applied"] and record["optimizer"]["fused"]
+    assert {"Attention", "LayerNormalization"} <= ops, ops
+    assert record["session"] == SESSION
     assert not [p for p in run_dir.iterdir() if p.name.startswith(".onnx.")]  # no leftovers
     assert "## Deployment" in (run_dir / "README.md").read_text()
     validation = runs[head][1]
     assert record["validation"]["source"] == f"every row of {validation}"  # not its own data
     assert record["validation"]["examples"] == 40
+
+
+def test_the_session_flushes_denormals_and_keeps_layer_norms_unfused(runs, tmp_path):
+    """ONNX Runtime runs an export as its record says: denormal floats flushed to zero, and
+    Add + LayerNormalization left as they are (its default would fuse them into
+    SkipLayerNormalization, whose kernel is slower)."""
+    import onnxruntime as ort
+
+    from zoo.onnx_backend import session_options
+
+    run_dir, _, record = runs["classification"]
+
+    def optimized_ops(record: dict) -> set[str]:
+        options, disabled = session_options(record)
+        options.optimized_model_filepath = str(tmp_path / "optimized.onnx")
+        ort.InferenceSession(str(run_dir / "onnx" / "model.onnx"), options,
+                             providers=["CPUExecutionProvider"], disabled_optimizers=disabled)
+        optimized = onnx.load(str(tmp_path / "optimized.onnx"), load_external_data=False)
+        return {n.op_type for n in optimized.graph.node}
+
+    assert "SkipLayerNormalization" in optimized_ops({})  # what the default would do
+    assert "SkipLayerNormalization" not in optimized_ops(record)
+    options, _ = session_options(record)
+    assert options.get_session_config_entry("session.set_denormal_as_zero") == "1"
+
+
+def test_the_cards_loading_code_runs_and_gives_the_backends_logits(runs):
+    from zoo.onnx_backend import load_onnx_run
+
+    run_dir = runs["classification"][0]
+    card = (run_dir / "README.md").read_text()
+    code = card[card.index("## Deployment"):].split("```python\n", 1)[1].split("```", 1)[0]
+    assert "disabled_optimizers=['SkipLayerNormFusion']" in code
+    namespace: dict = {}
+    exec(code.replace("RUN_DIR", str(run_dir)), namespace)
+    expected = load_onnx_run(run_dir, get_zoo()).logits(["an example"])[0]
+    assert np.allclose(namespace["logits"][0], expected, atol=1e-5)
 
 
 def test_the_runs_own_data_is_gated_on_its_validation_split(env):

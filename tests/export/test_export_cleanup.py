@@ -16,7 +16,8 @@ from export_helpers import adapt, invoke, tree
 from zoo import get_zoo
 
 #: A real plugin: the text domain under another name, whose export stops in the middle (when
-#: the graph is written and checked, before the optimizer) with the signal ZOO_TEST_SIGNAL names.
+#: the graph is written and checked, before the parity gate) with the signal ZOO_TEST_SIGNAL
+#: names.
 STOPPING = """
 import os, signal
 
@@ -28,10 +29,10 @@ class StoppedText(TextDomain):
     name = "text-stopped"
     description = "the text domain, its export stopped half way by a signal"
 
-    def onnx_optimizer(self, model):
+    def onnx_encoder_config(self, preprocessor, max_length):
         if os.environ.get("ZOO_TEST_SIGNAL"):
             os.kill(os.getpid(), getattr(signal, os.environ["ZOO_TEST_SIGNAL"]))
-        return super().onnx_optimizer(model)
+        return super().onnx_encoder_config(preprocessor, max_length)
 
 
 @hookimpl

@@ -267,9 +267,6 @@ class VisionDomain(Domain):
     def onnx_module(self, model: Any, head: Head) -> Any:
         return model  # a timm classifier takes pixel_values and returns the logits alone
 
-    def onnx_optimizer(self, model: Any) -> dict[str, Any] | None:
-        return None  # onnxscript's ONNX Runtime fusions are for transformer encoders
-
     def onnx_encoder_config(self, preprocessor: ImagePreprocessor,
                             max_length: int) -> dict[str, Any]:
         """What the evaluation transform does: timm's resize and centre crop, mean and std."""
@@ -290,11 +287,13 @@ class VisionDomain(Domain):
     def onnx_loading_code(self, record: dict[str, Any]) -> str:
         """PIL and numpy doing what the evaluation transform does (for images at least as
         large as the crop once resized, which ``crop_pct`` <= 1 makes every image)."""
+        from zoo.onnx_backend import session_code
+
         enc = record["encoder"]
         side, scaled = enc["image_size"], math.floor(enc["image_size"] / enc["crop_pct"])
         return "\n".join([
             "import numpy as np", "import onnxruntime as ort", "from PIL import Image", "",
-            'session = ort.InferenceSession("RUN_DIR/onnx/model.onnx")',
+            *session_code(record),
             'image = Image.open("an_image.png").convert("RGB")',
             f"w, h = image.size  # the shorter side to {scaled}, then the centre {side}x{side}",
             f"image = image.resize(({scaled}, int({scaled} * h / w)) if w <= h "
