@@ -16,7 +16,8 @@ from .output import emit_json, table
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--quantize", type=click.Choice(["none", "int8"]), default="none", show_default=True,
               help="Also write a dynamic int8 model, if it keeps the validation metric "
-                   "and predictions (the layers that lose them stay fp32).")
+                   "and predictions (the layers that lose them get a scale per row, or stay "
+                   "fp32).")
 @click.option("--opset", type=click.IntRange(min=17), default=DEFAULT_OPSET, show_default=True,
               help="The ONNX opset to export (23 has ONNX's Attention op; 18 suits older "
                    "runtimes).")
@@ -54,6 +55,7 @@ def export_cmd(run_dir: Path, quantize: str, opset: int, data: Path | None,
         rows.append([f"validation {validation['metric']} (onnx int8)", f"{int8['int8']:.4f}"])
         if int8["agreement"] is not None:
             rows.append(["int8 predictions as fp32's", f"{int8['agreement']:.2%}"])
+        rows.append(["int8 layers per-row", str(len(int8["rowwise"]))])
         rows.append(["int8 layers left fp32", str(len(int8["fp32_nodes"]))])
     click.echo(f"checked on {validation['examples']} examples: {validation['source']}")
     table(["EXPORT", str(Path(run_dir) / "onnx")], rows)

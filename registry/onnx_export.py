@@ -211,7 +211,8 @@ def _int8(folder: Path, record: dict[str, Any], domain: OnnxExport, head: Head,
         return result
     (folder / QUANTIZED).unlink()
     figures = "; ".join(
-        f"{len(t['fp32_nodes'])} layers left fp32: {metric} {t[metric]:.4f}"
+        f"{len(t['rowwise'])} layers per-row, {len(t['fp32_nodes'])} left fp32: "
+        f"{metric} {t[metric]:.4f}"
         + (f", {t['agreement']:.2%} of predictions as fp32's" if t["agreement"] is not None else "")
         for t in result["tried"])
     raise ExportError(f"int8 loses too much: validation {metric} {fp32_metric:.4f} in fp32, "

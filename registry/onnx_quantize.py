@@ -1,6 +1,7 @@
 """``zoo export --quantize int8``: onnxruntime's dynamic int8 with per-channel weights, and,
 where that moves the model's outputs too far, the weight layers whose int8 moves them most
-left in fp32, fewest first, until the gate holds.
+given one activation scale per row (``zoo.onnx_rowwise``), then left in fp32, fewest first,
+until the gate holds.
 
 The gate, on the run's validation examples: the metric within the tolerance of fp32's, and,
 for heads that predict the top class, at least ``MIN_AGREEMENT`` of the predictions equal to
@@ -12,7 +13,7 @@ it moves the logits of training examples from fp32's (those examples are not the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,10 @@ from zoo.onnx_backend import MODEL, QUANTIZED, OnnxModel
 
 #: The share of validation predictions int8 must leave as fp32 has them.
 MIN_AGREEMENT = 0.99
-#: Layers left fp32 tried after all-int8, in turn; at most a quarter of the weight layers,
-#: beyond which int8 gives up most of its speed.
-FP32_LADDER = (1, 2, 4, 8, 16, 32)
+#: How many of the most harmful layers each try moves up a precision: to per-row int8 (up to
+#: every layer that can), then to fp32 (at most a quarter of the weight layers, beyond which
+#: int8 gives up most of its speed).
+LADDER = (1, 2, 4, 8, 16, 32, 64, 128)
 #: Training examples the layers are ranked on.
 RANKING_EXAMPLES = 64
 #: Op types with a weight initializer that onnxruntime's dynamic quantizer rewrites.
@@ -57,14 +59,18 @@ def _names(nodes: Sequence[str]) -> list[str]:
 
 
 def quantize(src: Path, dst: Path, fp32_nodes: Sequence[str] = (),
-             only: Sequence[str] | None = None) -> None:
-    """``src`` in dynamic int8 at ``dst``, ``fp32_nodes`` left as they are (or only ``only``
-    quantized). Embedding lookups (Gather) stay fp32: as int8 they share one scale per table,
-    which costs accuracy and saves no time."""
+             only: Sequence[str] | None = None, rowwise: Sequence[str] = ()) -> None:
+    """``src`` in dynamic int8 at ``dst``, ``fp32_nodes`` left as they are and ``rowwise``
+    quantized a row at a time (or only ``only`` quantized). Embedding lookups (Gather) stay
+    fp32: as int8 they share one scale per table, which costs accuracy and saves no time."""
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.quantization.registry import IntegerOpsRegistry
 
-    quantize_dynamic(str(src), str(dst), per_channel=True, weight_type=QuantType.QInt8,
+    from zoo.onnx_rowwise import rewrite
+
+    model = rewrite(onnx.load(str(src)), rowwise) if rowwise else str(src)
+    quantize_dynamic(model, str(dst), per_channel=True, weight_type=QuantType.QInt8,
                      op_types_to_quantize=[t for t in IntegerOpsRegistry if t != "Gather"],
                      nodes_to_quantize=_names(only) if only is not None else None,
                      # With ``only`` nothing else is touched: no graph to read (each ranked
@@ -118,30 +124,51 @@ def quantize_int8(folder: Path, record: dict[str, Any], domain: OnnxExport, head
     def open_model(name: str) -> OnnxModel:
         return OnnxModel.open(folder, record, domain, head, name)
 
-    def attempt(fp32_nodes: list[str]) -> dict[str, Any]:
-        quantize(folder / MODEL, folder / QUANTIZED, fp32_nodes)
+    def attempt(fp32_nodes: list[str], rowwise: list[str]) -> dict[str, Any]:
+        quantize(folder / MODEL, folder / QUANTIZED, fp32_nodes, rowwise=rowwise)
         model = open_model(QUANTIZED)
         rows = model.logits([e.input for e in examples])
         value = model.evaluate(examples, rows)[metric]
         drop = (value - fp32_metric) if metric in head.lower_is_better else (fp32_metric - value)
         agree = agreement(fp32_rows, rows)
         passed = drop <= tolerance and (agree is None or agree >= MIN_AGREEMENT)
-        return {"fp32_nodes": fp32_nodes, metric: value, "drop": drop, "agreement": agree,
-                "passed": passed}
+        return {"rowwise": rowwise, "fp32_nodes": fp32_nodes, metric: value, "drop": drop,
+                "agreement": agree, "passed": passed}
 
-    tried = [attempt([])]
+    tried = [attempt([], [])]
     ranked: list[dict[str, Any]] = []
     if not tried[-1]["passed"]:
         ranked = rank_layers(folder, open_model, ranking)
-        for count in FP32_LADDER:
-            if count > len(ranked) // 4:
-                break
-            tried.append(attempt([r["node"] for r in ranked[:count]]))
+        for fp32, rowwise in _ladder([r["node"] for r in ranked], _rowwise_nodes(folder / MODEL)):
+            tried.append(attempt(fp32, rowwise))
             if tried[-1]["passed"]:
                 break
     last = tried[-1]
     return {"metric": metric, "fp32": fp32_metric, "int8": last[metric], "drop": last["drop"],
             "agreement": last["agreement"], "tolerance": tolerance,
             "min_agreement": MIN_AGREEMENT, "per_channel": True,
-            "fp32_nodes": last["fp32_nodes"], "passed": last["passed"], "tried": tried,
-            "ranking": ranked[:max(FP32_LADDER)]}
+            "rowwise": last["rowwise"], "fp32_nodes": last["fp32_nodes"],
+            "passed": last["passed"], "tried": tried, "ranking": ranked}
+
+
+def _rowwise_nodes(path: Path) -> list[str]:
+    import onnx
+
+    from zoo.onnx_rowwise import rowwise_nodes
+
+    return rowwise_nodes(onnx.load(str(path), load_external_data=False))
+
+
+def _ladder(ranked: list[str], rowwise: list[str]) -> Iterator[tuple[list[str], list[str]]]:
+    """The tries after all-int8, as (fp32 layers, per-row layers): the most harmful layers
+    that can go per-row do so, 1, 2, 4, ... of them up to all; then 1, 2, 4, ... of the
+    most harmful layers stay fp32 (up to a quarter), every other one that can going per-row."""
+    can = set(rowwise)
+    able = [n for n in ranked if n in can]
+    for count in [c for c in LADDER if c < len(able)] + ([len(able)] if able else []):
+        yield [], able[:count]
+    for count in LADDER:
+        if count > len(ranked) // 4:
+            break
+        fp32 = ranked[:count]
+        yield fp32, [n for n in able if n not in fp32]

@@ -4,6 +4,7 @@ the model card, and ONNX Runtime's predictions against PyTorch's."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -207,15 +208,19 @@ def test_int8_gate_failing_leaves_the_run_untouched(env):
                                                     if not p.name.startswith(".")]
 
 
-def test_int8_gate_failing_tries_the_most_harmful_layers_in_fp32_first(env):
+def test_int8_gate_failing_tries_the_most_harmful_layers_per_row_then_in_fp32(env):
     from zoo.onnx_export import ExportError, export_run
 
     run_dir, validation = adapt(env, "classification", "full", "--seed", "5")
-    # An agreement no int8 model can reach: all-int8 fails, then the ranked layers are tried.
+    # A drop no int8 model can keep under: all-int8 fails, then the ranked layers are tried.
     with pytest.raises(ExportError) as info:
         export_run(run_dir, get_zoo(), quantize="int8", data=validation, int8_tolerance=-1.0)
     message = str(info.value)
-    assert "0 layers left fp32" in message and "1 layers left fp32" in message
+    tries = [(int(rows), int(fp32)) for rows, fp32 in
+             re.findall(r"(\d+) layers per-row, (\d+) left fp32", message)]
+    rowwise = [rows for rows, fp32 in tries if fp32 == 0]
+    assert tries[0] == (0, 0) and rowwise[:3] == [0, 1, 2] and rowwise == sorted(rowwise), tries
+    assert tries[len(rowwise)][1] == 1 and tries[-1][1] > 0, tries  # then fp32, fewest first
     assert "of predictions as fp32's" in message
 
 
@@ -244,6 +249,30 @@ def test_int8_leaves_named_layers_and_embeddings_in_fp32(runs, tmp_path):
     assert not any("embeddings" in name for name in everything)  # lookups stay fp32
     quantize(src, tmp_path / "one.onnx", only=[nodes[0]])
     assert len(_weights_quantized(tmp_path / "one.onnx")) == 1
+
+
+def test_a_per_row_int8_model_serves_through_the_backend(runs, tmp_path):
+    """Every MatMul per-row, the classifier (a Gemm) per batch: the model the gate's last
+    per-row try writes runs on --backend onnx-int8 at any batch size."""
+    import shutil
+
+    from zoo.onnx_backend import QUANTIZED, load_onnx_run
+    from zoo.onnx_quantize import _rowwise_nodes, agreement, quantize
+
+    run_dir = tmp_path / "run"
+    shutil.copytree(runs["classification"][0], run_dir)
+    model = run_dir / "onnx" / "model.onnx"
+    rowwise = _rowwise_nodes(model)
+    assert rowwise and all("Gemm" not in name for name in rowwise)
+    quantize(model, run_dir / "onnx" / QUANTIZED, rowwise=rowwise)
+    ops = [n.op_type for n in onnx.load(str(run_dir / "onnx" / QUANTIZED)).graph.node]
+    assert ops.count("MatMulIntegerToFloat") == len(rowwise) and "MatMul" not in ops
+    inputs = texts("classification", n=24)
+    fp32 = load_onnx_run(run_dir, get_zoo()).logits(inputs)
+    for batch in (1, 5, 24):
+        int8 = load_onnx_run(run_dir, get_zoo(), quantized=True).logits(inputs, batch_size=batch)
+        assert agreement(fp32, int8) >= 0.9
+        assert max(float(np.abs(a - b).max()) for a, b in zip(fp32, int8)) < 0.01
 
 
 def test_agreement_counts_top_classes_and_skips_single_outputs():
