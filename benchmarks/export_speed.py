@@ -129,6 +129,27 @@ def onnx_paths(run_dir: Path, threads: int) -> dict[str, Open]:
     return paths
 
 
+#: CPU features that decide which path wins: bf16 and int8 matrix units (AMX), and the
+#: AVX-512 instructions for bf16 and int8 dot products.
+FEATURES = ("amx_bf16", "amx_int8", "avx512_bf16", "avx512_vnni")
+
+
+def machine() -> dict[str, Any]:
+    """The CPU the figures come from (Linux's /proc/cpuinfo; elsewhere what platform says)."""
+    import platform
+
+    info = {"cpu": platform.processor() or platform.machine(), "features": []}
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        fields = dict(line.split(":", 1) for line in cpuinfo.read_text().splitlines()
+                      if ":" in line)
+        fields = {k.strip(): v.strip() for k, v in fields.items()}
+        flags = set(fields.get("flags", "").split())
+        info = {"cpu": fields.get("model name", info["cpu"]),
+                "features": [f for f in FEATURES if f in flags]}
+    return info
+
+
 def sentences(run_dir: Path, data: Path | None, n: int) -> list[str]:
     from zoo import get_zoo
     from zoo.run_data import run_examples
@@ -141,8 +162,8 @@ def sentences(run_dir: Path, data: Path | None, n: int) -> list[str]:
     return (texts * (n // max(len(texts), 1) + 1))[:n]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def timing_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of a latency benchmark over an exported run (this one's, ort_settings')."""
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--data", type=Path, help="Sentences from here instead of the task's.")
     parser.add_argument("--threads", type=int, default=2)
@@ -150,6 +171,25 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--batches", default="1,32")
+
+
+def summarise(times: dict[str, dict[int, list[list[float]]]], batches: list[int],
+              baseline: Callable[[str], str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Median seconds per path and batch size, and the median of the rounds' speed-ups
+    against ``baseline(path)``'s block medians in the same round."""
+    medians = {name: {b: statistics.median(x for block in t[b] for x in block) for b in batches}
+               for name, t in times.items()}
+    blocks = {name: {b: [statistics.median(block) for block in t[b]] for b in batches}
+              for name, t in times.items()}
+    ratios = {name: {b: statistics.median(f / p for f, p in zip(blocks[baseline(name)][b], t[b]))
+                     for b in batches}
+              for name, t in blocks.items()}
+    return medians, ratios
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    timing_arguments(parser)
     parser.add_argument("--together", action="store_true",
                         help="Keep every ONNX Runtime session open throughout, not one per turn.")
     args = parser.parse_args()
@@ -162,18 +202,13 @@ def main() -> None:
     paths = {**torch_paths(args.run_dir), **onnx_paths(args.run_dir, args.threads)}
     times = rounds(paths, texts, batches, args.warmup, args.calls, args.repeats,
                    args.together)
-    medians = {name: {b: statistics.median(x for block in t[b] for x in block) for b in batches}
-               for name, t in times.items()}
-    blocks = {name: {b: [statistics.median(block) for block in t[b]] for b in batches}
-              for name, t in times.items()}
-    base = blocks["transformers fp32"]
-    ratios = {name: {b: statistics.median(f / p for f, p in zip(base[b], t[b])) for b in batches}
-              for name, t in blocks.items()}
+    medians, ratios = summarise(times, batches, lambda name: "transformers fp32")
     print(f"{'path':<20}" + "".join(f"{'batch ' + str(b) + ' ms':>14}{'x fp32':>9}" for b in batches))
     for name in paths:
         print(f"{name:<20}" + "".join(f"{medians[name][b] * 1e3:>14.2f}{ratios[name][b]:>9.2f}"
                                       for b in batches))
-    print(json.dumps({"threads": args.threads, "repeats": args.repeats, "calls": args.calls,
+    print(json.dumps({"machine": machine(), "threads": args.threads, "repeats": args.repeats,
+                      "calls": args.calls,
                       "sessions": "together" if args.together else "one per turn",
                       "median_seconds": medians, "median_ratio": ratios}, indent=2))
 
