@@ -141,9 +141,8 @@ def machine() -> dict[str, Any]:
     info = {"cpu": platform.processor() or platform.machine(), "features": []}
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.is_file():
-        fields = dict(line.split(":", 1) for line in cpuinfo.read_text().splitlines()
-                      if ":" in line)
-        fields = {k.strip(): v.strip() for k, v in fields.items()}
+        pairs = (line.split(":", 1) for line in cpuinfo.read_text().splitlines() if ":" in line)
+        fields = {key.strip(): value.strip() for key, value in pairs}
         flags = set(fields.get("flags", "").split())
         info = {"cpu": fields.get("model name", info["cpu"]),
                 "features": [f for f in FEATURES if f in flags]}
