@@ -2,10 +2,11 @@
 
 onnxruntime's ``quantize_dynamic`` gives a whole batch one activation scale, so a single token
 with massive activations (a BERT's [CLS]) coarsens every other token's steps many times over.
-Here each row of the input (one token) gets its own symmetric scale. ONNX Runtime has the pieces but no rewrite that uses them: ReduceMax for the row scales,
-QuantizeLinear's blocked form (opset 21) for the rows, and MatMulIntegerToFloat, which
-broadcasts a per-row input scale over its output. (It would scale a bias input by the row
-scales too, so a bias Add after the product stays where it is.)
+Here each row of the input (one token) gets its own symmetric scale. ONNX Runtime has the
+pieces but no rewrite that uses them: ReduceMax for the row scales, QuantizeLinear's blocked
+form (opset 21) for the rows, and MatMulIntegerToFloat, which broadcasts a per-row input scale
+over its output. (It would scale a bias input by the row scales too, so a bias Add after the
+product stays where it is.)
 """
 
 from __future__ import annotations
@@ -69,8 +70,8 @@ def rewrite(model: Any, nodes: Sequence[str]) -> Any:
             w = numpy_helper.to_array(weights[weight]).astype(np.float32)
             step = np.maximum(np.abs(w).max(axis=0), TINY) / 127
             int8_weights[weight] = (f"{weight}_int8", f"{weight}_int8_scale")
-            added += [numpy_helper.from_array(np.clip(np.round(w / step), -127, 127).astype(np.int8),
-                                              int8_weights[weight][0]),
+            int8 = np.clip(np.round(w / step), -127, 127).astype(np.int8)
+            added += [numpy_helper.from_array(int8, int8_weights[weight][0]),
                       numpy_helper.from_array(step.astype(np.float32), int8_weights[weight][1])]
         new_nodes.append(helper.make_node(
             "MatMulIntegerToFloat",
@@ -111,4 +112,3 @@ def _quantize_rows(rows: str, width: int, prefix: str, out: list[Any]) -> tuple[
             helper.make_node("QuantizeLinear", [rows, f"{p}_scale", f"{p}_zero_point"],
                              [f"{p}_int8"], name=f"{p}_int8", axis=-1, block_size=width)]
     return f"{p}_int8", f"{p}_scale"
-

@@ -27,10 +27,10 @@ def linear(opset: int = 23, second: bool = False) -> onnx.ModelProto:
         nodes += [helper.make_node("Transpose", ["x"], ["xt"], perm=[0, 2, 1]),
                   helper.make_node("MatMul", ["x", "xt"], ["scores"], name="scores")]
         outputs.append(helper.make_tensor_value_info("scores", TensorProto.FLOAT, None))
-    graph = helper.make_graph(
-        nodes, "linear", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "sequence", WIDTH])],
-        outputs, [numpy_helper.from_array(rng.standard_normal((WIDTH, OUT)).astype(np.float32), "w"),
-                  numpy_helper.from_array(rng.standard_normal(OUT).astype(np.float32), "b")])
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "sequence", WIDTH])
+    weights = [numpy_helper.from_array(rng.standard_normal((WIDTH, OUT)).astype(np.float32), "w"),
+               numpy_helper.from_array(rng.standard_normal(OUT).astype(np.float32), "b")]
+    graph = helper.make_graph(nodes, "linear", [x], outputs, weights)
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
 
 
@@ -92,7 +92,8 @@ def test_only_weight_products_from_opset_21_are_rewritten():
     assert rowwise_nodes(linear(second=True)) == ["dense"]  # not x @ x^T
     assert rowwise_nodes(linear(opset=20)) == []  # no blocked QuantizeLinear before 21
     old = linear(opset=20)
-    assert rewrite(old, ["dense"]) is old and [n.op_type for n in old.graph.node] == ["MatMul", "Add"]
+    assert rewrite(old, ["dense"]) is old
+    assert [n.op_type for n in old.graph.node] == ["MatMul", "Add"]
 
 
 def test_the_gate_tries_rows_before_fp32_and_fp32_for_at_most_a_quarter():
